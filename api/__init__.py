@@ -1,0 +1,1 @@
+"""FastAPI app: auth, routes, request/response schemas, error mapping. Thin."""

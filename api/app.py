@@ -1,0 +1,67 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from temporalio.client import Client
+
+from api import errors
+from api.deps import Services
+from api.routes import credentials, meta, registry, rounds
+from mandate import keyfile
+from mandate.settings import Settings
+from mandate.temporal import connect
+from store.db import Database
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings, *, db: Database | None = None, temporal: Client | None = None
+) -> FastAPI:
+    svc = Services(
+        settings=settings,
+        db=db or Database(settings.db_url),
+        signer=keyfile.load_or_create(settings.key_file),
+        temporal=temporal,
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        task = None
+        if svc.temporal is None:
+            task = asyncio.create_task(_connect(svc))
+        yield
+        if task is not None:
+            task.cancel()
+        if db is None:
+            svc.db.dispose()
+
+    app = FastAPI(
+        title="Mandate",
+        version="0.1.0",
+        description="Self-organised selection of representatives: rounds, constituencies, "
+        'signed records. Every failure answers {"error": code, "detail": message}.',
+        lifespan=lifespan,
+    )
+    app.state.services = svc
+    errors.install(app)
+    app.include_router(meta.router)
+    for module in (registry, credentials, rounds):
+        app.include_router(module.router, prefix="/v1")
+    return app
+
+
+async def _connect(svc: Services) -> None:
+    # Reads work while Temporal starts; commands answer 503 until the client is connected.
+    while svc.temporal is None:
+        try:
+            svc.temporal = await connect(svc.settings, attempts=1)
+        except Exception:  # any failure means "not yet"
+            await asyncio.sleep(1)
+    log.info("connected to Temporal at %s", svc.settings.temporal_address)

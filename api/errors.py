@@ -1,0 +1,95 @@
+"""One table from error codes to HTTP statuses, and the handlers that use it.
+
+Every failure answers ``{"error": code, "detail": message}``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from policies import errors as e
+
+log = logging.getLogger(__name__)
+
+STATUS_BY_CODE: dict[str, int] = {
+    e.NotFound.code: 404,
+    e.Unauthenticated.code: 401,
+    e.Forbidden.code: 403,
+    e.InvalidInput.code: 422,
+    e.InvalidSchedule.code: 422,
+    e.IdempotencyMismatch.code: 422,
+    e.Conflict.code: 409,
+    e.AlreadyExists.code: 409,
+    e.WrongPhase.code: 409,
+    e.PhaseClosed.code: 409,
+    e.InvalidExtension.code: 409,
+    e.ServiceUnavailable.code: 503,
+    e.RecordError.code: 422,
+    e.CanonicalizationError.code: 422,
+    e.SignatureError.code: 422,
+    e.ChainError.code: 422,
+}
+
+_ERRORS_BY_CODE: dict[str, type[e.DomainError]] = {}
+
+
+def _collect(cls: type[e.DomainError]) -> None:
+    _ERRORS_BY_CODE[cls.code] = cls
+    for sub in cls.__subclasses__():
+        _collect(sub)
+
+
+_collect(e.DomainError)
+
+
+def domain_error_for(code: str, detail: str) -> e.DomainError:
+    """Rebuild a DomainError from a code carried through Temporal (ApplicationError.type)."""
+    return _ERRORS_BY_CODE.get(code, e.Conflict)(detail)
+
+
+def error_body(code: str, detail: str) -> dict[str, str]:
+    return {"error": code, "detail": detail}
+
+
+def _domain_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, e.DomainError)
+    status = STATUS_BY_CODE.get(exc.code, 400)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(error_body(exc.code, exc.detail), status_code=status, headers=headers)
+
+
+def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    parts = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
+        parts.append(f"{loc}: {err.get('msg', 'invalid')}")
+    return JSONResponse(error_body("validation_error", "; ".join(parts)), status_code=422)
+
+
+def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    return JSONResponse(
+        error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+    )
+
+
+def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error", exc_info=exc)
+    return JSONResponse(
+        error_body("internal_error", "an unexpected error occurred; it has been logged"),
+        status_code=500,
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(e.DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

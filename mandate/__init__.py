@@ -1,0 +1,1 @@
+"""Mandate: self-organised selection of representatives."""

@@ -1,0 +1,131 @@
+"""The ``mandate`` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from mandate.settings import Settings
+
+DESCRIPTION = """\
+Mandate: self-organised selection of representatives.
+
+Configuration comes from MANDATE_* environment variables (see README.md):
+MANDATE_DATA_DIR, MANDATE_DATABASE_URL, MANDATE_TEMPORAL_ADDRESS, MANDATE_TEMPORAL_NAMESPACE,
+MANDATE_TASK_QUEUE, MANDATE_API_HOST, MANDATE_API_PORT, MANDATE_TEMPORAL_UI_PORT,
+MANDATE_RECORD_KEY_FILE, MANDATE_TEMPORAL_BIN.
+"""
+
+
+def _up(settings: Settings, _: argparse.Namespace) -> int:
+    from mandate.stack import StackError, run
+
+    try:
+        return run(settings)
+    except StackError as exc:
+        print(f"mandate up: {exc}", file=sys.stderr)
+        return 1
+
+
+def _worker(settings: Settings, _: argparse.Namespace) -> int:
+    from mandate.worker import run_worker
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await run_worker(settings, stop)
+
+    asyncio.run(main())
+    return 0
+
+
+def _api(settings: Settings, _: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    uvicorn.run(
+        create_app(settings),
+        host=settings.api_host,
+        port=settings.api_port,
+        log_level="info",
+        timeout_graceful_shutdown=10,
+    )
+    return 0
+
+
+def _migrate(settings: Settings, _: argparse.Namespace) -> int:
+    from mandate.bootstrap import migrate_database, prepare_data_dir
+
+    prepare_data_dir(settings)
+    migrate_database(settings)
+    print("database schema is up to date")
+    return 0
+
+
+def _bootstrap(settings: Settings, _: argparse.Namespace) -> int:
+    from mandate.bootstrap import set_up
+
+    token = set_up(settings)
+    if token is None:
+        print("a secretariat token exists already; it is not shown again")
+    else:
+        print(f"secretariat token (shown once, also in {settings.bootstrap_token_file}):")
+        print(token)
+    return 0
+
+
+def _keygen(_: Settings, args: argparse.Namespace) -> int:
+    from mandate import keyfile
+
+    path: Path = args.path
+    if path.exists():
+        print(f"mandate keygen: {path} exists; refusing to overwrite a key", file=sys.stderr)
+        return 1
+    signer = keyfile.load_or_create(path)
+    print(f"wrote {path} (key id {signer.key_id})")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mandate", description=DESCRIPTION, formatter_class=argparse.RawTextHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = {
+        "up": (_up, "start the embedded stack: Temporal dev server, migrations, worker and API"),
+        "worker": (_worker, "run one Temporal worker against an existing server and database"),
+        "api": (_api, "run one API process against an existing server and database"),
+        "migrate": (_migrate, "apply database migrations"),
+        "bootstrap": (_bootstrap, "migrate, create the signing key and a first secretariat token"),
+        "keygen": (_keygen, "write a new Ed25519 record signing key (PEM, mode 0600)"),
+    }
+    for name, (func, text) in commands.items():
+        p = sub.add_parser(name, help=text, description=text)
+        p.set_defaults(func=func)
+        if name == "keygen":
+            p.add_argument("path", type=Path, help="where to write the private key")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        settings = Settings()
+    except ValueError as exc:
+        print(f"mandate: bad configuration: {exc}", file=sys.stderr)
+        return 2
+    code: int = args.func(settings, args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""A Temporal worker for Mandate's workflows and activities."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.rounds import RoundActivities
+from mandate.settings import Settings
+from mandate.temporal import connect
+from store.db import Database
+from workflows.selection_round import SelectionRoundWorkflow
+
+log = logging.getLogger(__name__)
+
+WORKFLOWS = [SelectionRoundWorkflow]
+
+
+def build_worker(
+    client: Client, db: Database, task_queue: str, executor: ThreadPoolExecutor
+) -> Worker:
+    acts = RoundActivities(db)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=[acts.mirror_phase, acts.record_extension, acts.record_cancellation],
+        activity_executor=executor,
+        max_concurrent_activities=16,
+    )
+
+
+async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    db = Database(settings.db_url)
+    client = await connect(settings)
+    with ThreadPoolExecutor(max_workers=16, thread_name_prefix="activity") as executor:
+        worker = build_worker(client, db, settings.task_queue, executor)
+        from mandate.reconcile import ensure_round_workflows
+
+        started = await ensure_round_workflows(client, db, settings.task_queue)
+        if started:
+            log.info("started workflows for %d published rounds", started)
+        async with worker:
+            log.info("worker polling task queue %s", settings.task_queue)
+            await (stop or asyncio.Event()).wait()
+    db.dispose()

@@ -1,0 +1,62 @@
+"""Who may do what: the role rules every route checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from policies.errors import Forbidden
+
+
+class Role(StrEnum):
+    SECRETARIAT = "secretariat"
+    COORDINATOR = "coordinator"
+    MEMBER = "member"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The holder of a valid credential."""
+
+    credential_id: str
+    role: Role
+    constituency_id: str | None = None
+    organisation_id: str | None = None
+    coordinator_id: str | None = None
+
+
+def require_secretariat(p: Principal) -> None:
+    if p.role is not Role.SECRETARIAT:
+        raise Forbidden(f"this needs the secretariat role; the token given is a {p.role.value}'s")
+
+
+def require_coordinator_of(p: Principal, constituency_id: str) -> None:
+    """Constituencies organise themselves: only their own coordinators act for them."""
+    if p.role is not Role.COORDINATOR:
+        raise Forbidden(
+            f"this needs a coordinator of constituency {constituency_id}; "
+            f"the token given is a {p.role.value}'s"
+        )
+    if p.constituency_id != constituency_id:
+        raise Forbidden(
+            f"a coordinator acts only for their own constituency ({p.constituency_id}), "
+            f"not for {constituency_id}"
+        )
+
+
+def require_member(p: Principal) -> None:
+    # The secretariat organises rounds but never takes part in a constituency's choice.
+    if p.role is not Role.MEMBER:
+        raise Forbidden(f"this needs a member organisation's token; got a {p.role.value}'s")
+
+
+def require_credential_manager(
+    p: Principal, target_role: Role, constituency_id: str | None
+) -> None:
+    """The secretariat revokes any credential; a coordinator, members of their constituency."""
+    if p.role is Role.SECRETARIAT:
+        return
+    if p.role is Role.COORDINATOR and target_role is Role.MEMBER:
+        require_coordinator_of(p, constituency_id or "")
+        return
+    raise Forbidden(f"a {p.role.value} cannot manage a {target_role.value}'s credential")

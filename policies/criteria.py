@@ -1,0 +1,48 @@
+"""The published criteria of a round: the frame every constituency selects within."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from policies.schedule import Schedule
+
+CRITERIA_FORMAT = "mandate.criteria/1"
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def round_criteria(
+    *,
+    round_id: str,
+    version: int,
+    title: str,
+    segments: Sequence[Mapping[str, Any]],
+    participants: Sequence[Mapping[str, Any]],
+    schedule: Schedule,
+) -> dict[str, Any]:
+    """The document that is canonicalised, hashed and signed when a round is published.
+
+    Only strings, integers, booleans, lists and objects: it must canonicalise under RFC 8785
+    without floats, and an auditor must get the same bytes back from it.
+    """
+    return {
+        "format": CRITERIA_FORMAT,
+        "round_id": round_id,
+        "version": version,
+        "title": title,
+        "segments": [dict(s) for s in segments],
+        "participants": sorted(
+            ({"constituency_id": p["constituency_id"], "seats": p["seats"]} for p in participants),
+            key=lambda p: str(p["constituency_id"]),
+        ),
+        "schedule": {
+            "nominations_open_at": _iso(schedule.nominations_open_at),
+            "nominations_close_at": _iso(schedule.nominations_close_at),
+            "voting_open_at": _iso(schedule.voting_open_at),
+            "voting_close_at": _iso(schedule.voting_close_at),
+        },
+    }

@@ -1,0 +1,90 @@
+"""The one error hierarchy of Mandate.
+
+Every error carries a stable ``code``; the API maps codes to HTTP statuses in one table
+(``api/errors.py``) and activities turn them into non-retryable ``ApplicationError(type=code)``.
+Messages say what was got and what was expected.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error a user can cause."""
+
+    code: str = "domain_error"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class Unauthenticated(DomainError):
+    code = "unauthenticated"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+
+class InvalidInput(DomainError):
+    code = "invalid_input"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+
+
+class AlreadyExists(Conflict):
+    code = "already_exists"
+
+
+class WrongPhase(Conflict):
+    """A command that the current phase of a round does not allow."""
+
+    code = "wrong_phase"
+
+
+class PhaseClosed(WrongPhase):
+    """A write that arrived after its window closed."""
+
+    code = "phase_closed"
+
+
+class InvalidSchedule(InvalidInput):
+    code = "invalid_schedule"
+
+
+class InvalidExtension(Conflict):
+    code = "invalid_extension"
+
+
+class IdempotencyMismatch(InvalidInput):
+    code = "idempotency_key_reused"
+
+
+class ServiceUnavailable(DomainError):
+    """A part of the stack (Temporal, the database) cannot be reached right now."""
+
+    code = "service_unavailable"
+
+
+class RecordError(DomainError):
+    """A record, signature or log entry does not verify."""
+
+    code = "record_invalid"
+
+
+class CanonicalizationError(RecordError):
+    code = "not_canonicalizable"
+
+
+class SignatureError(RecordError):
+    code = "bad_signature"
+
+
+class ChainError(RecordError):
+    code = "broken_chain"

@@ -1,0 +1,109 @@
+"""A round's schedule: its rules of order and of extension."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+from policies.errors import InvalidExtension, InvalidSchedule, WrongPhase
+from policies.phases import TERMINAL, Phase, is_before
+
+
+class Deadline(StrEnum):
+    """The deadlines the secretariat may extend."""
+
+    NOMINATIONS_CLOSE = "nominations_close"
+    VOTING_CLOSE = "voting_close"
+
+
+@dataclass(frozen=True)
+class Schedule:
+    nominations_open_at: datetime
+    nominations_close_at: datetime
+    voting_open_at: datetime
+    voting_close_at: datetime
+
+    def transitions(self) -> tuple[tuple[Phase, datetime], ...]:
+        """Each timed phase and the moment it begins."""
+        return (
+            (Phase.NOMINATIONS_OPEN, self.nominations_open_at),
+            (Phase.NOMINATIONS_CLOSED, self.nominations_close_at),
+            (Phase.VOTING_OPEN, self.voting_open_at),
+            (Phase.VOTING_CLOSED, self.voting_close_at),
+        )
+
+    def deadline(self, which: Deadline) -> datetime:
+        if which is Deadline.NOMINATIONS_CLOSE:
+            return self.nominations_close_at
+        return self.voting_close_at
+
+
+def validate_schedule(schedule: Schedule) -> None:
+    """Windows must be in order: nominations open < close <= voting open < close."""
+    for name, value in vars(schedule).items():
+        if value.tzinfo is None:
+            raise InvalidSchedule(f"{name} must carry a time zone, got {value.isoformat()}")
+    s = schedule
+    if not s.nominations_open_at < s.nominations_close_at:
+        raise InvalidSchedule(
+            f"nominations must close after they open: open {_iso(s.nominations_open_at)}, "
+            f"close {_iso(s.nominations_close_at)}"
+        )
+    if not s.nominations_close_at <= s.voting_open_at:
+        raise InvalidSchedule(
+            f"voting must open when nominations close or later: nominations close "
+            f"{_iso(s.nominations_close_at)}, voting opens {_iso(s.voting_open_at)}"
+        )
+    if not s.voting_open_at < s.voting_close_at:
+        raise InvalidSchedule(
+            f"voting must close after it opens: open {_iso(s.voting_open_at)}, "
+            f"close {_iso(s.voting_close_at)}"
+        )
+
+
+def validate_publishable(schedule: Schedule, now: datetime) -> None:
+    validate_schedule(schedule)
+    if schedule.nominations_close_at <= now:
+        raise InvalidSchedule(
+            f"nominations would already be closed: they close {_iso(schedule.nominations_close_at)}"
+            f", it is now {_iso(now)}"
+        )
+
+
+def extend(
+    schedule: Schedule, phase: Phase, which: Deadline, new_at: datetime, now: datetime
+) -> Schedule:
+    """The schedule with ``which`` moved to ``new_at``, or InvalidExtension saying why not."""
+    if phase is Phase.DRAFT:
+        raise WrongPhase("the round is a draft: edit its schedule instead of extending it")
+    if phase in TERMINAL:
+        raise InvalidExtension(f"the round is {phase.value}; no deadline can be extended")
+    closes = (
+        Phase.NOMINATIONS_CLOSED if which is Deadline.NOMINATIONS_CLOSE else Phase.VOTING_CLOSED
+    )
+    if not is_before(phase, closes):
+        raise InvalidExtension(f"{which.value} has passed: the round is already {phase.value}")
+    if new_at.tzinfo is None:
+        raise InvalidExtension(f"the new deadline must carry a time zone, got {new_at.isoformat()}")
+    if new_at <= now:
+        raise InvalidExtension(
+            f"the new deadline {_iso(new_at)} is in the past; it is now {_iso(now)}"
+        )
+    current = schedule.deadline(which)
+    if new_at <= current:
+        raise InvalidExtension(
+            f"an extension must move {which.value} later than {_iso(current)}, got {_iso(new_at)}"
+        )
+    if which is Deadline.NOMINATIONS_CLOSE:
+        if new_at > schedule.voting_open_at:
+            raise InvalidExtension(
+                f"nominations cannot close after voting opens ({_iso(schedule.voting_open_at)}), "
+                f"got {_iso(new_at)}"
+            )
+        return replace(schedule, nominations_close_at=new_at)
+    return replace(schedule, voting_close_at=new_at)
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")

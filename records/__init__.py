@@ -1,0 +1,1 @@
+"""Signed, canonical, hash-chained records: the verifiable output of Mandate."""

@@ -1,0 +1,105 @@
+"""Engines and transactions for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, DateTime, Engine, create_engine, event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.types import TypeDecorator
+
+from policies.errors import ServiceUnavailable
+
+_WRITE = "mandate_write"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite has no time zones)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass an aware UTC datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Database:
+    """One engine plus the two kinds of transaction the code base uses."""
+
+    def __init__(self, url: str, **engine_args: Any) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            engine_args.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        else:
+            engine_args.setdefault("pool_pre_ping", True)
+        self.engine: Engine = create_engine(url, **engine_args)
+        if self.is_sqlite:
+            _configure_sqlite(self.engine)
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A transaction that will write: on SQLite it takes the write lock at BEGIN."""
+        with _unavailable_as_domain_error(), self.engine.connect() as conn:
+            conn.execution_options(**{_WRITE: True})
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with _unavailable_as_domain_error(), self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+@contextmanager
+def _unavailable_as_domain_error() -> Iterator[None]:
+    try:
+        yield
+    except OperationalError as exc:
+        if _is_lock_or_connection_error(exc):
+            raise ServiceUnavailable(f"the database is not available: {exc.orig}") from exc
+        raise
+
+
+def _is_lock_or_connection_error(exc: DBAPIError) -> bool:
+    text = str(exc.orig).lower()
+    return exc.connection_invalidated or any(
+        s in text for s in ("database is locked", "connection", "could not connect", "timeout")
+    )
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy's BEGIN below be the only transaction control.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # IMMEDIATE takes the write lock up front, so a phase-gated write cannot interleave
+        # with the close of that phase (SQLite's stand-in for FOR SHARE / FOR UPDATE).
+        write = conn.get_execution_options().get(_WRITE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")

@@ -1,0 +1,215 @@
+"""Organisations, constituencies, their members and coordinators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, select, update
+
+from policies.errors import AlreadyExists, Conflict, NotFound
+from store import audit
+from store.db import utcnow
+from store.ids import new_id
+from store.tables import constituency, coordinator, membership, organisation
+
+
+def register_organisation(conn: Connection, data: dict[str, Any], actor: str) -> RowMapping:
+    row = {"id": new_id(), "created_at": utcnow(), "public_key": None, **data}
+    conn.execute(organisation.insert().values(row))
+    public = {k: v for k, v in row.items() if k not in ("created_at", "contact_email")}
+    audit.append(conn, audit.REGISTRY, "organisation.registered", public, actor)
+    return get_organisation(conn, row["id"])
+
+
+def get_organisation(conn: Connection, organisation_id: str) -> RowMapping:
+    row = conn.execute(select(organisation).where(organisation.c.id == organisation_id)).first()
+    if row is None:
+        raise NotFound(f"no organisation with id {organisation_id}")
+    return row._mapping
+
+
+def list_organisations(conn: Connection) -> list[RowMapping]:
+    rows = conn.execute(select(organisation).order_by(organisation.c.name, organisation.c.id))
+    return [r._mapping for r in rows]
+
+
+def create_constituency(conn: Connection, name: str, description: str, actor: str) -> RowMapping:
+    if conn.execute(select(constituency.c.id).where(constituency.c.name == name)).first():
+        raise AlreadyExists(f"a constituency named {name!r} exists already")
+    cid = new_id()
+    conn.execute(
+        constituency.insert().values(
+            id=cid, name=name, description=description, created_at=utcnow()
+        )
+    )
+    audit.append(
+        conn,
+        audit.REGISTRY,
+        "constituency.created",
+        {"id": cid, "name": name, "description": description},
+        actor,
+    )
+    return get_constituency(conn, cid)
+
+
+def get_constituency(conn: Connection, constituency_id: str) -> RowMapping:
+    row = conn.execute(select(constituency).where(constituency.c.id == constituency_id)).first()
+    if row is None:
+        raise NotFound(f"no constituency with id {constituency_id}")
+    return row._mapping
+
+
+def list_constituencies(conn: Connection) -> list[RowMapping]:
+    rows = conn.execute(select(constituency).order_by(constituency.c.name))
+    return [r._mapping for r in rows]
+
+
+def add_coordinator(
+    conn: Connection,
+    constituency_id: str,
+    name: str,
+    email: str,
+    organisation_id: str | None,
+    actor: str,
+) -> RowMapping:
+    get_constituency(conn, constituency_id)
+    if organisation_id is not None:
+        get_organisation(conn, organisation_id)
+    kid = new_id()
+    conn.execute(
+        coordinator.insert().values(
+            id=kid,
+            constituency_id=constituency_id,
+            name=name,
+            email=email,
+            organisation_id=organisation_id,
+            created_at=utcnow(),
+        )
+    )
+    audit.append(
+        conn,
+        audit.REGISTRY,
+        "coordinator.named",
+        {"id": kid, "constituency_id": constituency_id, "name": name},
+        actor,
+    )
+    return get_coordinator(conn, kid)
+
+
+def get_coordinator(conn: Connection, coordinator_id: str) -> RowMapping:
+    row = conn.execute(select(coordinator).where(coordinator.c.id == coordinator_id)).first()
+    if row is None:
+        raise NotFound(f"no coordinator with id {coordinator_id}")
+    return row._mapping
+
+
+def list_coordinators(conn: Connection, constituency_id: str) -> list[RowMapping]:
+    rows = conn.execute(
+        select(coordinator)
+        .where(coordinator.c.constituency_id == constituency_id, coordinator.c.removed_at.is_(None))
+        .order_by(coordinator.c.created_at)
+    )
+    return [r._mapping for r in rows]
+
+
+def admit_member(
+    conn: Connection, constituency_id: str, organisation_id: str, actor: str
+) -> RowMapping:
+    get_constituency(conn, constituency_id)
+    get_organisation(conn, organisation_id)
+    existing = _membership(conn, constituency_id, organisation_id)
+    now = utcnow()
+    if existing is not None and existing.removed_at is None:
+        raise AlreadyExists(
+            f"organisation {organisation_id} is already a member of constituency {constituency_id}"
+        )
+    if existing is None:
+        conn.execute(
+            membership.insert().values(
+                constituency_id=constituency_id, organisation_id=organisation_id, admitted_at=now
+            )
+        )
+    else:
+        conn.execute(
+            update(membership)
+            .where(
+                membership.c.constituency_id == constituency_id,
+                membership.c.organisation_id == organisation_id,
+            )
+            .values(admitted_at=now, removed_at=None)
+        )
+    audit.append(
+        conn,
+        audit.REGISTRY,
+        "member.admitted",
+        {"constituency_id": constituency_id, "organisation_id": organisation_id},
+        actor,
+    )
+    row = _membership(conn, constituency_id, organisation_id)
+    assert row is not None
+    return row
+
+
+def remove_member(conn: Connection, constituency_id: str, organisation_id: str, actor: str) -> None:
+    existing = _membership(conn, constituency_id, organisation_id)
+    if existing is None or existing.removed_at is not None:
+        raise NotFound(
+            f"organisation {organisation_id} is not a member of constituency {constituency_id}"
+        )
+    conn.execute(
+        update(membership)
+        .where(
+            membership.c.constituency_id == constituency_id,
+            membership.c.organisation_id == organisation_id,
+        )
+        .values(removed_at=utcnow())
+    )
+    audit.append(
+        conn,
+        audit.REGISTRY,
+        "member.removed",
+        {"constituency_id": constituency_id, "organisation_id": organisation_id},
+        actor,
+    )
+
+
+def is_member(conn: Connection, constituency_id: str, organisation_id: str) -> bool:
+    row = _membership(conn, constituency_id, organisation_id)
+    return row is not None and row.removed_at is None
+
+
+def require_member(conn: Connection, constituency_id: str, organisation_id: str) -> None:
+    if not is_member(conn, constituency_id, organisation_id):
+        raise Conflict(
+            f"organisation {organisation_id} is not a member of constituency {constituency_id}; "
+            "a coordinator must admit it first"
+        )
+
+
+def list_members(conn: Connection, constituency_id: str) -> list[RowMapping]:
+    rows = conn.execute(
+        select(organisation, membership.c.admitted_at)
+        .join(membership, membership.c.organisation_id == organisation.c.id)
+        .where(membership.c.constituency_id == constituency_id, membership.c.removed_at.is_(None))
+        .order_by(organisation.c.name)
+    )
+    return [r._mapping for r in rows]
+
+
+def membership_row(conn: Connection, constituency_id: str, organisation_id: str) -> RowMapping:
+    row = _membership(conn, constituency_id, organisation_id)
+    if row is None:
+        raise NotFound(
+            f"organisation {organisation_id} was never a member of constituency {constituency_id}"
+        )
+    return row
+
+
+def _membership(conn: Connection, constituency_id: str, organisation_id: str) -> RowMapping | None:
+    row = conn.execute(
+        select(membership).where(
+            membership.c.constituency_id == constituency_id,
+            membership.c.organisation_id == organisation_id,
+        )
+    ).first()
+    return None if row is None else row._mapping

@@ -1,0 +1,235 @@
+"""Selection rounds: drafts, publication, and the mirror of the workflow's phases."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, select, update
+
+from policies.criteria import round_criteria
+from policies.errors import NotFound, WrongPhase
+from policies.phases import TERMINAL, Phase
+from policies.schedule import Deadline, Schedule, validate_publishable, validate_schedule
+from records import dsse
+from records.canonical import canonical_json, sha256_hex
+from records.keys import Signer
+from store import audit
+from store.db import utcnow
+from store.ids import new_id
+from store.registry import get_constituency
+from store.tables import round_
+
+WORKFLOW_ACTOR = "workflow"
+_DEADLINE_COLUMN = {
+    Deadline.NOMINATIONS_CLOSE: "nominations_close_at",
+    Deadline.VOTING_CLOSE: "voting_close_at",
+}
+
+
+def workflow_id_for(round_id: str) -> str:
+    return f"round-{round_id}"
+
+
+def schedule_of(row: RowMapping) -> Schedule:
+    return Schedule(
+        nominations_open_at=row["nominations_open_at"],
+        nominations_close_at=row["nominations_close_at"],
+        voting_open_at=row["voting_open_at"],
+        voting_close_at=row["voting_close_at"],
+    )
+
+
+def _check_frame(conn: Connection, data: dict[str, Any]) -> None:
+    for p in data.get("participants", []):
+        get_constituency(conn, p["constituency_id"])
+    if "schedule" in data:
+        validate_schedule(Schedule(**data["schedule"]))
+
+
+def create_draft(conn: Connection, data: dict[str, Any], actor: str) -> RowMapping:
+    _check_frame(conn, data)
+    now = utcnow()
+    rid = new_id()
+    conn.execute(
+        round_.insert().values(
+            id=rid,
+            title=data["title"],
+            segments=data["segments"],
+            participants=data["participants"],
+            phase=Phase.DRAFT.value,
+            phase_seq=0,
+            created_at=now,
+            updated_at=now,
+            **data["schedule"],
+        )
+    )
+    audit.append(conn, audit.round_scope(rid), "round.drafted", {"title": data["title"]}, actor)
+    return get(conn, rid)
+
+
+def update_draft(conn: Connection, round_id: str, data: dict[str, Any], actor: str) -> RowMapping:
+    row = get(conn, round_id, for_update=True)
+    if row["phase"] != Phase.DRAFT:
+        raise WrongPhase(f"only a draft can be edited; round {round_id} is {row['phase']}")
+    if "schedule" in data and data["schedule"] is not None:
+        merged = {k: row[k] for k in _schedule_fields()} | data["schedule"]
+        data = {**data, "schedule": merged}
+    _check_frame(conn, data)
+    values = {k: v for k, v in data.items() if k != "schedule" and v is not None}
+    values.update(data.get("schedule") or {})
+    values["updated_at"] = utcnow()
+    conn.execute(update(round_).where(round_.c.id == round_id).values(values))
+    audit.append(conn, audit.round_scope(round_id), "round.edited", {"fields": sorted(data)}, actor)
+    return get(conn, round_id)
+
+
+def _schedule_fields() -> tuple[str, ...]:
+    return ("nominations_open_at", "nominations_close_at", "voting_open_at", "voting_close_at")
+
+
+def get(conn: Connection, round_id: str, *, for_update: bool = False) -> RowMapping:
+    query = select(round_).where(round_.c.id == round_id)
+    if for_update:
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    if row is None:
+        raise NotFound(f"no round with id {round_id}")
+    return row._mapping
+
+
+def list_rounds(conn: Connection, *, include_drafts: bool) -> list[RowMapping]:
+    query = select(round_).order_by(round_.c.created_at)
+    if not include_drafts:
+        query = query.where(round_.c.phase != Phase.DRAFT.value)
+    return [r._mapping for r in conn.execute(query)]
+
+
+def list_unfinished(conn: Connection) -> list[RowMapping]:
+    """Published rounds whose workflow may still have work to do."""
+    done = [Phase.DRAFT.value, *(p.value for p in TERMINAL)]
+    return [r._mapping for r in conn.execute(select(round_).where(round_.c.phase.not_in(done)))]
+
+
+def publish(conn: Connection, round_id: str, signer: Signer, actor: str) -> RowMapping:
+    """Freeze the criteria (RFC 8785 bytes, SHA-256, DSSE/Ed25519) and mark the round published."""
+    row = get(conn, round_id, for_update=True)
+    if row["phase"] != Phase.DRAFT:
+        raise WrongPhase(f"round {round_id} is already {row['phase']}; only a draft is published")
+    now = utcnow()
+    schedule = schedule_of(row)
+    validate_publishable(schedule, now)
+    for p in row["participants"]:
+        get_constituency(conn, p["constituency_id"])
+    version = 1
+    criteria = round_criteria(
+        round_id=round_id,
+        version=version,
+        title=row["title"],
+        segments=row["segments"],
+        participants=row["participants"],
+        schedule=schedule,
+    )
+    payload = canonical_json(criteria)
+    digest = sha256_hex(payload)
+    envelope = dsse.sign(signer, dsse.payload_type_for("criteria"), payload)
+    conn.execute(
+        update(round_)
+        .where(round_.c.id == round_id)
+        .values(
+            phase=Phase.PUBLISHED.value,
+            phase_seq=1,
+            criteria=payload.decode(),
+            criteria_hash=digest,
+            criteria_envelope=json.dumps(envelope.to_json()),
+            criteria_version=version,
+            workflow_id=workflow_id_for(round_id),
+            published_at=now,
+            updated_at=now,
+        )
+    )
+    audit.append(
+        conn,
+        audit.round_scope(round_id),
+        "criteria.published",
+        {"criteria_hash": digest, "version": version, "key_id": signer.key_id},
+        actor,
+        now,
+    )
+    return get(conn, round_id)
+
+
+def mirror_phase(conn: Connection, round_id: str, phase: Phase, seq: int, at: datetime) -> bool:
+    """Record the workflow's phase change; a repeated or stale call changes nothing."""
+    result = conn.execute(
+        update(round_)
+        .where(
+            round_.c.id == round_id,
+            round_.c.phase_seq < seq,
+            round_.c.phase != Phase.CANCELLED.value,
+        )
+        .values(phase=phase.value, phase_seq=seq, updated_at=utcnow())
+    )
+    if result.rowcount != 1:
+        return False
+    audit.append(
+        conn,
+        audit.round_scope(round_id),
+        "phase.changed",
+        {"phase": phase.value, "seq": seq, "scheduled_at": audit.iso(at)},
+        WORKFLOW_ACTOR,
+    )
+    return True
+
+
+def record_extension(
+    conn: Connection, round_id: str, which: Deadline, new_at: datetime, reason: str, actor: str
+) -> bool:
+    row = get(conn, round_id, for_update=True)
+    column = _DEADLINE_COLUMN[which]
+    if row[column] == new_at:
+        return False  # already recorded: a retried activity
+    if Phase(row["phase"]) in TERMINAL:
+        raise WrongPhase(f"round {round_id} is {row['phase']}; its deadlines are final")
+    conn.execute(
+        update(round_)
+        .where(round_.c.id == round_id)
+        .values({column: new_at, "updated_at": utcnow()})
+    )
+    audit.append(
+        conn,
+        audit.round_scope(round_id),
+        "deadline.extended",
+        {
+            "deadline": which.value,
+            "from": audit.iso(row[column]),
+            "to": audit.iso(new_at),
+            "reason": reason,
+        },
+        actor,
+    )
+    return True
+
+
+def record_cancellation(conn: Connection, round_id: str, reason: str, actor: str, seq: int) -> bool:
+    row = get(conn, round_id, for_update=True)
+    if row["phase"] == Phase.CANCELLED:
+        return False
+    if Phase(row["phase"]) in TERMINAL:
+        raise WrongPhase(f"round {round_id} is {row['phase']} and can no longer be cancelled")
+    conn.execute(
+        update(round_)
+        .where(round_.c.id == round_id)
+        .values(
+            phase=Phase.CANCELLED.value, phase_seq=seq, cancel_reason=reason, updated_at=utcnow()
+        )
+    )
+    audit.append(
+        conn,
+        audit.round_scope(round_id),
+        "round.cancelled",
+        {"reason": reason, "previous_phase": row["phase"], "seq": seq},
+        actor,
+    )
+    return True

@@ -1,0 +1,150 @@
+"""Table definitions. Migrations in ``store/migrations`` must match these."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from store.db import UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+organisation = Table(
+    "organisation",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(300), nullable=False),
+    Column("country", String(2), nullable=False),
+    Column("region", String(100), nullable=False),
+    Column("type", String(100), nullable=False),
+    Column("migrant_led", Boolean, nullable=False),
+    Column("grassroots", Boolean, nullable=False),
+    Column("contact_email", String(320), nullable=False),
+    Column("public_key", String(64), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+constituency = Table(
+    "constituency",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(300), nullable=False, unique=True),
+    Column("description", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+coordinator = Table(
+    "coordinator",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("constituency_id", String(36), ForeignKey("constituency.id"), nullable=False),
+    Column("name", String(300), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("organisation_id", String(36), ForeignKey("organisation.id"), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("removed_at", UTCDateTime, nullable=True),
+)
+
+membership = Table(
+    "membership",
+    metadata,
+    Column("constituency_id", String(36), ForeignKey("constituency.id"), primary_key=True),
+    Column("organisation_id", String(36), ForeignKey("organisation.id"), primary_key=True),
+    Column("admitted_at", UTCDateTime, nullable=False),
+    Column("removed_at", UTCDateTime, nullable=True),
+)
+
+credential = Table(
+    "credential",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),
+    Column("constituency_id", String(36), ForeignKey("constituency.id"), nullable=True),
+    Column("organisation_id", String(36), ForeignKey("organisation.id"), nullable=True),
+    Column("coordinator_id", String(36), ForeignKey("coordinator.id"), nullable=True),
+    Column("label", String(300), nullable=False),
+    Column("created_by", String(36), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+)
+
+round_ = Table(
+    "round",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("title", String(300), nullable=False),
+    Column("segments", JSON, nullable=False),
+    Column("participants", JSON, nullable=False),
+    Column("phase", String(30), nullable=False),
+    # Monotonic counter of mirrored phase changes: makes the mirror activity idempotent.
+    Column("phase_seq", Integer, nullable=False),
+    Column("nominations_open_at", UTCDateTime, nullable=False),
+    Column("nominations_close_at", UTCDateTime, nullable=False),
+    Column("voting_open_at", UTCDateTime, nullable=False),
+    Column("voting_close_at", UTCDateTime, nullable=False),
+    Column("criteria", Text, nullable=True),
+    Column("criteria_hash", String(64), nullable=True),
+    Column("criteria_envelope", Text, nullable=True),
+    Column("criteria_version", Integer, nullable=True),
+    Column("workflow_id", String(100), nullable=True),
+    Column("cancel_reason", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("published_at", UTCDateTime, nullable=True),
+)
+
+log_head = Table(
+    "log_head",
+    metadata,
+    Column("scope", String(100), primary_key=True),
+    Column("seq", Integer, nullable=False),
+    Column("head_hash", String(64), nullable=False),
+)
+
+log_entry = Table(
+    "log_entry",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("scope", String(100), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("type", String(100), nullable=False),
+    Column("statement", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("entry_hash", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("scope", "seq", name="uq_log_entry_scope_seq"),
+)
+
+idempotency_record = Table(
+    "idempotency_record",
+    metadata,
+    Column("principal", String(36), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+Index("ix_membership_organisation", membership.c.organisation_id)
+Index("ix_coordinator_constituency", coordinator.c.constituency_id)

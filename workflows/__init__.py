@@ -1,0 +1,1 @@
+"""Temporal workflows: phases, durable deadlines, commands. Thin and deterministic."""

@@ -1,0 +1,205 @@
+"""SelectionRoundWorkflow: moves a published round through its phases on durable timers."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, Field
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.rounds import (
+        MirrorPhaseInput,
+        RecordCancellationInput,
+        RecordExtensionInput,
+        RoundActivities,
+    )
+    from policies.errors import DomainError, InvalidExtension, WrongPhase
+    from policies.phases import TERMINAL, Phase
+    from policies.schedule import Deadline, Schedule, extend
+
+ACTIVITY_TIMEOUT = timedelta(seconds=30)
+# Database outages are retried for as long as they last; domain errors are final.
+ACTIVITY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
+)
+
+
+class RoundInput(BaseModel):
+    round_id: str
+    schedule: Schedule
+
+
+class RoundResult(BaseModel):
+    round_id: str
+    phase: Phase
+    cancel_reason: str | None = None
+
+
+class ExtendDeadline(BaseModel):
+    deadline: Deadline
+    new_at: datetime
+    reason: str = Field(min_length=1)
+    actor: str
+
+
+class CancelRound(BaseModel):
+    reason: str = Field(min_length=1)
+    actor: str
+
+
+class RoundState(BaseModel):
+    phase: Phase
+    schedule: Schedule
+
+
+@workflow.defn
+class SelectionRoundWorkflow:
+    @workflow.init
+    def __init__(self, inp: RoundInput) -> None:
+        self._round_id = inp.round_id
+        self._schedule = inp.schedule
+        self._phase = Phase.PUBLISHED
+        self._seq = 1  # the API's publication was change 1
+        self._schedule_version = 0
+        self._extending = False
+        self._cancelling = False
+        self._cancel_reason: str | None = None
+
+    @workflow.run
+    async def run(self, inp: RoundInput) -> RoundResult:
+        for phase, _ in self._schedule.transitions():
+            if not await self._wait_until_due(phase):
+                return await self._finish_cancelled()
+            await self._enter(phase)
+        # Counting and decision are placeholders until a selection method is wired in.
+        for phase in (Phase.COUNTING, Phase.DECIDED):
+            if self._cancelling:
+                return await self._finish_cancelled()
+            await self._enter(phase)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return RoundResult(round_id=self._round_id, phase=self._phase)
+
+    async def _wait_until_due(self, phase: Phase) -> bool:
+        """Sleep until the (possibly extended) start of ``phase``; False if cancelled."""
+        while True:
+            if self._cancelling:
+                return False
+            due = dict(self._schedule.transitions())[phase]
+            remaining = due - workflow.now()
+            if remaining <= timedelta(0):
+                if not self._extending:
+                    return True
+                # An extension is being recorded: let it land, then look at the deadline again.
+                await workflow.wait_condition(lambda: not self._extending or self._cancelling)
+                continue
+            await self._sleep_or_change(remaining)
+
+    async def _sleep_or_change(self, duration: timedelta) -> bool:
+        """Sleep for ``duration``; False when woken early by an extension or a cancellation."""
+        version = self._schedule_version
+        try:
+            await workflow.wait_condition(
+                lambda: self._schedule_version != version or self._cancelling,
+                timeout=duration,
+            )
+        except TimeoutError:
+            return True
+        return False
+
+    async def _enter(self, phase: Phase) -> None:
+        self._seq += 1
+        await workflow.execute_activity_method(
+            RoundActivities.mirror_phase,
+            MirrorPhaseInput(
+                round_id=self._round_id,
+                phase=phase,
+                seq=self._seq,
+                scheduled_at=dict(self._schedule.transitions()).get(phase, workflow.now()),
+            ),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=ACTIVITY_RETRY,
+        )
+        if not self._cancelling:
+            self._phase = phase
+
+    async def _finish_cancelled(self) -> RoundResult:
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return RoundResult(
+            round_id=self._round_id, phase=Phase.CANCELLED, cancel_reason=self._cancel_reason
+        )
+
+    @workflow.query
+    def state(self) -> RoundState:
+        return RoundState(phase=self._phase, schedule=self._schedule)
+
+    @workflow.update
+    async def extend_deadline(self, cmd: ExtendDeadline) -> RoundState:
+        new_schedule = self._checked_extension(cmd)
+        self._extending = True
+        try:
+            await workflow.execute_activity_method(
+                RoundActivities.record_extension,
+                RecordExtensionInput(
+                    round_id=self._round_id,
+                    deadline=cmd.deadline,
+                    new_at=cmd.new_at,
+                    reason=cmd.reason,
+                    actor=cmd.actor,
+                ),
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=ACTIVITY_RETRY,
+            )
+            self._schedule = new_schedule
+            self._schedule_version += 1
+        finally:
+            self._extending = False
+        return self.state()
+
+    @extend_deadline.validator
+    def _validate_extend(self, cmd: ExtendDeadline) -> None:
+        if self._extending:
+            # Two extensions validated against the same schedule could land out of order.
+            raise ApplicationError(
+                "another extension is being recorded; try again", type=InvalidExtension.code
+            )
+        self._checked_extension(cmd)
+
+    def _checked_extension(self, cmd: ExtendDeadline) -> Schedule:
+        if self._cancelling:
+            raise ApplicationError("the round is being cancelled", type=WrongPhase.code)
+        try:
+            return extend(self._schedule, self._phase, cmd.deadline, cmd.new_at, workflow.now())
+        except DomainError as exc:
+            raise ApplicationError(exc.detail, type=exc.code) from exc
+
+    @workflow.update
+    async def cancel(self, cmd: CancelRound) -> RoundResult:
+        self._cancelling = True
+        self._seq += 1
+        await workflow.execute_activity_method(
+            RoundActivities.record_cancellation,
+            RecordCancellationInput(
+                round_id=self._round_id, reason=cmd.reason, actor=cmd.actor, seq=self._seq
+            ),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=ACTIVITY_RETRY,
+        )
+        self._cancel_reason = cmd.reason
+        self._phase = Phase.CANCELLED
+        return RoundResult(round_id=self._round_id, phase=self._phase, cancel_reason=cmd.reason)
+
+    @cancel.validator
+    def _validate_cancel(self, cmd: CancelRound) -> None:
+        if self._cancelling or self._phase in TERMINAL:
+            state = "being cancelled" if self._cancelling else self._phase.value
+            raise ApplicationError(
+                f"the round is {state} and can no longer be cancelled", type=WrongPhase.code
+            )
+        if self._phase in (Phase.COUNTING,):
+            raise ApplicationError(
+                "the count has started; the round can no longer be cancelled",
+                type=WrongPhase.code,
+            )

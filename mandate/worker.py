@@ -18,6 +18,8 @@ from workflows.selection_round import SelectionRoundWorkflow
 log = logging.getLogger(__name__)
 
 WORKFLOWS = [SelectionRoundWorkflow]
+# Activities are sync and run in threads; one thread per concurrent activity.
+ACTIVITY_THREADS = 16
 
 
 def build_worker(
@@ -30,14 +32,14 @@ def build_worker(
         workflows=WORKFLOWS,
         activities=[acts.mirror_phase, acts.record_extension, acts.record_cancellation],
         activity_executor=executor,
-        max_concurrent_activities=16,
+        max_concurrent_activities=ACTIVITY_THREADS,
     )
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
     db = Database(settings.db_url)
     client = await connect(settings)
-    with ThreadPoolExecutor(max_workers=16, thread_name_prefix="activity") as executor:
+    with ThreadPoolExecutor(ACTIVITY_THREADS, thread_name_prefix="activity") as executor:
         worker = build_worker(client, db, settings.task_queue, executor)
         from mandate.reconcile import ensure_round_workflows
 

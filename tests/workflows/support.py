@@ -1,0 +1,69 @@
+"""Helpers to put a published round in the database and run its workflow."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+
+from sqlalchemy import RowMapping
+from temporalio.client import Client, WorkflowHandle
+from temporalio.worker import Worker
+
+from mandate.worker import ACTIVITY_THREADS, build_worker
+from records.keys import generate_signer
+from store import registry, rounds
+from store.db import Database
+from workflows.selection_round import RoundInput, RoundResult, SelectionRoundWorkflow
+
+DAY = timedelta(days=1)
+
+
+def published_round(db: Database, start: datetime, days: int = 14) -> RowMapping:
+    """A published round whose windows span ``days`` days from ``start``."""
+    with db.write() as conn:
+        c = registry.create_constituency(conn, f"C {uuid.uuid4()}", "", "test")
+        draft = rounds.create_draft(
+            conn,
+            {
+                "title": "Round",
+                "segments": [{"key": "opening", "title": "Opening"}],
+                "participants": [{"constituency_id": c["id"], "seats": 2}],
+                "schedule": {
+                    "nominations_open_at": start + DAY,
+                    "nominations_close_at": start + DAY * (days // 2),
+                    "voting_open_at": start + DAY * (days // 2 + 1),
+                    "voting_close_at": start + DAY * days,
+                },
+            },
+            "test",
+        )
+        return rounds.publish(conn, draft["id"], generate_signer(), "test")
+
+
+def phase_in_db(db: Database, round_id: str) -> str:
+    with db.read() as conn:
+        phase: str = rounds.get(conn, round_id)["phase"]
+        return phase
+
+
+@asynccontextmanager
+async def running_worker(client: Client, db: Database) -> AsyncIterator[str]:
+    task_queue = f"tq-{uuid.uuid4()}"
+    with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
+        worker: Worker = build_worker(client, db, task_queue, executor)
+        async with worker:
+            yield task_queue
+
+
+async def start(
+    client: Client, row: RowMapping, task_queue: str
+) -> WorkflowHandle[SelectionRoundWorkflow, RoundResult]:
+    return await client.start_workflow(
+        SelectionRoundWorkflow.run,
+        RoundInput(round_id=row["id"], schedule=rounds.schedule_of(row)),
+        id=rounds.workflow_id_for(row["id"]),
+        task_queue=task_queue,
+    )

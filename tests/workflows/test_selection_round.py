@@ -62,9 +62,7 @@ async def test_a_fourteen_day_round_runs_through_every_phase_in_seconds(
     ]
 
 
-async def test_extension_moves_the_deadline(
-    time_env: WorkflowEnvironment, wf_db: Database
-) -> None:
+async def test_extension_moves_the_deadline(time_env: WorkflowEnvironment, wf_db: Database) -> None:
     now = await time_env.get_current_time()
     row = published_round(wf_db, now, days=14)  # nominations close on day 7, voting opens day 8
     async with running_worker(time_env.client, wf_db) as tq:
@@ -129,7 +127,9 @@ async def test_invalid_extension_is_rejected(
         # A rejected update records nothing: no acceptance, no activity, no timer change.
         assert await _recorded(handle) == before
         with wf_db.read() as conn:
-            assert rounds.get(conn, row["id"])["nominations_close_at"] == row["nominations_close_at"]
+            assert (
+                rounds.get(conn, row["id"])["nominations_close_at"] == row["nominations_close_at"]
+            )
         await handle.terminate("test over")
 
 
@@ -157,9 +157,7 @@ async def test_extension_of_a_closed_window_is_rejected(
         await handle.terminate("test over")
 
 
-async def test_cancellation_ends_the_round(
-    time_env: WorkflowEnvironment, wf_db: Database
-) -> None:
+async def test_cancellation_ends_the_round(time_env: WorkflowEnvironment, wf_db: Database) -> None:
     row = published_round(wf_db, await time_env.get_current_time(), days=14)
     async with running_worker(time_env.client, wf_db) as tq:
         handle = await start(time_env.client, row, tq)

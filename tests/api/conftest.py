@@ -1,0 +1,128 @@
+"""The real app, on a real database, talking to the real dev server and a real worker."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from api.app import create_app
+from mandate.settings import Settings
+from policies.access import Role
+from store import credentials
+from store.db import Database
+from tests.workflows.support import running_worker
+
+
+@dataclass
+class Api:
+    http: httpx.AsyncClient
+    db: Database
+    secretariat: str
+
+    @staticmethod
+    def auth(token: str | None) -> dict[str, str]:
+        return {} if token is None else {"Authorization": f"Bearer {token}"}
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        token: str | None = None,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        return await self.http.request(
+            method, path, json=json, headers={**self.auth(token), **(headers or {})}
+        )
+
+    async def ok(self, method: str, path: str, token: str | None = None, json: Any = None) -> Any:
+        r = await self.call(method, path, token, json)
+        assert r.status_code < 300, (r.status_code, r.text)
+        return r.json()
+
+
+@pytest.fixture
+async def api(db: Database, dev_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Api]:
+    async with running_worker(dev_env.client, db) as task_queue:
+        settings = Settings(
+            data_dir=tmp_path, record_key_file=tmp_path / "record.pem", task_queue=task_queue
+        )
+        app = create_app(settings, db=db, temporal=dev_env.client)
+        with db.write() as conn:
+            token = credentials.issue(conn, Role.SECRETARIAT, "test secretariat", None).token
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            yield Api(http, db, token)
+
+
+def org_body(**overrides: Any) -> dict[str, Any]:
+    return {
+        "name": f"Org {uuid.uuid4().hex[:8]}",
+        "country": "KE",
+        "region": "africa",
+        "type": "trade_union",
+        "migrant_led": False,
+        "grassroots": True,
+        "contact_email": "contact@example.org",
+        **overrides,
+    }
+
+
+@dataclass
+class World:
+    """A constituency with a coordinator and a member, and a second constituency."""
+
+    constituency: str
+    other_constituency: str
+    coordinator: str
+    other_coordinator: str
+    member_org: str
+    member: str
+    member_credential: str
+    spare_org: str  # registered, not a member of anything
+
+
+async def make_world(api: Api) -> World:
+    s = api.secretariat
+    org = await api.ok("POST", "/v1/organisations", s, org_body())
+    ids = []
+    tokens = []
+    for _ in range(2):
+        c = await api.ok(
+            "POST", "/v1/constituencies", s, {"name": f"Constituency {uuid.uuid4().hex[:8]}"}
+        )
+        k = await api.ok(
+            "POST",
+            f"/v1/constituencies/{c['id']}/coordinators",
+            s,
+            {"name": "Ama Mensah", "email": "ama@example.org"},
+        )
+        ids.append(c["id"])
+        tokens.append(k["token"])
+    await api.ok(
+        "POST", f"/v1/constituencies/{ids[0]}/members", tokens[0], {"organisation_id": org["id"]}
+    )
+    m = await api.ok(
+        "POST", f"/v1/constituencies/{ids[0]}/members/{org['id']}/tokens", tokens[0], {}
+    )
+    spare = await api.ok("POST", "/v1/organisations", s, org_body())
+    return World(
+        ids[0],
+        ids[1],
+        tokens[0],
+        tokens[1],
+        org["id"],
+        m["token"],
+        m["credential"]["id"],
+        spare["id"],
+    )
+
+
+Factory = Callable[[], Awaitable[World]]

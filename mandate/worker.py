@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 WORKFLOWS = [SelectionRoundWorkflow]
 # Activities are sync and run in threads; one thread per concurrent activity.
 ACTIVITY_THREADS = 16
+STICKY_TIMEOUT = timedelta(seconds=3)
 
 
 def build_worker(
@@ -33,6 +35,8 @@ def build_worker(
         activities=[acts.mirror_phase, acts.record_extension, acts.record_cancellation],
         activity_executor=executor,
         max_concurrent_activities=ACTIVITY_THREADS,
+        # After a worker dies, its cached workflows move to another worker after this long.
+        sticky_queue_schedule_to_start_timeout=STICKY_TIMEOUT,
     )
 
 

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 from policies.schedule import Schedule
+from policies.times import iso
 
 CRITERIA_FORMAT = "mandate.criteria/1"
-
-
-def _iso(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
 
 
 def round_criteria(
@@ -40,9 +36,9 @@ def round_criteria(
             key=lambda p: str(p["constituency_id"]),
         ),
         "schedule": {
-            "nominations_open_at": _iso(schedule.nominations_open_at),
-            "nominations_close_at": _iso(schedule.nominations_close_at),
-            "voting_open_at": _iso(schedule.voting_open_at),
-            "voting_close_at": _iso(schedule.voting_close_at),
+            "nominations_open_at": iso(schedule.nominations_open_at),
+            "nominations_close_at": iso(schedule.nominations_close_at),
+            "voting_open_at": iso(schedule.voting_open_at),
+            "voting_close_at": iso(schedule.voting_close_at),
         },
     }

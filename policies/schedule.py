@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from policies.errors import InvalidExtension, InvalidSchedule, WrongPhase
 from policies.phases import TERMINAL, Phase, is_before
+from policies.times import iso
 
 
 class Deadline(StrEnum):
@@ -47,18 +48,18 @@ def validate_schedule(schedule: Schedule) -> None:
     s = schedule
     if not s.nominations_open_at < s.nominations_close_at:
         raise InvalidSchedule(
-            f"nominations must close after they open: open {_iso(s.nominations_open_at)}, "
-            f"close {_iso(s.nominations_close_at)}"
+            f"nominations must close after they open: open {iso(s.nominations_open_at)}, "
+            f"close {iso(s.nominations_close_at)}"
         )
     if not s.nominations_close_at <= s.voting_open_at:
         raise InvalidSchedule(
             f"voting must open when nominations close or later: nominations close "
-            f"{_iso(s.nominations_close_at)}, voting opens {_iso(s.voting_open_at)}"
+            f"{iso(s.nominations_close_at)}, voting opens {iso(s.voting_open_at)}"
         )
     if not s.voting_open_at < s.voting_close_at:
         raise InvalidSchedule(
-            f"voting must close after it opens: open {_iso(s.voting_open_at)}, "
-            f"close {_iso(s.voting_close_at)}"
+            f"voting must close after it opens: open {iso(s.voting_open_at)}, "
+            f"close {iso(s.voting_close_at)}"
         )
 
 
@@ -66,8 +67,8 @@ def validate_publishable(schedule: Schedule, now: datetime) -> None:
     validate_schedule(schedule)
     if schedule.nominations_close_at <= now:
         raise InvalidSchedule(
-            f"nominations would already be closed: they close {_iso(schedule.nominations_close_at)}"
-            f", it is now {_iso(now)}"
+            f"nominations would already be closed: they close {iso(schedule.nominations_close_at)}"
+            f", it is now {iso(now)}"
         )
 
 
@@ -88,22 +89,18 @@ def extend(
         raise InvalidExtension(f"the new deadline must carry a time zone, got {new_at.isoformat()}")
     if new_at <= now:
         raise InvalidExtension(
-            f"the new deadline {_iso(new_at)} is in the past; it is now {_iso(now)}"
+            f"the new deadline {iso(new_at)} is in the past; it is now {iso(now)}"
         )
     current = schedule.deadline(which)
     if new_at <= current:
         raise InvalidExtension(
-            f"an extension must move {which.value} later than {_iso(current)}, got {_iso(new_at)}"
+            f"an extension must move {which.value} later than {iso(current)}, got {iso(new_at)}"
         )
     if which is Deadline.NOMINATIONS_CLOSE:
         if new_at > schedule.voting_open_at:
             raise InvalidExtension(
-                f"nominations cannot close after voting opens ({_iso(schedule.voting_open_at)}), "
-                f"got {_iso(new_at)}"
+                f"nominations cannot close after voting opens ({iso(schedule.voting_open_at)}), "
+                f"got {iso(new_at)}"
             )
         return replace(schedule, nominations_close_at=new_at)
     return replace(schedule, voting_close_at=new_at)
-
-
-def _iso(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")

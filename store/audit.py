@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
+from policies.times import iso
 from records.canonical import canonical_json
 from records.chain import GENESIS, ChainEntry, chain_hash
 from store.db import utcnow
@@ -34,11 +35,6 @@ class LoggedEntry:
     prev_hash: str
     entry_hash: str
     created_at: datetime
-
-
-def iso(value: datetime) -> str:
-    """Times in statements are strings in UTC with a ``Z``."""
-    return value.isoformat().replace("+00:00", "Z")
 
 
 def append(

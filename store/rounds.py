@@ -12,6 +12,7 @@ from policies.criteria import round_criteria
 from policies.errors import NotFound, WrongPhase
 from policies.phases import TERMINAL, Phase
 from policies.schedule import Deadline, Schedule, validate_publishable, validate_schedule
+from policies.times import iso
 from records import dsse
 from records.canonical import canonical_json, sha256_hex
 from records.keys import Signer
@@ -177,7 +178,7 @@ def mirror_phase(conn: Connection, round_id: str, phase: Phase, seq: int, at: da
         conn,
         audit.round_scope(round_id),
         "phase.changed",
-        {"phase": phase.value, "seq": seq, "scheduled_at": audit.iso(at)},
+        {"phase": phase.value, "seq": seq, "scheduled_at": iso(at)},
         WORKFLOW_ACTOR,
     )
     return True
@@ -203,8 +204,8 @@ def record_extension(
         "deadline.extended",
         {
             "deadline": which.value,
-            "from": audit.iso(row[column]),
-            "to": audit.iso(new_at),
+            "from": iso(row[column]),
+            "to": iso(new_at),
             "reason": reason,
         },
         actor,

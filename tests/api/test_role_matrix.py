@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from api.app import create_app
 from mandate.settings import Settings
@@ -108,7 +109,7 @@ def test_every_route_is_in_the_matrix(api_routes: set[tuple[str, str]]) -> None:
 @pytest.fixture
 def api_routes(tmp_path: Path) -> set[tuple[str, str]]:
     """Every operation the app publishes in its OpenAPI document."""
-    app = create_app(Settings(data_dir=tmp_path, database_url="sqlite://"))
+    app = create_app(Settings(data_dir=tmp_path, database_url=SecretStr("sqlite://")))
     return {
         (method.upper(), path)
         for path, operations in app.openapi()["paths"].items()

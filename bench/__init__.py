@@ -1,0 +1,1 @@
+"""Benchmarks (not tests): measured as ratios against a baseline in the same run."""

@@ -1,0 +1,164 @@
+"""Start the stack exactly as the README says (./run), drive it over HTTP, stop it, resume it."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import stat
+import subprocess
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import free_port
+from tests.e2e.processes import ROOT, eventually, mandate_env
+
+pytestmark = pytest.mark.slow
+
+
+class Stack:
+    """``./run`` as a child process whose output is collected line by line."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.lines: list[str] = []
+        self.proc = subprocess.Popen(
+            [str(ROOT / "run")],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    @property
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+    def wait_ready(self) -> None:
+        def ready() -> bool:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"./run exited with {self.proc.returncode}:\n{self.output}")
+            return any("Press Ctrl-C to stop." in line for line in self.lines)
+
+        eventually(ready, 180, "./run to report the stack running")
+
+    def ctrl_c(self) -> int:
+        os.killpg(self.proc.pid, signal.SIGINT)  # what a terminal does on Ctrl-C
+        return self.proc.wait(60)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        self._reader.join(10)
+        assert self.proc.stdout is not None
+        self.proc.stdout.close()
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _at(seconds: float) -> str:
+    return (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat()
+
+
+def test_run_command_starts_drives_stops_and_resumes(tmp_path: Path) -> None:
+    ports = {"api_port": free_port(), "temporal": free_port(), "temporal_ui_port": free_port()}
+    env = mandate_env(
+        data_dir=str(tmp_path / "data"),
+        api_port=str(ports["api_port"]),
+        temporal_address=f"127.0.0.1:{ports['temporal']}",
+        temporal_ui_port=str(ports["temporal_ui_port"]),
+    )
+    base = f"http://127.0.0.1:{ports['api_port']}"
+
+    stack = Stack(env)
+    try:
+        stack.wait_ready()
+        assert f"{base}/docs" in stack.output
+        assert f"http://127.0.0.1:{ports['temporal_ui_port']}" in stack.output
+        match = re.search(r"^\s+(mdt_\S+)$", stack.output, re.MULTILINE)
+        assert match, stack.output
+        token = match.group(1)
+        token_file = tmp_path / "data" / "secretariat.token"
+        assert token_file.read_text().strip() == token
+        assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+        assert (tmp_path / "data" / "temporal.db").exists()
+        assert (tmp_path / "data" / "mandate.db").exists()
+
+        auth = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=base, headers=auth, timeout=30) as http:
+            c = http.post("/v1/constituencies", json={"name": "Diaspora networks"}).json()
+            r = http.post(
+                "/v1/rounds",
+                json={
+                    "title": "Forum 2027",
+                    "segments": [{"key": "plenary", "title": "Plenary"}],
+                    "participants": [{"constituency_id": c["id"], "seats": 2}],
+                    "schedule": {
+                        "nominations_open_at": _at(1),
+                        "nominations_close_at": _at(20),
+                        "voting_open_at": _at(21),
+                        "voting_close_at": _at(22),
+                    },
+                },
+            )
+            assert r.status_code == 201, r.text
+            round_id = r.json()["id"]
+            assert http.post(f"/v1/rounds/{round_id}/publish").status_code == 200
+
+            def phase() -> Any:
+                return http.get(f"/v1/rounds/{round_id}/phase").json()["phase"]
+
+            eventually(lambda: phase() == "nominations_open", 30, "nominations to open")
+
+        assert stack.ctrl_c() == 0, stack.output
+        assert "Stopped." in stack.output
+        for port in ports.values():
+            assert not _listening(port), f"port {port} still open after Ctrl-C"
+    finally:
+        stack.kill()
+
+    # Again: no new token is shown, and the open round carries on where it was.
+    again = Stack(env)
+    try:
+        again.wait_ready()
+        assert "mdt_" not in again.output
+        with httpx.Client(base_url=base, timeout=30) as http:
+            eventually(
+                lambda: http.get(f"/v1/rounds/{round_id}/phase").json()["phase"] == "decided",
+                60,
+                "the resumed round to be decided",
+            )
+            log = http.get(f"/v1/rounds/{round_id}/log").json()["entries"]
+        assert [e["type"] for e in log].count("phase.changed") == 6
+        assert again.ctrl_c() == 0, again.output
+    finally:
+        again.kill()
+
+
+def test_cli_help_explains_each_command() -> None:
+    result = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "mandate"), "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    for command in ("up", "worker", "api", "migrate", "bootstrap", "keygen"):
+        assert re.search(rf"^\s+{command}\s+\S", result.stdout, re.MULTILINE), command

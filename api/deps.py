@@ -18,7 +18,7 @@ from temporalio.client import Client
 
 from mandate.settings import Settings
 from policies.access import Principal
-from policies.errors import InvalidInput, ServiceUnavailable, Unauthenticated
+from policies.errors import Conflict, InvalidInput, ServiceUnavailable, Unauthenticated
 from records.keys import Signer
 from store import credentials, idempotency
 from store.db import Database
@@ -115,7 +115,11 @@ class Writer:
             with self.svc.db.read() as conn:
                 stored = self._lookup(conn)
             if stored is None:
-                raise
+                # Another request created the same thing between our check and our insert.
+                raise Conflict(
+                    "the request conflicts with a change made at the same moment; "
+                    "read the current state and try again"
+                ) from None
             return stored
         return JSONResponse(json.loads(body), status_code=status)
 

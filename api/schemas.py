@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import (
@@ -21,13 +21,36 @@ from policies.phases import Phase
 from policies.schedule import Deadline
 
 
+def _text(value: str) -> str:
+    """NFC-normalised, and free of control characters other than tab and line breaks."""
+    value = unicodedata.normalize("NFC", value)
+    bad = sorted({f"U+{ord(ch):04X}" for ch in value if _is_control(ch)})
+    if bad:
+        raise ValueError(f"must not contain control characters ({', '.join(bad[:5])})")
+    return value
+
+
+def _is_control(ch: str) -> bool:
+    return unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\t\n\r"
+
+
 def _nfc(value: str) -> str:
-    value = unicodedata.normalize("NFC", value).strip()
+    value = _text(value).strip()
     if not value:
         raise ValueError("must not be blank")
     return value
 
 
+def _plausible_instant(value: datetime) -> datetime:
+    # Bounds keep every later conversion (UTC, timers, the database) well inside its range.
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError(f"must lie between {EARLIEST.year} and {LATEST.year}")
+    return value
+
+
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+Instant = Annotated[AwareDatetime, AfterValidator(_plausible_instant)]
 Name = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(_nfc)]
 Label = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_nfc)]
 Reason = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_nfc)]
@@ -62,7 +85,7 @@ class OrganisationOut(BaseModel):
 
 class ConstituencyIn(In):
     name: Name
-    description: str = Field(default="", max_length=5000)
+    description: Annotated[str, Field(max_length=5000), AfterValidator(_text)] = ""
 
 
 class ConstituencyOut(BaseModel):
@@ -148,17 +171,17 @@ class Participant(In):
 
 
 class ScheduleIn(In):
-    nominations_open_at: AwareDatetime
-    nominations_close_at: AwareDatetime
-    voting_open_at: AwareDatetime
-    voting_close_at: AwareDatetime
+    nominations_open_at: Instant
+    nominations_close_at: Instant
+    voting_open_at: Instant
+    voting_close_at: Instant
 
 
 class SchedulePatch(In):
-    nominations_open_at: AwareDatetime | None = None
-    nominations_close_at: AwareDatetime | None = None
-    voting_open_at: AwareDatetime | None = None
-    voting_close_at: AwareDatetime | None = None
+    nominations_open_at: Instant | None = None
+    nominations_close_at: Instant | None = None
+    voting_open_at: Instant | None = None
+    voting_close_at: Instant | None = None
 
 
 def _unique_participants(value: list[Participant]) -> list[Participant]:
@@ -241,7 +264,7 @@ class CriteriaOut(BaseModel):
 
 class ExtendIn(In):
     deadline: Deadline
-    new_at: AwareDatetime
+    new_at: Instant
     reason: Reason
 
 

@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy import Connection, DateTime, Engine, create_engine, event
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.types import TypeDecorator
 
-from policies.errors import ServiceUnavailable
+from policies.errors import InvalidInput, ServiceUnavailable
 
 _WRITE = "mandate_write"
 
@@ -73,6 +73,9 @@ class Database:
 def _unavailable_as_domain_error() -> Iterator[None]:
     try:
         yield
+    except DataError as exc:
+        # A value the database cannot store or compare (e.g. a NUL byte on PostgreSQL).
+        raise InvalidInput(f"a value was refused by the database: {exc.orig}") from exc
     except OperationalError as exc:
         if _is_lock_or_connection_error(exc):
             raise ServiceUnavailable(f"the database is not available: {exc.orig}") from exc

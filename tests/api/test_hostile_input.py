@@ -1,0 +1,84 @@
+"""No input may produce a 500: every write route gets malformed and extreme bodies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.api.conftest import Api, make_world
+from tests.api.test_role_matrix import CASES
+from tests.api.test_rounds_api import round_body
+
+HOSTILE_BODIES: list[Any] = [
+    None,
+    [],
+    "text",
+    12,
+    {"name": None},
+    {"name": "x" * 100_000},
+    {"name": {"nested": ["deep"] * 50}},
+    {"title": "\x00\ud7ff"},
+    {"organisation_id": 1e308},
+    {"deadline": "voting_close", "new_at": "0001-01-01T00:00:00+01:00", "reason": "r"},
+    {"deadline": "voting_close", "new_at": "9999-12-31T23:59:59-01:00", "reason": "r"},
+    {"deadline": "soon", "new_at": "yesterday", "reason": ""},
+    {"reason": "   "},
+]
+
+
+def _extreme_rounds(w: Any) -> list[dict[str, Any]]:
+    bodies = []
+    for when in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00", "2027-02-30T10:00:00Z"):
+        body = round_body(w)
+        body["schedule"]["nominations_open_at"] = when
+        bodies.append(body)
+    body = round_body(w)
+    body["participants"] = [{"constituency_id": w.constituency, "seats": 10**20}]
+    bodies.append(body)
+    body = round_body(w)
+    body["participants"] *= 2
+    bodies.append(body)
+    return bodies
+
+
+WRITES = [c for c in CASES if c.method in ("POST", "PATCH", "DELETE")]
+
+
+@pytest.mark.parametrize("case", WRITES, ids=lambda c: f"{c.method} {c.path}")
+async def test_malformed_bodies_get_a_clear_4xx(api: Api, case: Any) -> None:
+    w = await make_world(api)
+    s = api.secretariat
+    published = await api.ok("POST", "/v1/rounds", s, round_body(w, opens=30))
+    await api.ok("POST", f"/v1/rounds/{published['id']}/publish", s)
+    draft = await api.ok("POST", "/v1/rounds", s, round_body(w))
+    path = case.path.format(
+        c=w.constituency, o=w.member_org, m=w.member_credential, r=published["id"], d=draft["id"]
+    )
+    token = w.coordinator if case.allowed == {"coordinator_own"} else s
+    bodies = HOSTILE_BODIES + (_extreme_rounds(w) if "rounds" in path else [])
+    for body in bodies:
+        r = await api.call(case.method, path, token, body)
+        assert r.status_code < 500, (body, r.status_code, r.text)
+        if r.status_code >= 400:
+            assert set(r.json()) == {"error", "detail"}, r.text
+    for raw in (b"{", b"\xff\xfe", b"[" * 10_000):
+        r = await api.http.request(
+            case.method,
+            path,
+            content=raw,
+            headers={**api.auth(token), "content-type": "application/json"},
+        )
+        assert r.status_code < 500, (raw[:10], r.status_code, r.text)
+        if r.status_code >= 400:
+            assert set(r.json()) == {"error", "detail"}, r.text
+
+
+async def test_nul_bytes_in_paths_and_bodies_are_refused_cleanly(api: Api) -> None:
+    for path in ("/v1/organisations/%00", "/v1/rounds/a%00b", "/v1/constituencies/%00/x"):
+        r = await api.call("GET", path)
+        assert r.status_code in (404, 422), (path, r.text)
+        assert set(r.json()) == {"error", "detail"}
+    r = await api.call("POST", "/v1/constituencies", api.secretariat, {"name": "a\x00b"})
+    assert r.status_code == 422
+    assert "control characters (U+0000)" in r.json()["detail"]

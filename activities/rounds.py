@@ -2,42 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from pydantic import BaseModel
 from temporalio import activity
 
+from activities.contracts import (
+    MIRROR_PHASE,
+    RECORD_CANCELLATION,
+    RECORD_EXTENSION,
+    MirrorPhaseInput,
+    RecordCancellationInput,
+    RecordExtensionInput,
+    WriteResult,
+)
 from activities.errors import domain_errors_are_final
-from policies.phases import Phase
-from policies.schedule import Deadline
 from store import rounds
 from store.db import Database
-
-
-class MirrorPhaseInput(BaseModel):
-    round_id: str
-    phase: Phase
-    seq: int
-    scheduled_at: datetime
-
-
-class RecordExtensionInput(BaseModel):
-    round_id: str
-    deadline: Deadline
-    new_at: datetime
-    reason: str
-    actor: str
-
-
-class RecordCancellationInput(BaseModel):
-    round_id: str
-    reason: str
-    actor: str
-    seq: int
-
-
-class WriteResult(BaseModel):
-    changed: bool
 
 
 class RoundActivities:
@@ -46,14 +24,14 @@ class RoundActivities:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    @activity.defn
+    @activity.defn(name=MIRROR_PHASE)
     @domain_errors_are_final
     def mirror_phase(self, inp: MirrorPhaseInput) -> WriteResult:
         with self.db.write() as conn:
             changed = rounds.mirror_phase(conn, inp.round_id, inp.phase, inp.seq, inp.scheduled_at)
         return WriteResult(changed=changed)
 
-    @activity.defn
+    @activity.defn(name=RECORD_EXTENSION)
     @domain_errors_are_final
     def record_extension(self, inp: RecordExtensionInput) -> WriteResult:
         with self.db.write() as conn:
@@ -62,7 +40,7 @@ class RoundActivities:
             )
         return WriteResult(changed=changed)
 
-    @activity.defn
+    @activity.defn(name=RECORD_CANCELLATION)
     @domain_errors_are_final
     def record_cancellation(self, inp: RecordCancellationInput) -> WriteResult:
         with self.db.write() as conn:

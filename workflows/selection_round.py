@@ -10,11 +10,14 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.rounds import (
+    from activities.contracts import (
+        MIRROR_PHASE,
+        RECORD_CANCELLATION,
+        RECORD_EXTENSION,
         MirrorPhaseInput,
         RecordCancellationInput,
         RecordExtensionInput,
-        RoundActivities,
+        WriteResult,
     )
     from policies.errors import DomainError, InvalidExtension, WrongPhase
     from policies.phases import TERMINAL, Phase
@@ -111,14 +114,15 @@ class SelectionRoundWorkflow:
 
     async def _enter(self, phase: Phase) -> None:
         self._seq += 1
-        await workflow.execute_activity_method(
-            RoundActivities.mirror_phase,
+        await workflow.execute_activity(
+            MIRROR_PHASE,
             MirrorPhaseInput(
                 round_id=self._round_id,
                 phase=phase,
                 seq=self._seq,
                 scheduled_at=dict(self._schedule.transitions()).get(phase, workflow.now()),
             ),
+            result_type=WriteResult,
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=ACTIVITY_RETRY,
         )
@@ -140,8 +144,8 @@ class SelectionRoundWorkflow:
         new_schedule = self._checked_extension(cmd)
         self._extending = True
         try:
-            await workflow.execute_activity_method(
-                RoundActivities.record_extension,
+            await workflow.execute_activity(
+                RECORD_EXTENSION,
                 RecordExtensionInput(
                     round_id=self._round_id,
                     deadline=cmd.deadline,
@@ -149,6 +153,7 @@ class SelectionRoundWorkflow:
                     reason=cmd.reason,
                     actor=cmd.actor,
                 ),
+                result_type=WriteResult,
                 start_to_close_timeout=ACTIVITY_TIMEOUT,
                 retry_policy=ACTIVITY_RETRY,
             )
@@ -179,11 +184,12 @@ class SelectionRoundWorkflow:
     async def cancel(self, cmd: CancelRound) -> RoundResult:
         self._cancelling = True
         self._seq += 1
-        await workflow.execute_activity_method(
-            RoundActivities.record_cancellation,
+        await workflow.execute_activity(
+            RECORD_CANCELLATION,
             RecordCancellationInput(
                 round_id=self._round_id, reason=cmd.reason, actor=cmd.actor, seq=self._seq
             ),
+            result_type=WriteResult,
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=ACTIVITY_RETRY,
         )

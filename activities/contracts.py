@@ -1,0 +1,43 @@
+"""What the round's activities take and return, and their names.
+
+Workflows import this module, never the implementations: it holds no database code.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from policies.phases import Phase
+from policies.schedule import Deadline
+
+MIRROR_PHASE = "mirror_phase"
+RECORD_EXTENSION = "record_extension"
+RECORD_CANCELLATION = "record_cancellation"
+
+
+class MirrorPhaseInput(BaseModel):
+    round_id: str
+    phase: Phase
+    seq: int
+    scheduled_at: datetime
+
+
+class RecordExtensionInput(BaseModel):
+    round_id: str
+    deadline: Deadline
+    new_at: datetime
+    reason: str
+    actor: str
+
+
+class RecordCancellationInput(BaseModel):
+    round_id: str
+    reason: str
+    actor: str
+    seq: int
+
+
+class WriteResult(BaseModel):
+    changed: bool

@@ -50,6 +50,9 @@ def _api(settings: Settings, _: argparse.Namespace) -> int:
 
     from api.app import create_app
 
+    # uvicorn re-raises the stop signal after its graceful shutdown; a clean stop exits 0.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: sys.exit(0))
     uvicorn.run(
         create_app(settings),
         host=settings.api_host,

@@ -15,6 +15,8 @@ from policies.schedule import Deadline
 MIRROR_PHASE = "mirror_phase"
 RECORD_EXTENSION = "record_extension"
 RECORD_CANCELLATION = "record_cancellation"
+FIX_CANDIDATES = "fix_candidates"
+COUNT_ROUND = "count_round"
 
 
 class MirrorPhaseInput(BaseModel):
@@ -41,3 +43,11 @@ class RecordCancellationInput(BaseModel):
 
 class WriteResult(BaseModel):
     changed: bool
+
+
+class RoundRef(BaseModel):
+    round_id: str
+
+
+class CountDone(BaseModel):
+    outcomes_published: int

@@ -5,24 +5,30 @@ from __future__ import annotations
 from temporalio import activity
 
 from activities.contracts import (
+    COUNT_ROUND,
+    FIX_CANDIDATES,
     MIRROR_PHASE,
     RECORD_CANCELLATION,
     RECORD_EXTENSION,
+    CountDone,
     MirrorPhaseInput,
     RecordCancellationInput,
     RecordExtensionInput,
+    RoundRef,
     WriteResult,
 )
 from activities.errors import domain_errors_are_final
-from store import rounds
+from records.keys import Signer
+from store import nominations, outcomes, rounds
 from store.db import Database
 
 
 class RoundActivities:
     """Holds the database handle; one instance per worker."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, signer: Signer) -> None:
         self.db = db
+        self.signer = signer
 
     @activity.defn(name=MIRROR_PHASE)
     @domain_errors_are_final
@@ -46,3 +52,20 @@ class RoundActivities:
         with self.db.write() as conn:
             changed = rounds.record_cancellation(conn, inp.round_id, inp.reason, inp.actor, inp.seq)
         return WriteResult(changed=changed)
+
+    @activity.defn(name=FIX_CANDIDATES)
+    @domain_errors_are_final
+    def fix_candidates(self, inp: RoundRef) -> WriteResult:
+        """At nominations close: who stands in each constituency, and why the others do not."""
+        changed = False
+        with self.db.write() as conn:
+            for p in rounds.get(conn, inp.round_id)["participants"]:
+                changed |= nominations.fix_candidates(conn, inp.round_id, p["constituency_id"])
+        return WriteResult(changed=changed)
+
+    @activity.defn(name=COUNT_ROUND)
+    @domain_errors_are_final
+    def count_round(self, inp: RoundRef) -> CountDone:
+        with self.db.write() as conn:
+            published = outcomes.publish_outcomes(conn, inp.round_id, self.signer)
+        return CountDone(outcomes_published=published)

@@ -12,7 +12,7 @@ from temporalio.client import Client
 
 from api import errors
 from api.deps import Services
-from api.routes import credentials, meta, registry, rounds
+from api.routes import credentials, meta, registry, rounds, selection
 from mandate import keyfile
 from mandate.settings import Settings
 from mandate.temporal import connect
@@ -52,7 +52,7 @@ def create_app(
     app.state.services = svc
     errors.install(app)
     app.include_router(meta.router)
-    for module in (registry, credentials, rounds):
+    for module in (registry, credentials, rounds, selection):
         app.include_router(module.router, prefix="/v1")
     return app
 

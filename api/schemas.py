@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -302,3 +302,129 @@ class Me(BaseModel):
 
 
 ConstituencyDetail.model_rebuild()
+
+
+class ConstraintIn(In):
+    attribute: Label
+    value: Label | None = Field(
+        default=None, description="null: the bounds apply to each value (e.g. at most 1 per region)"
+    )
+    min: int = Field(default=0, ge=0, le=100)
+    max: int | None = Field(default=None, ge=0, le=100)
+
+
+class EndorsementsIn(In):
+    required: int = Field(default=0, ge=0, le=100)
+    distinct_regions: int = Field(default=0, ge=0, le=100)
+
+
+class RulesIn(In):
+    """A constituency's own rules; seats come from the round's frame."""
+
+    alternates: int = Field(default=0, ge=0, le=50)
+    method: Literal["approval.phragmen"] = "approval.phragmen"
+    max_approvals: int | None = Field(default=None, ge=1, le=1000)
+    endorsements: EndorsementsIn = Field(default_factory=EndorsementsIn)
+    one_nominee_per_organisation: bool = True
+    constraints: list[ConstraintIn] = Field(default_factory=list, max_length=50)
+
+
+class RulesOut(BaseModel):
+    round_id: str
+    constituency_id: str
+    version: int
+    rules: dict[str, Any]
+    updated_at: datetime
+
+
+LanguageTag = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})?$")]
+StatementText = Annotated[str, Field(min_length=1, max_length=10_000), AfterValidator(_nfc)]
+
+
+class NominationIn(In):
+    nominee_name: Name
+    organisation_id: Id
+    attributes: dict[Label, Label] = Field(
+        default_factory=dict,
+        max_length=20,
+        description="self-described, e.g. {'gender': 'woman'}; region, country and the "
+        "organisation's type and flags are added from the organisation",
+    )
+    statement: dict[LanguageTag, StatementText] = Field(
+        min_length=1, max_length=10, description="by language, e.g. {'en': ..., 'fr': ...}"
+    )
+
+
+class NominationOut(BaseModel):
+    id: str
+    round_id: str
+    constituency_id: str
+    nominee_name: str
+    organisation_id: str
+    attributes: dict[str, str]
+    statement: dict[str, str]
+    consent: str
+    endorsed_by: list[str]
+    rejection_code: str | None
+    rejection_text: str | None
+    standing: bool | None
+    not_standing_reason: str | None
+    created_at: datetime
+
+
+class NominationSubmitted(BaseModel):
+    nomination: NominationOut
+    consent_token: str = Field(
+        description="one-time token for the nominee: POST it to /v1/nominations/{id}/consent"
+    )
+
+
+class ConsentIn(In):
+    token: str = Field(min_length=1, max_length=200)
+    decision: Literal["accept", "decline"]
+
+
+class RejectionIn(In):
+    reason_code: str = Field(pattern=r"^[a-z0-9_]{1,50}$")
+    reason: Reason
+
+
+class NotStanding(BaseModel):
+    id: str
+    nominee_name: str
+    reason: str
+
+
+class CandidatesOut(BaseModel):
+    round_id: str
+    constituency_id: str
+    standing: list[NominationOut]
+    not_standing: list[NotStanding]
+
+
+class BallotIn(In):
+    approvals: list[Id] = Field(max_length=1000)
+
+
+class BallotCast(BaseModel):
+    ballot_id: int
+    approvals: list[str]
+    receipt: str = Field(description="hash of the ballot's log entry")
+
+
+class BallotOut(BaseModel):
+    ballot_id: int
+    voter_organisation_id: str
+    approvals: list[str]
+    receipt: str
+    cast_at: datetime
+    counted: bool = Field(description="false when the voter cast a later ballot")
+
+
+class OutcomeOut(BaseModel):
+    round_id: str
+    constituency_id: str
+    record: dict[str, Any]
+    canonical: str = Field(description="the exact RFC 8785 bytes that were signed")
+    record_hash: str
+    envelope: dict[str, Any]

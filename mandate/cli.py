@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import signal
 import sys
@@ -96,6 +97,28 @@ def _keygen(_: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _verify(_: Settings | None, args: argparse.Namespace) -> int:
+    # Offline: only the standard library, cryptography, records and policies.
+    from records.bundle import verify_bundle
+
+    path: Path = args.bundle
+    try:
+        bundle = json.loads(path.read_bytes())
+    except (OSError, ValueError) as exc:
+        print(f"FAILED: cannot read {path} as a JSON bundle: {exc}")
+        return 2
+    report = verify_bundle(bundle)
+    for line in report.checked:
+        print(f"  ok  {line}")
+    if report.ok:
+        print(f"VERIFIED: {path} (round {bundle.get('round_id')})")
+        return 0
+    print(f"FAILED: {len(report.problems)} problem(s) in {path}; the first at fault:")
+    for problem in report.problems:
+        print(f"  !!  {problem}")
+    return 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mandate", description=DESCRIPTION, formatter_class=argparse.RawTextHelpFormatter
@@ -108,17 +131,23 @@ def build_parser() -> argparse.ArgumentParser:
         "migrate": (_migrate, "apply database migrations"),
         "bootstrap": (_bootstrap, "migrate, create the signing key and a first secretariat token"),
         "keygen": (_keygen, "write a new Ed25519 record signing key (PEM, mode 0600)"),
+        "verify": (_verify, "verify a round bundle offline: signatures, log, criteria, recount"),
     }
     for name, (func, text) in commands.items():
         p = sub.add_parser(name, help=text, description=text)
         p.set_defaults(func=func)
         if name == "keygen":
             p.add_argument("path", type=Path, help="where to write the private key")
+        if name == "verify":
+            p.add_argument("bundle", type=Path, help="a bundle from GET /v1/rounds/{id}/bundle")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "verify":
+        code: int = args.func(None, args)  # needs no configuration
+        return code
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
@@ -126,8 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"mandate: bad configuration: {exc}", file=sys.stderr)
         return 2
-    code: int = args.func(settings, args)
-    return code
+    result: int = args.func(settings, args)
+    return result
 
 
 if __name__ == "__main__":

@@ -11,8 +11,10 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.rounds import RoundActivities
+from mandate import keyfile
 from mandate.settings import Settings
 from mandate.temporal import connect
+from records.keys import Signer
 from store.db import Database
 from workflows.selection_round import SelectionRoundWorkflow
 
@@ -25,14 +27,20 @@ STICKY_TIMEOUT = timedelta(seconds=3)
 
 
 def build_worker(
-    client: Client, db: Database, task_queue: str, executor: ThreadPoolExecutor
+    client: Client, db: Database, signer: Signer, task_queue: str, executor: ThreadPoolExecutor
 ) -> Worker:
-    acts = RoundActivities(db)
+    acts = RoundActivities(db, signer)
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=[acts.mirror_phase, acts.record_extension, acts.record_cancellation],
+        activities=[
+            acts.mirror_phase,
+            acts.record_extension,
+            acts.record_cancellation,
+            acts.fix_candidates,
+            acts.count_round,
+        ],
         activity_executor=executor,
         max_concurrent_activities=ACTIVITY_THREADS,
         # After a worker dies, its cached workflows move to another worker after this long.
@@ -44,7 +52,8 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     db = Database(settings.db_url)
     client = await connect(settings)
     with ThreadPoolExecutor(ACTIVITY_THREADS, thread_name_prefix="activity") as executor:
-        worker = build_worker(client, db, settings.task_queue, executor)
+        signer = keyfile.load_or_create(settings.key_file)
+        worker = build_worker(client, db, signer, settings.task_queue, executor)
         from mandate.reconcile import ensure_round_workflows
 
         started = await ensure_round_workflows(client, db, settings.task_queue)

@@ -8,7 +8,7 @@ from typing import Any
 from policies.schedule import Schedule
 from policies.times import iso
 
-CRITERIA_FORMAT = "mandate.criteria/1"
+CRITERIA_FORMAT = "mandate.criteria/2"
 
 
 def round_criteria(
@@ -19,8 +19,10 @@ def round_criteria(
     segments: Sequence[Mapping[str, Any]],
     participants: Sequence[Mapping[str, Any]],
     schedule: Schedule,
+    rules: Mapping[str, Mapping[str, Any]],
 ) -> dict[str, Any]:
-    """The document that is canonicalised, hashed and signed when a round is published.
+    """The document that is canonicalised, hashed and signed when a round is published:
+    the round's frame and every participating constituency's own rules, frozen together.
 
     Only strings, integers, booleans, lists and objects: it must canonicalise under RFC 8785
     without floats, and an auditor must get the same bytes back from it.
@@ -32,7 +34,14 @@ def round_criteria(
         "title": title,
         "segments": [dict(s) for s in segments],
         "participants": sorted(
-            ({"constituency_id": p["constituency_id"], "seats": p["seats"]} for p in participants),
+            (
+                {
+                    "constituency_id": p["constituency_id"],
+                    "seats": p["seats"],
+                    "rules": dict(rules[p["constituency_id"]]),
+                }
+                for p in participants
+            ),
             key=lambda p: str(p["constituency_id"]),
         ),
         "schedule": {

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, select, update
 
 from policies.criteria import round_criteria
-from policies.errors import NotFound, WrongPhase
-from policies.phases import TERMINAL, Phase
+from policies.errors import NotFound, PhaseClosed, WrongPhase
+from policies.phases import TERMINAL, Phase, is_before
 from policies.schedule import Deadline, Schedule, validate_publishable, validate_schedule
 from policies.times import iso
 from records import dsse
@@ -20,6 +21,7 @@ from store import audit
 from store.db import utcnow
 from store.ids import new_id
 from store.registry import get_constituency
+from store.rules import all_rules
 from store.tables import round_
 
 WORKFLOW_ACTOR = "workflow"
@@ -123,6 +125,7 @@ def publish(conn: Connection, round_id: str, signer: Signer, actor: str) -> RowM
     validate_publishable(schedule, now)
     for p in row["participants"]:
         get_constituency(conn, p["constituency_id"])
+    rules = all_rules(conn, row)
     version = 1
     criteria = round_criteria(
         round_id=round_id,
@@ -131,6 +134,7 @@ def publish(conn: Connection, round_id: str, signer: Signer, actor: str) -> RowM
         segments=row["segments"],
         participants=row["participants"],
         schedule=schedule,
+        rules=rules,
     )
     payload = canonical_json(criteria)
     digest = sha256_hex(payload)
@@ -234,3 +238,43 @@ def record_cancellation(conn: Connection, round_id: str, reason: str, actor: str
         actor,
     )
     return True
+
+
+def gate(conn: Connection, round_id: str, window: Window) -> RowMapping:
+    """Admit a write only inside ``window``, judged at write time.
+
+    The round row is read FOR SHARE: the workflow's close (an UPDATE of the same row) waits
+    for every admitted write to commit, so nothing acknowledged before the close is missed by
+    what follows it, and nothing after the deadline gets in. SQLite's IMMEDIATE transaction
+    gives the same order.
+    """
+    row = conn.execute(
+        select(round_).where(round_.c.id == round_id).with_for_update(read=True)
+    ).first()
+    if row is None:
+        raise NotFound(f"no round with id {round_id}")
+    now = utcnow()
+    opens, closes = row._mapping[window.opens], row._mapping[window.closes]
+    phase = Phase(row.phase)
+    if phase in (Phase.DRAFT, Phase.CANCELLED) or now < opens:
+        raise WrongPhase(
+            f"{window.name} {'are' if window.name.endswith('s') else 'is'} not open: "
+            f"round {round_id} is {phase.value}, {window.name} open at {iso(opens)}"
+        )
+    if now >= closes or is_before(window.closed_phase, phase) or phase == window.closed_phase:
+        raise PhaseClosed(f"{window.name} closed at {iso(closes)}; it is now {iso(now)}")
+    return row._mapping
+
+
+@dataclass(frozen=True)
+class Window:
+    name: str
+    opens: str
+    closes: str
+    closed_phase: Phase
+
+
+NOMINATIONS = Window(
+    "nominations", "nominations_open_at", "nominations_close_at", Phase.NOMINATIONS_CLOSED
+)
+VOTING = Window("voting", "voting_open_at", "voting_close_at", Phase.VOTING_CLOSED)

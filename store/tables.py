@@ -148,3 +148,77 @@ idempotency_record = Table(
 
 Index("ix_membership_organisation", membership.c.organisation_id)
 Index("ix_coordinator_constituency", coordinator.c.constituency_id)
+
+constituency_rules = Table(
+    "constituency_rules",
+    metadata,
+    Column("round_id", String(36), ForeignKey("round.id"), primary_key=True),
+    Column("constituency_id", String(36), ForeignKey("constituency.id"), primary_key=True),
+    Column("rules", JSON, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_by", String(36), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+nomination = Table(
+    "nomination",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("round_id", String(36), ForeignKey("round.id"), nullable=False),
+    Column("constituency_id", String(36), ForeignKey("constituency.id"), nullable=False),
+    Column("nominee_name", String(300), nullable=False),
+    Column("organisation_id", String(36), ForeignKey("organisation.id"), nullable=False),
+    Column("nominated_by", String(36), nullable=False),
+    Column("attributes", JSON, nullable=False),
+    Column("statement", JSON, nullable=False),
+    Column("consent_token_hash", String(64), nullable=False),
+    # pending | accepted | declined
+    Column("consent", String(20), nullable=False),
+    Column("consent_at", UTCDateTime, nullable=True),
+    Column("rejection_code", String(100), nullable=True),
+    Column("rejection_text", Text, nullable=True),
+    Column("rejected_at", UTCDateTime, nullable=True),
+    # Set when nominations close: whether it stands, and why not.
+    Column("standing", Boolean, nullable=True),
+    Column("not_standing_reason", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+endorsement = Table(
+    "endorsement",
+    metadata,
+    Column("nomination_id", String(36), ForeignKey("nomination.id"), primary_key=True),
+    Column("organisation_id", String(36), ForeignKey("organisation.id"), primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+ballot = Table(
+    "ballot",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("round_id", String(36), ForeignKey("round.id"), nullable=False),
+    Column("constituency_id", String(36), ForeignKey("constituency.id"), nullable=False),
+    Column("voter_organisation_id", String(36), ForeignKey("organisation.id"), nullable=False),
+    Column("approvals", JSON, nullable=False),
+    Column("entry_hash", String(64), nullable=False),
+    Column("cast_at", UTCDateTime, nullable=False),
+)
+
+outcome = Table(
+    "outcome",
+    metadata,
+    Column("round_id", String(36), ForeignKey("round.id"), primary_key=True),
+    Column("constituency_id", String(36), ForeignKey("constituency.id"), primary_key=True),
+    Column("record", Text, nullable=False),
+    Column("record_hash", String(64), nullable=False),
+    Column("envelope", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+Index("ix_nomination_round_constituency", nomination.c.round_id, nomination.c.constituency_id)
+Index(
+    "ix_ballot_round_constituency_voter",
+    ballot.c.round_id,
+    ballot.c.constituency_id,
+    ballot.c.voter_organisation_id,
+)

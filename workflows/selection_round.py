@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from pydantic import BaseModel, Field
 from temporalio import workflow
@@ -11,12 +12,16 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import (
+        COUNT_ROUND,
+        FIX_CANDIDATES,
         MIRROR_PHASE,
         RECORD_CANCELLATION,
         RECORD_EXTENSION,
+        CountDone,
         MirrorPhaseInput,
         RecordCancellationInput,
         RecordExtensionInput,
+        RoundRef,
         WriteResult,
     )
     from policies.errors import DomainError, InvalidExtension, WrongPhase
@@ -28,6 +33,12 @@ ACTIVITY_TIMEOUT = timedelta(seconds=30)
 ACTIVITY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
 )
+
+
+# Rounds started before candidates were fixed and counted replay without those steps.
+SELECTION_PATCH = "fix-candidates-and-count"
+COUNT_TIMEOUT = timedelta(minutes=10)
+M = TypeVar("M", bound=BaseModel)
 
 
 class RoundInput(BaseModel):
@@ -77,11 +88,14 @@ class SelectionRoundWorkflow:
             if not await self._wait_until_due(phase):
                 return await self._finish_cancelled()
             await self._enter(phase)
-        # Counting and decision are placeholders until a selection method is wired in.
+            if phase is Phase.NOMINATIONS_CLOSED and workflow.patched(SELECTION_PATCH):
+                await self._run(FIX_CANDIDATES, RoundRef(round_id=self._round_id), WriteResult)
         for phase in (Phase.COUNTING, Phase.DECIDED):
             if self._cancelling:
                 return await self._finish_cancelled()
             await self._enter(phase)
+            if phase is Phase.COUNTING and workflow.patched(SELECTION_PATCH):
+                await self._run(COUNT_ROUND, RoundRef(round_id=self._round_id), CountDone)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return RoundResult(round_id=self._round_id, phase=self._phase)
 
@@ -111,6 +125,16 @@ class SelectionRoundWorkflow:
         except TimeoutError:
             return True
         return False
+
+    async def _run(self, activity: str, arg: BaseModel, result_type: type[M]) -> M:
+        result: M = await workflow.execute_activity(
+            activity,
+            arg,
+            result_type=result_type,
+            start_to_close_timeout=COUNT_TIMEOUT,
+            retry_policy=ACTIVITY_RETRY,
+        )
+        return result
 
     async def _enter(self, phase: Phase) -> None:
         self._seq += 1

@@ -31,7 +31,7 @@ def _round(row: RowMapping) -> s.RoundOut:
     return s.RoundOut.model_validate(data)
 
 
-def _visible(row: RowMapping, caller: Principal | None) -> RowMapping:
+def visible_round(row: RowMapping, caller: Principal | None) -> RowMapping:
     # Drafts are work in progress of the secretariat and the coordinators who shape them.
     if row["phase"] == Phase.DRAFT and (
         caller is None or caller.role not in (Role.SECRETARIAT, Role.COORDINATOR)
@@ -72,12 +72,12 @@ async def list_rounds(svc: ServicesDep, caller: MaybeCaller) -> list[s.RoundOut]
 @router.get("/rounds/{round_id}", response_model=s.RoundOut)
 async def get_round(round_id: str, svc: ServicesDep, caller: MaybeCaller) -> s.RoundOut:
     row = await read(svc, lambda c: rounds.get(c, round_id))
-    return _round(_visible(row, caller))
+    return _round(visible_round(row, caller))
 
 
 @router.get("/rounds/{round_id}/phase", response_model=s.PhaseOut)
 async def get_phase(round_id: str, svc: ServicesDep, caller: MaybeCaller) -> s.PhaseOut:
-    row = _visible(await read(svc, lambda c: rounds.get(c, round_id)), caller)
+    row = visible_round(await read(svc, lambda c: rounds.get(c, round_id)), caller)
     return s.PhaseOut(
         round_id=round_id, phase=row["phase"], schedule=s.ScheduleOut.model_validate(row)
     )
@@ -202,7 +202,7 @@ async def round_log(
     limit: int = Query(default=500, ge=1, le=1000),
 ) -> s.LogOut:
     def load(conn: Connection) -> list[audit.LoggedEntry]:
-        _visible(rounds.get(conn, round_id), caller)
+        visible_round(rounds.get(conn, round_id), caller)
         return audit.entries(conn, audit.round_scope(round_id), after, limit)
 
     return _log(audit.round_scope(round_id), await read(svc, load), limit)

@@ -126,3 +126,17 @@ async def make_world(api: Api) -> World:
 
 
 Factory = Callable[[], Awaitable[World]]
+
+
+async def new_round(
+    api: Api, w: World, body: dict[str, Any], rules: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A draft round whose (only) constituency has published its rules, ready to publish."""
+    created: dict[str, Any] = await api.ok("POST", "/v1/rounds", api.secretariat, body)
+    await api.ok(
+        "PUT",
+        f"/v1/rounds/{created['id']}/constituencies/{w.constituency}/rules",
+        w.coordinator,
+        rules or {},
+    )
+    return created

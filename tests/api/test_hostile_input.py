@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import Api, make_world
-from tests.api.test_role_matrix import CASES
+from tests.api.conftest import Api
+from tests.api.test_role_matrix import CASES, prepared
 from tests.api.test_rounds_api import round_body
 
 HOSTILE_BODIES: list[Any] = [
@@ -47,15 +47,17 @@ WRITES = [c for c in CASES if c.method in ("POST", "PATCH", "DELETE")]
 
 @pytest.mark.parametrize("case", WRITES, ids=lambda c: f"{c.method} {c.path}")
 async def test_malformed_bodies_get_a_clear_4xx(api: Api, case: Any) -> None:
-    w = await make_world(api)
+    ids = await prepared(api)
+    w = ids.w
     s = api.secretariat
-    published = await api.ok("POST", "/v1/rounds", s, round_body(w, opens=30))
-    await api.ok("POST", f"/v1/rounds/{published['id']}/publish", s)
-    draft = await api.ok("POST", "/v1/rounds", s, round_body(w))
-    path = case.path.format(
-        c=w.constituency, o=w.member_org, m=w.member_credential, r=published["id"], d=draft["id"]
+    path = ids.path(case.path)
+    token = (
+        w.coordinator
+        if "coordinator_own" in case.allowed
+        else w.member
+        if "member" in case.allowed
+        else s
     )
-    token = w.coordinator if case.allowed == {"coordinator_own"} else s
     bodies = HOSTILE_BODIES + (_extreme_rounds(w) if "rounds" in path else [])
     for body in bodies:
         r = await api.call(case.method, path, token, body)

@@ -16,7 +16,7 @@ from records import dsse
 from records.chain import verify_chain
 from records.keys import public_key_from_b64
 from store import audit
-from tests.api.conftest import Api, World, make_world
+from tests.api.conftest import Api, World, make_world, new_round
 
 
 def at(seconds: float) -> str:
@@ -50,7 +50,7 @@ async def wait_phase(api: Api, round_id: str, phase: str, within: float = 20) ->
 async def test_draft_edit_publish_and_signed_criteria(api: Api) -> None:
     w = await make_world(api)
     s = api.secretariat
-    draft = await api.ok("POST", "/v1/rounds", s, round_body(w))
+    draft = await new_round(api, w, round_body(w))
     assert draft["phase"] == "draft"
     # Drafts are not public.
     assert (await api.call("GET", f"/v1/rounds/{draft['id']}")).status_code == 404
@@ -103,7 +103,7 @@ async def test_schedule_errors_are_clear(api: Api) -> None:
 async def test_extend_then_cancel_with_reasons(api: Api) -> None:
     w = await make_world(api)
     s = api.secretariat
-    rid = (await api.ok("POST", "/v1/rounds", s, round_body(w, opens=0.5, closes=600)))["id"]
+    rid = (await new_round(api, w, round_body(w, opens=0.5, closes=600)))["id"]
     r = await api.call(
         "POST",
         f"/v1/rounds/{rid}/extend",
@@ -158,12 +158,13 @@ async def test_extend_then_cancel_with_reasons(api: Api) -> None:
     types = [e["type"] for e in log["entries"]]
     assert types == [
         "round.drafted",
+        "rules.published",
         "criteria.published",
         "phase.changed",
         "deadline.extended",
         "round.cancelled",
     ]
-    extended = json.loads(log["entries"][3]["statement"])
+    extended = json.loads(log["entries"][4]["statement"])
     assert extended["data"]["reason"] == "members asked for a week"
     with api.db.read() as conn:
         verify_chain(audit.as_chain(audit.entries(conn, audit.round_scope(rid))))
@@ -178,7 +179,7 @@ async def test_phases_reach_decided_on_schedule(api: Api) -> None:
         "voting_open_at": at(2),
         "voting_close_at": at(3),
     }
-    rid = (await api.ok("POST", "/v1/rounds", api.secretariat, body))["id"]
+    rid = (await new_round(api, w, body))["id"]
     await api.ok("POST", f"/v1/rounds/{rid}/publish", api.secretariat)
     await wait_phase(api, rid, "decided")
     log = await api.ok("GET", f"/v1/rounds/{rid}/log")
@@ -200,7 +201,7 @@ async def test_phases_reach_decided_on_schedule(api: Api) -> None:
 async def test_retried_command_with_the_same_key_runs_once(api: Api) -> None:
     w = await make_world(api)
     s = api.secretariat
-    rid = (await api.ok("POST", "/v1/rounds", s, round_body(w, opens=0.2)))["id"]
+    rid = (await new_round(api, w, round_body(w, opens=0.2)))["id"]
     await api.ok("POST", f"/v1/rounds/{rid}/publish", s)
     await wait_phase(api, rid, "nominations_open")
     body = {"deadline": "voting_close", "new_at": at(2000), "reason": "retry safe"}

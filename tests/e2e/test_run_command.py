@@ -121,6 +121,17 @@ def test_run_command_starts_drives_stops_and_resumes(tmp_path: Path) -> None:
             )
             assert r.status_code == 201, r.text
             round_id = r.json()["id"]
+            # The constituency's coordinator publishes its rules; then the round can be.
+            k = http.post(
+                f"/v1/constituencies/{c['id']}/coordinators",
+                json={"name": "Amina", "email": "amina@example.org"},
+            ).json()
+            rules = http.put(
+                f"/v1/rounds/{round_id}/constituencies/{c['id']}/rules",
+                json={"alternates": 1},
+                headers={"Authorization": f"Bearer {k['token']}"},
+            )
+            assert rules.status_code == 200, rules.text
             assert http.post(f"/v1/rounds/{round_id}/publish").status_code == 200
 
             def phase() -> Any:

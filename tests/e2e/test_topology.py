@@ -174,6 +174,16 @@ def test_compose_topology_without_docker(tmp_path: Path) -> None:
                     )
                     assert r.status_code == 201, r.text
                     round_id = r.json()["id"]
+                    k = one.post(
+                        f"/v1/constituencies/{c.json()['id']}/coordinators",
+                        json={"name": "Rosa", "email": "rosa@example.org"},
+                    ).json()
+                    rules = one.put(
+                        f"/v1/rounds/{round_id}/constituencies/{c.json()['id']}/rules",
+                        json={},
+                        headers={"Authorization": f"Bearer {k['token']}"},
+                    )
+                    assert rules.status_code == 200, rules.text
                     published = one.post(f"/v1/rounds/{round_id}/publish")
                     assert published.status_code == 200, published.text
 

@@ -17,6 +17,7 @@ from mandate.worker import STICKY_TIMEOUT
 from policies.phases import Phase
 from records.keys import generate_signer
 from store import migrate, registry, rounds
+from store import rules as rules_store
 from store.db import Database
 from tests.conftest import throwaway_postgres
 from tests.e2e.processes import mandate, mandate_env, running, stop, wait_for
@@ -61,6 +62,7 @@ async def test_round_survives_a_killed_worker(
             },
             "test",
         )
+        rules_store.publish_rules(conn, draft["id"], c["id"], {}, "test")
         row = rounds.publish(conn, draft["id"], generate_signer(), "test")
     task_queue = f"restart-{uuid.uuid4()}"
     env = mandate_env(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, cast
 
 from policies.criteria import CRITERIA_FORMAT, round_criteria
+from policies.rules import SelectionRules
 from policies.schedule import Schedule
 from records.canonical import canonical_hash, canonical_json, parse_canonical
 
@@ -34,6 +35,10 @@ def criteria(
         segments=SEGMENTS,
         participants=PARTICIPANTS if participants is None else participants,
         schedule=schedule,
+        rules={
+            str(p["constituency_id"]): SelectionRules(seats=cast(int, p["seats"])).to_json()
+            for p in (PARTICIPANTS if participants is None else participants)
+        },
     )
 
 
@@ -60,18 +65,24 @@ def test_criteria_canonicalise() -> None:
 def test_no_floats_and_only_json_types() -> None:
     for value in _walk(criteria()):
         assert not isinstance(value, float), value
-        assert isinstance(value, dict | list | str | int | bool), type(value)
+        assert value is None or isinstance(value, dict | list | str | int | bool), type(value)
 
 
 def test_participants_sorted_by_constituency() -> None:
     doc = criteria()
     assert [p["constituency_id"] for p in doc["participants"]] == ["c-1", "c-2", "c-3"]
-    assert doc["participants"][0] == {"constituency_id": "c-1", "seats": 1}
+    assert doc["participants"][0] == {
+        "constituency_id": "c-1",
+        "seats": 1,
+        "rules": SelectionRules(seats=1).to_json(),
+    }
 
 
-def test_participants_keep_only_id_and_seats() -> None:
+def test_participants_keep_only_id_seats_and_rules() -> None:
     extra = [{**PARTICIPANTS[0], "note": "internal"}]
-    assert criteria(extra)["participants"] == [{"constituency_id": "c-3", "seats": 2}]
+    assert criteria(extra)["participants"] == [
+        {"constituency_id": "c-3", "seats": 2, "rules": SelectionRules(seats=2).to_json()}
+    ]
 
 
 def test_schedule_times_are_utc_strings() -> None:

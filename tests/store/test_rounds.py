@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection
 
-from policies.errors import InvalidSchedule, NotFound, SignatureError, WrongPhase
+from policies.errors import Conflict, InvalidSchedule, NotFound, SignatureError, WrongPhase
 from policies.phases import Phase
+from policies.rules import SelectionRules
 from policies.schedule import Deadline
 from policies.times import iso
 from records import dsse
@@ -19,11 +20,14 @@ from records.canonical import parse_canonical, sha256_hex
 from records.chain import verify_chain
 from records.keys import generate_signer
 from store import audit, registry, rounds
+from store import rules as rules_store
 from store.audit import LoggedEntry
 from store.db import Database
 
 ACTOR = "test-secretariat"
 DAY = timedelta(days=1)
+# _draft publishes empty rules for each of its two constituencies.
+RULES = ["rules.published", "rules.published"]
 
 
 def _now() -> datetime:
@@ -56,9 +60,25 @@ def _frame(conn: Connection, start: datetime | None = None) -> dict[str, Any]:
     }
 
 
-def _draft(db: Database, start: datetime | None = None) -> str:
+def _draft(db: Database, start: datetime | None = None, *, with_rules: bool = True) -> str:
     with db.write() as conn:
-        return str(rounds.create_draft(conn, _frame(conn, start), ACTOR)["id"])
+        row = rounds.create_draft(conn, _frame(conn, start), ACTOR)
+        if with_rules:
+            for p in row["participants"]:
+                rules_store.publish_rules(conn, row["id"], p["constituency_id"], {}, ACTOR)
+        return str(row["id"])
+
+
+def test_publish_needs_every_constituencys_rules(db: Database) -> None:
+    rid = _draft(db, with_rules=False)
+    needs = "every participating constituency must publish its rules"
+    with pytest.raises(Conflict, match=needs), db.write() as conn:
+        rounds.publish(conn, rid, generate_signer(), ACTOR)
+    with db.write() as conn:
+        first = rounds.get(conn, rid)["participants"][0]["constituency_id"]
+        rules_store.publish_rules(conn, rid, first, {"alternates": 1}, ACTOR)
+    with pytest.raises(Conflict, match="missing: "), db.write() as conn:
+        rounds.publish(conn, rid, generate_signer(), ACTOR)
 
 
 def _published(db: Database) -> str:
@@ -126,8 +146,8 @@ def test_update_draft_merges_partial_schedule(db: Database) -> None:
         assert row[field] == before[field], field
     assert row["participants"] == before["participants"]
     assert row["phase"] == "draft"
-    assert [e.type for e in logged] == ["round.drafted", "round.edited"]
-    assert json.loads(logged[1].statement)["data"] == {"fields": ["schedule", "title"]}
+    assert [e.type for e in logged] == ["round.drafted", *RULES, "round.edited"]
+    assert json.loads(logged[-1].statement)["data"] == {"fields": ["schedule", "title"]}
 
 
 def test_update_draft_refuses_out_of_order_result(db: Database) -> None:
@@ -139,7 +159,7 @@ def test_update_draft_refuses_out_of_order_result(db: Database) -> None:
     assert "voting must open when nominations close or later" in info.value.detail
     assert _row(db, rid) == before
     with db.read() as conn:
-        assert [e.type for e in _log(conn, rid)] == ["round.drafted"]
+        assert [e.type for e in _log(conn, rid)] == ["round.drafted", *RULES]
 
 
 def test_publish(db: Database) -> None:
@@ -161,7 +181,8 @@ def test_publish(db: Database) -> None:
     assert criteria["round_id"] == rid
     assert criteria["version"] == 1
     assert criteria["participants"] == sorted(
-        row["participants"], key=lambda p: str(p["constituency_id"])
+        ({**p, "rules": SelectionRules(seats=p["seats"]).to_json()} for p in row["participants"]),
+        key=lambda p: str(p["constituency_id"]),
     )
     assert criteria["schedule"]["voting_close_at"] == iso(row["voting_close_at"])
 
@@ -176,8 +197,8 @@ def test_publish(db: Database) -> None:
     with pytest.raises(SignatureError):
         dsse.verify(envelope, {other.key_id: other.public_key})
 
-    assert [e.type for e in logged] == ["round.drafted", "criteria.published"]
-    assert json.loads(logged[1].statement)["data"] == {
+    assert [e.type for e in logged] == ["round.drafted", *RULES, "criteria.published"]
+    assert json.loads(logged[-1].statement)["data"] == {
         "criteria_hash": row["criteria_hash"],
         "version": 1,
         "key_id": signer.key_id,

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import RowMapping
 from temporalio.client import Client, WorkflowHandle
@@ -15,13 +16,17 @@ from temporalio.worker import Worker
 from mandate.worker import ACTIVITY_THREADS, build_worker
 from records.keys import generate_signer
 from store import registry, rounds
+from store import rules as rules_store
 from store.db import Database
 from workflows.selection_round import RoundInput, RoundResult, SelectionRoundWorkflow
 
 DAY = timedelta(days=1)
+SIGNER = generate_signer()
 
 
-def published_round(db: Database, start: datetime, days: int = 14) -> RowMapping:
+def published_round(
+    db: Database, start: datetime, days: int = 14, rules: dict[str, Any] | None = None
+) -> RowMapping:
     """A published round whose windows span ``days`` days from ``start``."""
     with db.write() as conn:
         c = registry.create_constituency(conn, f"C {uuid.uuid4()}", "", "test")
@@ -40,7 +45,8 @@ def published_round(db: Database, start: datetime, days: int = 14) -> RowMapping
             },
             "test",
         )
-        return rounds.publish(conn, draft["id"], generate_signer(), "test")
+        rules_store.publish_rules(conn, draft["id"], c["id"], rules or {}, "test")
+        return rounds.publish(conn, draft["id"], SIGNER, "test")
 
 
 def phase_in_db(db: Database, round_id: str) -> str:
@@ -53,7 +59,7 @@ def phase_in_db(db: Database, round_id: str) -> str:
 async def running_worker(client: Client, db: Database) -> AsyncIterator[str]:
     task_queue = f"tq-{uuid.uuid4()}"
     with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
-        worker: Worker = build_worker(client, db, task_queue, executor)
+        worker: Worker = build_worker(client, db, SIGNER, task_queue, executor)
         async with worker:
             yield task_queue
 

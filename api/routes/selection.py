@@ -1,0 +1,245 @@
+"""A constituency's selection in a round: rules, nominations, ballots, outcome, bundle."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from sqlalchemy import Connection, RowMapping
+
+from api import schemas as s
+from api.deps import Caller, MaybeCaller, ServicesDep, WriterDep, read
+from api.routes.rounds import visible_round
+from policies.access import Principal, Role, require_coordinator_of, require_member
+from policies.errors import Forbidden, WrongPhase
+from policies.phases import Phase, is_before
+from store import ballots, bundles, nominations, outcomes, rounds
+from store import rules as rules_store
+from store.rules import seats_of
+
+router = APIRouter(tags=["selection"])
+BASE = "/rounds/{round_id}/constituencies/{constituency_id}"
+
+
+def _nomination(conn: Connection, row: RowMapping) -> s.NominationOut:
+    endorsed = [e["id"] for e in nominations.endorsers(conn, row["id"])]
+    return s.NominationOut.model_validate({**row, "endorsed_by": endorsed})
+
+
+@router.put(BASE + "/rules", response_model=s.RulesOut)
+async def publish_rules(
+    round_id: str, constituency_id: str, body: s.RulesIn, caller: Caller, writer: WriterDep
+) -> JSONResponse:
+    require_coordinator_of(caller, constituency_id)
+    data = body.model_dump()
+    return await writer.run(
+        lambda conn: s.RulesOut.model_validate(
+            rules_store.publish_rules(conn, round_id, constituency_id, data, caller.credential_id)
+        )
+    )
+
+
+@router.get(BASE + "/rules", response_model=s.RulesOut)
+async def get_rules(
+    round_id: str, constituency_id: str, svc: ServicesDep, caller: MaybeCaller
+) -> s.RulesOut:
+    def load(conn: Connection) -> s.RulesOut:
+        seats_of(visible_round(rounds.get(conn, round_id), caller), constituency_id)
+        return s.RulesOut.model_validate(rules_store.get(conn, round_id, constituency_id))
+
+    return await read(svc, load)
+
+
+def _may_nominate(caller: Principal, constituency_id: str) -> None:
+    if caller.role is Role.COORDINATOR:
+        require_coordinator_of(caller, constituency_id)
+        return
+    require_member(caller)
+    if caller.constituency_id != constituency_id:
+        raise Forbidden(
+            f"members of constituency {caller.constituency_id} cannot act in {constituency_id}"
+        )
+
+
+@router.post(BASE + "/nominations", status_code=201, response_model=s.NominationSubmitted)
+async def nominate(
+    round_id: str,
+    constituency_id: str,
+    body: s.NominationIn,
+    caller: Caller,
+    writer: WriterDep,
+) -> JSONResponse:
+    _may_nominate(caller, constituency_id)
+    data = body.model_dump()
+
+    def work(conn: Connection) -> s.NominationSubmitted:
+        rounds.get(conn, round_id)
+        seats_of(rounds.get(conn, round_id), constituency_id)
+        done = nominations.nominate(conn, round_id, constituency_id, data, caller.credential_id)
+        return s.NominationSubmitted(
+            nomination=_nomination(conn, done.nomination), consent_token=done.consent_token
+        )
+
+    return await writer.run(work, status=201)
+
+
+@router.get(BASE + "/nominations", response_model=list[s.NominationOut])
+async def list_nominations(
+    round_id: str, constituency_id: str, svc: ServicesDep, caller: MaybeCaller
+) -> list[s.NominationOut]:
+    def load(conn: Connection) -> list[s.NominationOut]:
+        visible_round(rounds.get(conn, round_id), caller)
+        return [_nomination(conn, r) for r in nominations.list_for(conn, round_id, constituency_id)]
+
+    return await read(svc, load)
+
+
+@router.post("/nominations/{nomination_id}/consent", response_model=s.NominationOut)
+async def consent(nomination_id: str, body: s.ConsentIn, writer: WriterDep) -> JSONResponse:
+    """The nominee answers with the one-time token; opening a link never consents."""
+    return await writer.run(
+        lambda conn: _nomination(
+            conn,
+            nominations.respond(conn, nomination_id, body.token, body.decision == "accept"),
+        )
+    )
+
+
+@router.post(
+    "/nominations/{nomination_id}/endorsements", status_code=201, response_model=s.NominationOut
+)
+async def endorse(nomination_id: str, caller: Caller, writer: WriterDep) -> JSONResponse:
+    require_member(caller)
+
+    def work(conn: Connection) -> s.NominationOut:
+        row = nominations.get(conn, nomination_id)
+        if caller.constituency_id != row["constituency_id"]:
+            raise Forbidden(
+                f"members of constituency {caller.constituency_id} cannot endorse in "
+                f"{row['constituency_id']}"
+            )
+        assert caller.organisation_id is not None
+        return _nomination(
+            conn,
+            nominations.endorse(conn, nomination_id, caller.organisation_id, caller.credential_id),
+        )
+
+    return await writer.run(work, status=201)
+
+
+@router.post("/nominations/{nomination_id}/rejection", response_model=s.NominationOut)
+async def reject(
+    nomination_id: str, body: s.RejectionIn, caller: Caller, writer: WriterDep
+) -> JSONResponse:
+    def work(conn: Connection) -> s.NominationOut:
+        row = nominations.get(conn, nomination_id)
+        require_coordinator_of(caller, row["constituency_id"])
+        return _nomination(
+            conn,
+            nominations.reject(
+                conn, nomination_id, body.reason_code, body.reason, caller.credential_id
+            ),
+        )
+
+    return await writer.run(work)
+
+
+def _after(row: RowMapping, phase: Phase, what: str) -> None:
+    current = Phase(row["phase"])
+    if current is not phase and not is_before(phase, current):
+        raise WrongPhase(f"{what} once the round is {phase.value}; it is {current.value}")
+
+
+@router.get(BASE + "/candidates", response_model=s.CandidatesOut)
+async def candidates(round_id: str, constituency_id: str, svc: ServicesDep) -> s.CandidatesOut:
+    def load(conn: Connection) -> s.CandidatesOut:
+        row = rounds.get(conn, round_id)
+        _after(row, Phase.NOMINATIONS_CLOSED, "the candidate list is fixed")
+        all_rows = nominations.list_for(conn, round_id, constituency_id)
+        return s.CandidatesOut(
+            round_id=round_id,
+            constituency_id=constituency_id,
+            standing=[_nomination(conn, r) for r in all_rows if r["standing"]],
+            not_standing=[
+                s.NotStanding(
+                    id=r["id"],
+                    nominee_name=r["nominee_name"],
+                    reason=r["not_standing_reason"] or "not decided",
+                )
+                for r in all_rows
+                if not r["standing"]
+            ],
+        )
+
+    return await read(svc, load)
+
+
+@router.put(BASE + "/ballot", response_model=s.BallotCast)
+async def cast_ballot(
+    round_id: str, constituency_id: str, body: s.BallotIn, caller: Caller, writer: WriterDep
+) -> JSONResponse:
+    """Cast (or replace) the caller's ballot: straight to the database, no Temporal call."""
+    require_member(caller)
+    if caller.constituency_id != constituency_id:
+        raise Forbidden(
+            f"members of constituency {caller.constituency_id} cannot vote in {constituency_id}"
+        )
+    assert caller.organisation_id is not None
+    voter = caller.organisation_id
+
+    def work(conn: Connection) -> s.BallotCast:
+        done = ballots.cast(
+            conn, round_id, constituency_id, voter, body.approvals, caller.credential_id
+        )
+        return s.BallotCast(
+            ballot_id=done.ballot_id, approvals=sorted(body.approvals), receipt=done.receipt
+        )
+
+    return await writer.run(work)
+
+
+@router.get(BASE + "/ballots", response_model=list[s.BallotOut])
+async def list_ballots(round_id: str, constituency_id: str, svc: ServicesDep) -> list[s.BallotOut]:
+    """Public ballots (voter shown), once voting has closed."""
+
+    def load(conn: Connection) -> list[s.BallotOut]:
+        _after(rounds.get(conn, round_id), Phase.VOTING_CLOSED, "ballots are published")
+        rows = ballots.list_cast(conn, round_id, constituency_id)
+        last: dict[str, int] = {r["voter_organisation_id"]: r["id"] for r in rows}
+        return [
+            s.BallotOut(
+                ballot_id=r["id"],
+                voter_organisation_id=r["voter_organisation_id"],
+                approvals=r["approvals"],
+                receipt=r["entry_hash"],
+                cast_at=r["cast_at"],
+                counted=last[r["voter_organisation_id"]] == r["id"],
+            )
+            for r in rows
+        ]
+
+    return await read(svc, load)
+
+
+@router.get(BASE + "/outcome", response_model=s.OutcomeOut)
+async def get_outcome(round_id: str, constituency_id: str, svc: ServicesDep) -> s.OutcomeOut:
+    def load(conn: Connection) -> s.OutcomeOut:
+        row = outcomes.get(conn, round_id, constituency_id)
+        return s.OutcomeOut(
+            round_id=round_id,
+            constituency_id=constituency_id,
+            record=json.loads(row["record"]),
+            canonical=row["record"],
+            record_hash=row["record_hash"],
+            envelope=json.loads(row["envelope"]),
+        )
+
+    return await read(svc, load)
+
+
+@router.get("/rounds/{round_id}/bundle", tags=["verification"])
+async def bundle(round_id: str, svc: ServicesDep) -> dict[str, Any]:
+    """Everything an auditor needs offline: `mandate verify` checks it."""
+    return await read(svc, lambda conn: bundles.export(conn, round_id, svc.signer))

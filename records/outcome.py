@@ -1,0 +1,54 @@
+"""The outcome record of a constituency's selection, computed the same way by the count and
+by an auditor's recount."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from policies.phragmen import count as count_phragmen
+from policies.lot import lot_order, lot_seed
+from policies.rules import ApprovalBallot, Candidate, SelectionRules
+from records.canonical import canonical_hash
+
+OUTCOME_FORMAT = "mandate.outcome/1"
+
+
+def ballot_set_hash(ballots: Sequence[ApprovalBallot]) -> str:
+    """SHA-256 of the canonical list of counted ballots, sorted by voter."""
+    return canonical_hash(
+        [
+            {"voter": b.voter, "approvals": sorted(b.approvals)}
+            for b in sorted(ballots, key=lambda b: b.voter)
+        ]
+    )
+
+
+def outcome_statement(
+    *,
+    round_id: str,
+    constituency_id: str,
+    criteria_hash: str,
+    criteria_version: int,
+    rules: SelectionRules,
+    candidates: Sequence[Candidate],
+    ballots: Sequence[ApprovalBallot],
+) -> dict[str, Any]:
+    """Count and describe the result: everything an auditor needs to follow the count."""
+    ballots_hash = ballot_set_hash(ballots)
+    seed = lot_seed(criteria_hash, ballots_hash)
+    order = lot_order(seed, [c.id for c in candidates])
+    result = count_phragmen(candidates, ballots, rules, order)
+    return {
+        "format": OUTCOME_FORMAT,
+        "round_id": round_id,
+        "constituency_id": constituency_id,
+        "criteria_hash": criteria_hash,
+        "criteria_version": criteria_version,
+        "ballot_set_hash": ballots_hash,
+        "ballots_counted": len(ballots),
+        "candidates": sorted(c.id for c in candidates),
+        "seed": seed,
+        "lot_order": order,
+        "result": result.to_json(),
+    }

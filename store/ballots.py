@@ -1,0 +1,89 @@
+"""Approval ballots: written straight to the database behind the voting window's gate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, RowMapping, func, select
+
+from policies.ballots import check_approval_ballot
+from policies.errors import Forbidden
+from policies.rules import ApprovalBallot
+from store import audit, registry
+from store import rules as rules_store
+from store.db import utcnow
+from store.nominations import candidates
+from store.rounds import VOTING, gate
+from store.tables import ballot
+
+
+@dataclass(frozen=True)
+class Cast:
+    ballot_id: int
+    receipt: str  # the log entry's hash: the voter's proof the ballot was logged
+
+
+def cast(
+    conn: Connection,
+    round_id: str,
+    constituency_id: str,
+    voter_organisation_id: str,
+    approvals: list[str],
+    actor: str,
+) -> Cast:
+    gate(conn, round_id, VOTING)
+    if not registry.is_member(conn, constituency_id, voter_organisation_id):
+        raise Forbidden(
+            f"organisation {voter_organisation_id} is not a member of constituency "
+            f"{constituency_id} and cannot vote in its selection"
+        )
+    rules = rules_store.rules_for(conn, round_id, constituency_id)
+    standing = [c.id for c in candidates(conn, round_id, constituency_id)]
+    chosen = check_approval_ballot(approvals, standing, rules)
+    entry = audit.append(
+        conn,
+        audit.round_scope(round_id),
+        "ballot.cast",
+        {
+            "constituency_id": constituency_id,
+            "voter": voter_organisation_id,
+            "approvals": chosen,
+        },
+        actor,
+    )
+    result = conn.execute(
+        ballot.insert().values(
+            round_id=round_id,
+            constituency_id=constituency_id,
+            voter_organisation_id=voter_organisation_id,
+            approvals=chosen,
+            entry_hash=entry.entry_hash,
+            cast_at=utcnow(),
+        )
+    )
+    ballot_id = result.inserted_primary_key[0] if result.inserted_primary_key else 0
+    return Cast(int(ballot_id), entry.entry_hash)
+
+
+def final_ballots(conn: Connection, round_id: str, constituency_id: str) -> list[ApprovalBallot]:
+    """Each voter's last ballot; casting again replaces the previous one."""
+    last = (
+        select(func.max(ballot.c.id))
+        .where(ballot.c.round_id == round_id, ballot.c.constituency_id == constituency_id)
+        .group_by(ballot.c.voter_organisation_id)
+    )
+    rows = conn.execute(
+        select(ballot.c.voter_organisation_id, ballot.c.approvals)
+        .where(ballot.c.id.in_(last))
+        .order_by(ballot.c.voter_organisation_id)
+    )
+    return [ApprovalBallot(voter=r[0], approvals=frozenset(r[1])) for r in rows]
+
+
+def list_cast(conn: Connection, round_id: str, constituency_id: str) -> list[RowMapping]:
+    rows = conn.execute(
+        select(ballot)
+        .where(ballot.c.round_id == round_id, ballot.c.constituency_id == constituency_id)
+        .order_by(ballot.c.id)
+    )
+    return [r._mapping for r in rows]

@@ -1,0 +1,306 @@
+"""Nominations, consent, endorsements, screening, and the candidate list fixed at close."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, func, select, update
+
+from policies.errors import AlreadyExists, Conflict, Forbidden, InvalidInput, NotFound
+from policies.rules import Candidate, SelectionRules
+from store import audit, registry
+from store import rules as rules_store
+from store.db import utcnow
+from store.ids import new_id
+from store.rounds import NOMINATIONS, gate
+from store.tables import endorsement, nomination, organisation
+
+CONSENT_PREFIX = "mdc_"
+# Attributes that come from the nominee's organisation, never from the nomination itself.
+DERIVED = ("region", "country", "organisation_type", "migrant_led", "grassroots")
+
+
+@dataclass(frozen=True)
+class Submitted:
+    nomination: RowMapping
+    consent_token: str
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def derived_attributes(org: RowMapping) -> dict[str, str]:
+    return {
+        "region": org["region"],
+        "country": org["country"],
+        "organisation_type": org["type"],
+        "migrant_led": "yes" if org["migrant_led"] else "no",
+        "grassroots": "yes" if org["grassroots"] else "no",
+    }
+
+
+def nominate(
+    conn: Connection,
+    round_id: str,
+    constituency_id: str,
+    data: dict[str, Any],
+    actor: str,
+) -> Submitted:
+    gate(conn, round_id, NOMINATIONS)
+    rules = rules_store.rules_for(conn, round_id, constituency_id)
+    org_id = data["organisation_id"]
+    org = registry.get_organisation(conn, org_id)
+    if not registry.is_member(conn, constituency_id, org_id):
+        raise Conflict(
+            f"the nominee's organisation {org_id} is not a member of constituency "
+            f"{constituency_id}; only members' people may stand for it"
+        )
+    clash = sorted(set(data["attributes"]) & set(DERIVED))
+    if clash:
+        raise InvalidInput(
+            f"attributes {', '.join(clash)} come from the nominee's organisation and "
+            "cannot be given in a nomination"
+        )
+    if rules.one_nominee_per_organisation:
+        existing = conn.execute(
+            select(nomination.c.id).where(
+                nomination.c.round_id == round_id,
+                nomination.c.constituency_id == constituency_id,
+                nomination.c.organisation_id == org_id,
+                nomination.c.consent != "declined",
+                nomination.c.rejected_at.is_(None),
+            )
+        ).first()
+        if existing is not None:
+            raise AlreadyExists(
+                f"organisation {org_id} already has a nominee ({existing.id}) and the rules "
+                "allow one nominee per organisation"
+            )
+    token = CONSENT_PREFIX + secrets.token_urlsafe(24)
+    nid = new_id()
+    attributes = {**data["attributes"], **derived_attributes(org)}
+    conn.execute(
+        nomination.insert().values(
+            id=nid,
+            round_id=round_id,
+            constituency_id=constituency_id,
+            nominee_name=data["nominee_name"],
+            organisation_id=org_id,
+            nominated_by=actor,
+            attributes=attributes,
+            statement=data["statement"],
+            consent_token_hash=_hash(token),
+            consent="pending",
+            created_at=utcnow(),
+        )
+    )
+    audit.append(
+        conn,
+        audit.round_scope(round_id),
+        "nomination.submitted",
+        {
+            "nomination_id": nid,
+            "constituency_id": constituency_id,
+            "nominee_name": data["nominee_name"],
+            "organisation_id": org_id,
+            "attributes": attributes,
+            "statement": data["statement"],
+        },
+        actor,
+    )
+    return Submitted(get(conn, nid), token)
+
+
+def get(conn: Connection, nomination_id: str, *, for_update: bool = False) -> RowMapping:
+    query = select(nomination).where(nomination.c.id == nomination_id)
+    if for_update:
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    if row is None:
+        raise NotFound(f"no nomination with id {nomination_id}")
+    return row._mapping
+
+
+def respond(conn: Connection, nomination_id: str, token: str, accept: bool) -> RowMapping:
+    """The nominee's one-time answer, by POST with the consent token."""
+    row = get(conn, nomination_id, for_update=True)
+    gate(conn, row["round_id"], NOMINATIONS)
+    if not hmac.compare_digest(row["consent_token_hash"], _hash(token)):
+        raise Forbidden("the consent token does not belong to this nomination")
+    if row["consent"] != "pending":
+        raise Conflict(f"the nominee has already {row['consent']} this nomination")
+    decision = "accepted" if accept else "declined"
+    conn.execute(
+        update(nomination)
+        .where(nomination.c.id == nomination_id)
+        .values(consent=decision, consent_at=utcnow())
+    )
+    audit.append(
+        conn,
+        audit.round_scope(row["round_id"]),
+        f"nomination.{decision}",
+        {"nomination_id": nomination_id, "constituency_id": row["constituency_id"]},
+        "nominee",
+    )
+    return get(conn, nomination_id)
+
+
+def endorse(conn: Connection, nomination_id: str, organisation_id: str, actor: str) -> RowMapping:
+    row = get(conn, nomination_id)
+    gate(conn, row["round_id"], NOMINATIONS)
+    registry.require_member(conn, row["constituency_id"], organisation_id)
+    if organisation_id == row["organisation_id"]:
+        raise Conflict("an organisation cannot endorse its own nominee")
+    done = conn.execute(
+        select(endorsement.c.created_at).where(
+            endorsement.c.nomination_id == nomination_id,
+            endorsement.c.organisation_id == organisation_id,
+        )
+    ).first()
+    if done is not None:
+        raise AlreadyExists(f"organisation {organisation_id} has already endorsed this nomination")
+    conn.execute(
+        endorsement.insert().values(
+            nomination_id=nomination_id, organisation_id=organisation_id, created_at=utcnow()
+        )
+    )
+    audit.append(
+        conn,
+        audit.round_scope(row["round_id"]),
+        "nomination.endorsed",
+        {
+            "nomination_id": nomination_id,
+            "constituency_id": row["constituency_id"],
+            "organisation_id": organisation_id,
+        },
+        actor,
+    )
+    return get(conn, nomination_id)
+
+
+def reject(conn: Connection, nomination_id: str, code: str, text: str, actor: str) -> RowMapping:
+    row = get(conn, nomination_id, for_update=True)
+    gate(conn, row["round_id"], NOMINATIONS)
+    if row["rejected_at"] is not None:
+        raise Conflict("this nomination has already been rejected")
+    conn.execute(
+        update(nomination)
+        .where(nomination.c.id == nomination_id)
+        .values(rejection_code=code, rejection_text=text, rejected_at=utcnow())
+    )
+    audit.append(
+        conn,
+        audit.round_scope(row["round_id"]),
+        "nomination.rejected",
+        {
+            "nomination_id": nomination_id,
+            "constituency_id": row["constituency_id"],
+            "reason_code": code,
+            "reason": text,
+        },
+        actor,
+    )
+    return get(conn, nomination_id)
+
+
+def endorsers(conn: Connection, nomination_id: str) -> list[RowMapping]:
+    rows = conn.execute(
+        select(organisation.c.id, organisation.c.region, endorsement.c.created_at)
+        .join(endorsement, endorsement.c.organisation_id == organisation.c.id)
+        .where(endorsement.c.nomination_id == nomination_id)
+        .order_by(organisation.c.id)
+    )
+    return [r._mapping for r in rows]
+
+
+def list_for(conn: Connection, round_id: str, constituency_id: str) -> list[RowMapping]:
+    rows = conn.execute(
+        select(nomination)
+        .where(nomination.c.round_id == round_id, nomination.c.constituency_id == constituency_id)
+        .order_by(nomination.c.created_at, nomination.c.id)
+    )
+    return [r._mapping for r in rows]
+
+
+def endorsement_counts(conn: Connection, round_id: str) -> dict[str, int]:
+    rows = conn.execute(
+        select(endorsement.c.nomination_id, func.count())
+        .join(nomination, nomination.c.id == endorsement.c.nomination_id)
+        .where(nomination.c.round_id == round_id)
+        .group_by(endorsement.c.nomination_id)
+    )
+    return {r[0]: r[1] for r in rows}
+
+
+def why_not_standing(
+    row: RowMapping, endorsed_by: list[RowMapping], rules: SelectionRules
+) -> str | None:
+    """None when the nomination stands; else the published reason."""
+    if row["rejected_at"] is not None:
+        return f"rejected ({row['rejection_code']}): {row['rejection_text']}"
+    if row["consent"] == "declined":
+        return "the nominee declined"
+    if rules.consent_required and row["consent"] != "accepted":
+        return "the nominee did not consent before nominations closed"
+    need = rules.endorsements
+    if len(endorsed_by) < need.required:
+        return f"endorsed by {len(endorsed_by)} member organisation(s); {need.required} required"
+    regions = {e["region"] for e in endorsed_by}
+    if len(regions) < need.distinct_regions:
+        return (
+            f"endorsements come from {len(regions)} region(s); "
+            f"{need.distinct_regions} distinct regions required"
+        )
+    return None
+
+
+def fix_candidates(conn: Connection, round_id: str, constituency_id: str) -> bool:
+    """At nominations close: decide who stands and log the list. Idempotent."""
+    rows = list_for(conn, round_id, constituency_id)
+    if any(r["standing"] is not None for r in rows):
+        return False
+    rules = rules_store.rules_for(conn, round_id, constituency_id)
+    standing, not_standing = [], []
+    for r in rows:
+        reason = why_not_standing(r, endorsers(conn, r["id"]), rules)
+        conn.execute(
+            update(nomination)
+            .where(nomination.c.id == r["id"])
+            .values(standing=reason is None, not_standing_reason=reason)
+        )
+        if reason is None:
+            standing.append(
+                {
+                    "id": r["id"],
+                    "nominee_name": r["nominee_name"],
+                    "organisation_id": r["organisation_id"],
+                    "attributes": r["attributes"],
+                }
+            )
+        else:
+            not_standing.append({"id": r["id"], "reason": reason})
+    audit.append(
+        conn,
+        audit.round_scope(round_id),
+        "candidates.fixed",
+        {
+            "constituency_id": constituency_id,
+            "standing": standing,
+            "not_standing": not_standing,
+        },
+        "workflow",
+    )
+    return True
+
+
+def candidates(conn: Connection, round_id: str, constituency_id: str) -> list[Candidate]:
+    return [
+        Candidate(id=r["id"], attributes=dict(r["attributes"]))
+        for r in list_for(conn, round_id, constituency_id)
+        if r["standing"]
+    ]

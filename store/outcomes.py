@@ -1,0 +1,90 @@
+"""The count at voting close: one signed outcome record per constituency."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import Connection, RowMapping, select
+
+from policies.errors import NotFound
+from records import dsse
+from records.canonical import canonical_json, sha256_hex
+from records.keys import Signer
+from records.outcome import outcome_statement
+from store import audit, ballots, nominations
+from store import rules as rules_store
+from store.db import utcnow
+from store.rounds import get as get_round
+from store.tables import outcome
+
+
+def publish_outcomes(conn: Connection, round_id: str, signer: Signer) -> int:
+    """Count every constituency without an outcome yet; returns how many were published."""
+    round_row = get_round(conn, round_id, for_update=True)
+    done = 0
+    for p in round_row["participants"]:
+        cid = p["constituency_id"]
+        if _get(conn, round_id, cid) is not None:
+            continue  # a retried activity: already counted
+        statement = outcome_statement(
+            round_id=round_id,
+            constituency_id=cid,
+            criteria_hash=round_row["criteria_hash"],
+            criteria_version=round_row["criteria_version"],
+            rules=rules_store.rules_for(conn, round_id, cid),
+            candidates=nominations.candidates(conn, round_id, cid),
+            ballots=ballots.final_ballots(conn, round_id, cid),
+        )
+        payload = canonical_json(statement)
+        digest = sha256_hex(payload)
+        envelope = dsse.sign(signer, dsse.payload_type_for("outcome"), payload)
+        conn.execute(
+            outcome.insert().values(
+                round_id=round_id,
+                constituency_id=cid,
+                record=payload.decode(),
+                record_hash=digest,
+                envelope=json.dumps(envelope.to_json()),
+                created_at=utcnow(),
+            )
+        )
+        result = statement["result"]
+        audit.append(
+            conn,
+            audit.round_scope(round_id),
+            "outcome.published",
+            {
+                "constituency_id": cid,
+                "outcome_hash": digest,
+                "key_id": signer.key_id,
+                "winners": result["winners"],
+                "alternates": result["alternates"],
+                "unfilled": result["unfilled"],
+            },
+            "workflow",
+        )
+        done += 1
+    return done
+
+
+def _get(conn: Connection, round_id: str, constituency_id: str) -> RowMapping | None:
+    row = conn.execute(
+        select(outcome).where(
+            outcome.c.round_id == round_id, outcome.c.constituency_id == constituency_id
+        )
+    ).first()
+    return None if row is None else row._mapping
+
+
+def get(conn: Connection, round_id: str, constituency_id: str) -> RowMapping:
+    row = _get(conn, round_id, constituency_id)
+    if row is None:
+        raise NotFound(f"no outcome yet for constituency {constituency_id} in round {round_id}")
+    return row
+
+
+def list_for(conn: Connection, round_id: str) -> list[RowMapping]:
+    rows = conn.execute(
+        select(outcome).where(outcome.c.round_id == round_id).order_by(outcome.c.constituency_id)
+    )
+    return [r._mapping for r in rows]

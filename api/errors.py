@@ -35,30 +35,33 @@ STATUS_BY_CODE: dict[str, int] = {
     e.ChainError.code: 422,
 }
 
-_ERRORS_BY_CODE: dict[str, type[e.DomainError]] = {}
-
-
-def _collect(cls: type[e.DomainError]) -> None:
-    _ERRORS_BY_CODE[cls.code] = cls
-    for sub in cls.__subclasses__():
-        _collect(sub)
-
-
-_collect(e.DomainError)
+def _subclasses(cls: type[e.DomainError]) -> list[type[e.DomainError]]:
+    return [cls, *(d for sub in cls.__subclasses__() for d in _subclasses(sub))]
 
 
 def domain_error_for(code: str, detail: str) -> e.DomainError:
     """Rebuild a DomainError from a code carried through Temporal (ApplicationError.type)."""
-    return _ERRORS_BY_CODE.get(code, e.Conflict)(detail)
+    # Looked up at call time, so error classes defined in any module are found.
+    known = {cls.code: cls for cls in _subclasses(e.DomainError)}
+    return known.get(code, e.Conflict)(detail)
 
 
 def error_body(code: str, detail: str) -> dict[str, str]:
     return {"error": code, "detail": detail}
 
 
+def status_for(exc: e.DomainError) -> int:
+    """The status of the nearest class in the error's hierarchy that the table names."""
+    for cls in type(exc).__mro__:
+        code = getattr(cls, "code", None)
+        if code in STATUS_BY_CODE:
+            return STATUS_BY_CODE[code]
+    return 400
+
+
 def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, e.DomainError)
-    status = STATUS_BY_CODE.get(exc.code, 400)
+    status = status_for(exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(error_body(exc.code, exc.detail), status_code=status, headers=headers)
 

@@ -15,7 +15,6 @@ from policies.schedule import Deadline
 MIRROR_PHASE = "mirror_phase"
 RECORD_EXTENSION = "record_extension"
 RECORD_CANCELLATION = "record_cancellation"
-FIX_CANDIDATES = "fix_candidates"
 COUNT_ROUND = "count_round"
 
 

@@ -6,7 +6,6 @@ from temporalio import activity
 
 from activities.contracts import (
     COUNT_ROUND,
-    FIX_CANDIDATES,
     MIRROR_PHASE,
     RECORD_CANCELLATION,
     RECORD_EXTENSION,
@@ -18,6 +17,7 @@ from activities.contracts import (
     WriteResult,
 )
 from activities.errors import domain_errors_are_final
+from policies.phases import Phase
 from records.keys import Signer
 from store import nominations, outcomes, rounds
 from store.db import Database
@@ -35,6 +35,10 @@ class RoundActivities:
     def mirror_phase(self, inp: MirrorPhaseInput) -> WriteResult:
         with self.db.write() as conn:
             changed = rounds.mirror_phase(conn, inp.round_id, inp.phase, inp.seq, inp.scheduled_at)
+            if changed and inp.phase is Phase.NOMINATIONS_CLOSED:
+                # In the same transaction: nobody sees nominations closed without the list.
+                for p in rounds.get(conn, inp.round_id)["participants"]:
+                    nominations.fix_candidates(conn, inp.round_id, p["constituency_id"])
         return WriteResult(changed=changed)
 
     @activity.defn(name=RECORD_EXTENSION)
@@ -51,16 +55,6 @@ class RoundActivities:
     def record_cancellation(self, inp: RecordCancellationInput) -> WriteResult:
         with self.db.write() as conn:
             changed = rounds.record_cancellation(conn, inp.round_id, inp.reason, inp.actor, inp.seq)
-        return WriteResult(changed=changed)
-
-    @activity.defn(name=FIX_CANDIDATES)
-    @domain_errors_are_final
-    def fix_candidates(self, inp: RoundRef) -> WriteResult:
-        """At nominations close: who stands in each constituency, and why the others do not."""
-        changed = False
-        with self.db.write() as conn:
-            for p in rounds.get(conn, inp.round_id)["participants"]:
-                changed |= nominations.fix_candidates(conn, inp.round_id, p["constituency_id"])
         return WriteResult(changed=changed)
 
     @activity.defn(name=COUNT_ROUND)

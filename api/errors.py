@@ -35,6 +35,7 @@ STATUS_BY_CODE: dict[str, int] = {
     e.ChainError.code: 422,
 }
 
+
 def _subclasses(cls: type[e.DomainError]) -> list[type[e.DomainError]]:
     return [cls, *(d for sub in cls.__subclasses__() for d in _subclasses(sub))]
 

@@ -107,7 +107,7 @@ def _verify(_: Settings | None, args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(f"FAILED: cannot read {path} as a JSON bundle: {exc}")
         return 2
-    report = verify_bundle(bundle)
+    report = verify_bundle(bundle, args.key_id or ())
     for line in report.checked:
         print(f"  ok  {line}")
     if report.ok:
@@ -140,6 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("path", type=Path, help="where to write the private key")
         if name == "verify":
             p.add_argument("bundle", type=Path, help="a bundle from GET /v1/rounds/{id}/bundle")
+            p.add_argument(
+                "--key-id",
+                action="append",
+                help="trust only this signing key id (from GET /v1/keys); repeatable",
+            )
     return parser
 
 

@@ -38,7 +38,6 @@ def build_worker(
             acts.mirror_phase,
             acts.record_extension,
             acts.record_cancellation,
-            acts.fix_candidates,
             acts.count_round,
         ],
         activity_executor=executor,

@@ -7,7 +7,7 @@ Imports only the standard library, ``cryptography``, ``records`` and ``policies`
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,21 +42,29 @@ class _Log:
     statements: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
-def verify_bundle(bundle: Mapping[str, Any]) -> Report:
-    """Check everything; report every problem found, each naming where it is."""
+def verify_bundle(bundle: Mapping[str, Any], pinned_key_ids: Sequence[str] = ()) -> Report:
+    """Check everything; report every problem found, each naming where it is.
+
+    A bundle lists its own keys; ``pinned_key_ids`` (the ids the auditor got from the
+    operator's published key list) makes any other key untrusted.
+    """
     report = Report()
     try:
-        _verify(bundle, report)
+        _verify(bundle, report, pinned_key_ids)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         report.fail("bundle", f"malformed ({exc!r})")
     return report
 
 
-def _verify(bundle: Mapping[str, Any], report: Report) -> None:
+def _verify(bundle: Mapping[str, Any], report: Report, pinned: Sequence[str]) -> None:
     if bundle.get("format") != BUNDLE_FORMAT:
         report.fail("bundle", f"format is {bundle.get('format')!r}, expected {BUNDLE_FORMAT!r}")
         return
     keys = _keys(bundle["keys"], report)
+    if pinned:
+        for key_id in sorted(set(keys) - set(pinned)):
+            report.fail(f"key {key_id}", "is not the pinned key; its signatures are not trusted")
+            del keys[key_id]
     log = _log(bundle["log"], report)
     criteria = _criteria(bundle["criteria"], keys, log, report)
     if criteria is None:

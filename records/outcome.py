@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from policies.phragmen import count as count_phragmen
 from policies.lot import lot_order, lot_seed
+from policies.phragmen import count as count_phragmen
 from policies.rules import ApprovalBallot, Candidate, SelectionRules
 from records.canonical import canonical_hash
 

@@ -13,7 +13,6 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import (
         COUNT_ROUND,
-        FIX_CANDIDATES,
         MIRROR_PHASE,
         RECORD_CANCELLATION,
         RECORD_EXTENSION,
@@ -35,8 +34,8 @@ ACTIVITY_RETRY = RetryPolicy(
 )
 
 
-# Rounds started before candidates were fixed and counted replay without those steps.
-SELECTION_PATCH = "fix-candidates-and-count"
+# Rounds started before the count existed replay without it.
+SELECTION_PATCH = "count-round"
 COUNT_TIMEOUT = timedelta(minutes=10)
 M = TypeVar("M", bound=BaseModel)
 
@@ -88,8 +87,6 @@ class SelectionRoundWorkflow:
             if not await self._wait_until_due(phase):
                 return await self._finish_cancelled()
             await self._enter(phase)
-            if phase is Phase.NOMINATIONS_CLOSED and workflow.patched(SELECTION_PATCH):
-                await self._run(FIX_CANDIDATES, RoundRef(round_id=self._round_id), WriteResult)
         for phase in (Phase.COUNTING, Phase.DECIDED):
             if self._cancelling:
                 return await self._finish_cancelled()

@@ -258,11 +258,26 @@ async def test_selection_journey_and_offline_verification(api: Api, tmp_path: Pa
         run = _verify_cli(bad)
         assert run.returncode == 1, (name, run.stdout)
         assert "FAILED" in run.stdout, (name, run.stdout)
+        assert EXPECTED[name] in run.stdout, (name, run.stdout)
+
+    # Pinning the published key refuses a bundle whose signer is not that key.
+    run = _verify_cli(tmp_path / "forged_outcome.json", "--key-id", key["key_id"])
+    assert "is not the pinned key" in run.stdout, run.stdout
+    assert _verify_cli(good, "--key-id", "0" * 64).returncode == 1
 
 
-def _verify_cli(path: Path) -> subprocess.CompletedProcess[str]:
+EXPECTED = {
+    "ballot": "entry_hash does not match its statement",
+    "criteria": "criteria: signature by key",
+    "signature": "outcome 0",
+    "dropped_entry": "out of sequence",
+    "forged_outcome": "is not in the log",
+}
+
+
+def _verify_cli(path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "mandate.cli", "verify", str(path)],
+        [sys.executable, "-m", "mandate.cli", "verify", str(path), *extra],
         cwd=ROOT,
         capture_output=True,
         text=True,

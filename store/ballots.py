@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Connection, RowMapping, func, select
 
@@ -30,8 +31,9 @@ def cast(
     voter_organisation_id: str,
     approvals: list[str],
     actor: str,
+    now: datetime | None = None,
 ) -> Cast:
-    gate(conn, round_id, VOTING)
+    gate(conn, round_id, VOTING, now)
     if not registry.is_member(conn, constituency_id, voter_organisation_id):
         raise Forbidden(
             f"organisation {voter_organisation_id} is not a member of constituency "

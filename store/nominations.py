@@ -6,9 +6,10 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, func, select, update
+from sqlalchemy import Connection, RowMapping, select, update
 
 from policies.errors import AlreadyExists, Conflict, Forbidden, InvalidInput, NotFound
 from policies.rules import Candidate, SelectionRules
@@ -50,8 +51,9 @@ def nominate(
     constituency_id: str,
     data: dict[str, Any],
     actor: str,
+    now: datetime | None = None,
 ) -> Submitted:
-    gate(conn, round_id, NOMINATIONS)
+    gate(conn, round_id, NOMINATIONS, now)
     rules = rules_store.rules_for(conn, round_id, constituency_id)
     org_id = data["organisation_id"]
     org = registry.get_organisation(conn, org_id)
@@ -126,10 +128,12 @@ def get(conn: Connection, nomination_id: str, *, for_update: bool = False) -> Ro
     return row._mapping
 
 
-def respond(conn: Connection, nomination_id: str, token: str, accept: bool) -> RowMapping:
+def respond(
+    conn: Connection, nomination_id: str, token: str, accept: bool, now: datetime | None = None
+) -> RowMapping:
     """The nominee's one-time answer, by POST with the consent token."""
     row = get(conn, nomination_id, for_update=True)
-    gate(conn, row["round_id"], NOMINATIONS)
+    gate(conn, row["round_id"], NOMINATIONS, now)
     if not hmac.compare_digest(row["consent_token_hash"], _hash(token)):
         raise Forbidden("the consent token does not belong to this nomination")
     if row["consent"] != "pending":
@@ -150,9 +154,15 @@ def respond(conn: Connection, nomination_id: str, token: str, accept: bool) -> R
     return get(conn, nomination_id)
 
 
-def endorse(conn: Connection, nomination_id: str, organisation_id: str, actor: str) -> RowMapping:
+def endorse(
+    conn: Connection,
+    nomination_id: str,
+    organisation_id: str,
+    actor: str,
+    now: datetime | None = None,
+) -> RowMapping:
     row = get(conn, nomination_id)
-    gate(conn, row["round_id"], NOMINATIONS)
+    gate(conn, row["round_id"], NOMINATIONS, now)
     registry.require_member(conn, row["constituency_id"], organisation_id)
     if organisation_id == row["organisation_id"]:
         raise Conflict("an organisation cannot endorse its own nominee")
@@ -225,16 +235,6 @@ def list_for(conn: Connection, round_id: str, constituency_id: str) -> list[RowM
         .order_by(nomination.c.created_at, nomination.c.id)
     )
     return [r._mapping for r in rows]
-
-
-def endorsement_counts(conn: Connection, round_id: str) -> dict[str, int]:
-    rows = conn.execute(
-        select(endorsement.c.nomination_id, func.count())
-        .join(nomination, nomination.c.id == endorsement.c.nomination_id)
-        .where(nomination.c.round_id == round_id)
-        .group_by(endorsement.c.nomination_id)
-    )
-    return {r[0]: r[1] for r in rows}
 
 
 def why_not_standing(

@@ -240,7 +240,9 @@ def record_cancellation(conn: Connection, round_id: str, reason: str, actor: str
     return True
 
 
-def gate(conn: Connection, round_id: str, window: Window) -> RowMapping:
+def gate(
+    conn: Connection, round_id: str, window: Window, now: datetime | None = None
+) -> RowMapping:
     """Admit a write only inside ``window``, judged at write time.
 
     The round row is read FOR SHARE: the workflow's close (an UPDATE of the same row) waits
@@ -253,7 +255,7 @@ def gate(conn: Connection, round_id: str, window: Window) -> RowMapping:
     ).first()
     if row is None:
         raise NotFound(f"no round with id {round_id}")
-    now = utcnow()
+    now = now or utcnow()
     opens, closes = row._mapping[window.opens], row._mapping[window.closes]
     phase = Phase(row.phase)
     if phase in (Phase.DRAFT, Phase.CANCELLED) or now < opens:

@@ -2,6 +2,7 @@
 
 Run after a deliberate, versioned workflow change (never to silence a failing replay test):
     .venv/bin/python -m tests.workflows.record_histories
+Existing histories are kept: they guard the executions already running in production.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ async def main() -> None:
     async with env, running_worker(env.client, db) as tq:
         now = await env.get_current_time()
         # 1. A full round with one extension.
-        row = published_round(db, now)
+        row = published_round(db, now, rules={})
         handle = await start(env.client, row, tq)
         await env.sleep(DAY * 2)
         await handle.execute_update(
@@ -50,7 +51,7 @@ async def main() -> None:
         await handle.result()
         _save("round_extended_and_decided", (await handle.fetch_history()).to_json())
         # 2. A round cancelled while nominations are open.
-        row = published_round(db, await env.get_current_time())
+        row = published_round(db, await env.get_current_time(), rules={})
         handle = await start(env.client, row, tq)
         await env.sleep(DAY * 2)
         await handle.execute_update(
@@ -58,11 +59,19 @@ async def main() -> None:
         )
         await handle.result()
         _save("round_cancelled", (await handle.fetch_history()).to_json())
+        # 3. A round that reaches the count and publishes its outcome.
+        row = published_round(db, await env.get_current_time(), rules={"alternates": 1})
+        handle = await start(env.client, row, tq)
+        await handle.result()
+        _save("round_counted", (await handle.fetch_history()).to_json())
     db.dispose()
 
 
 def _save(name: str, text: str) -> None:
     path = HISTORIES / f"{name}.json"
+    if path.exists():
+        print(f"kept {path}", file=sys.stderr)
+        return
     path.write_text(text)
     print(f"wrote {path}", file=sys.stderr)
 

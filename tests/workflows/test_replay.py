@@ -16,7 +16,11 @@ HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
 
 def test_there_are_histories_to_replay() -> None:
-    assert {p.stem for p in HISTORIES} >= {"round_extended_and_decided", "round_cancelled"}
+    assert {p.stem for p in HISTORIES} >= {
+        "round_extended_and_decided",
+        "round_cancelled",
+        "round_counted",
+    }
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)

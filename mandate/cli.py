@@ -9,8 +9,10 @@ import logging
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from mandate.settings import Settings
+if TYPE_CHECKING:  # imported lazily: `mandate verify` must stay offline and small
+    from mandate.settings import Settings
 
 DESCRIPTION = """\
 Mandate: self-organised selection of representatives.
@@ -155,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
         return code
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    from mandate.settings import Settings
+
     try:
         settings = Settings()
     except ValueError as exc:

@@ -209,9 +209,9 @@ async def test_selection_journey_and_offline_verification(api: Api, tmp_path: Pa
         422,
         "invalid_ballot",
     )
-    _expect(
-        await api.call("PUT", vote, w.other_coordinator, {"approvals": [bob[0]]}), 403, "forbidden"
-    )
+    # A member organisation of another constituency may not vote here.
+    _, foreign = await _member(api, w.other_constituency, w.other_coordinator)
+    _expect(await api.call("PUT", vote, foreign, {"approvals": [bob[0]]}), 403, "forbidden")
     _expect(await api.call("PUT", vote, s, {"approvals": [bob[0]]}), 403, "forbidden")
     receipts = {}
     for by, picks in [

@@ -75,8 +75,7 @@ async def nominate(
     data = body.model_dump()
 
     def work(conn: Connection) -> s.NominationSubmitted:
-        rounds.get(conn, round_id)
-        seats_of(rounds.get(conn, round_id), constituency_id)
+        seats_of(rounds.get(conn, round_id), constituency_id)  # takes part in the round
         done = nominations.nominate(conn, round_id, constituency_id, data, caller.credential_id)
         return s.NominationSubmitted(
             nomination=_nomination(conn, done.nomination), consent_token=done.consent_token

@@ -33,6 +33,8 @@ def cast(
     actor: str,
     now: datetime | None = None,
 ) -> Cast:
+    # One admission time: the deadline is judged at it, and the log and the ballot record it.
+    now = now or utcnow()
     gate(conn, round_id, VOTING, now)
     if not registry.is_member(conn, constituency_id, voter_organisation_id):
         raise Forbidden(
@@ -52,6 +54,7 @@ def cast(
             "approvals": chosen,
         },
         actor,
+        now,
     )
     result = conn.execute(
         ballot.insert().values(
@@ -60,7 +63,7 @@ def cast(
             voter_organisation_id=voter_organisation_id,
             approvals=chosen,
             entry_hash=entry.entry_hash,
-            cast_at=utcnow(),
+            cast_at=now,
         )
     )
     ballot_id = result.inserted_primary_key[0] if result.inserted_primary_key else 0

@@ -5,16 +5,19 @@ with ``value`` None caps every value of the attribute separately ("at most 1 per
 candidate without the attribute matches no value, so it counts towards no bound and is exempt
 from per-value caps.
 
-``can_complete`` is exact: candidates are grouped into profiles (their values for the constrained
-attributes) and a depth-first search decides how many to take from each profile, pruned by the
-caps and by whether the remaining minimums are still reachable, with failed states memoised.
-Everything is ordered explicitly, so results never depend on hash seeds.
+``can_complete`` is exact: candidates are grouped into profiles (for each constrained attribute,
+the bound their value falls under), and a branch and bound over how many of each profile the
+committee holds decides it: quick tests per attribute and per pair of attributes (a flow), then
+the linear relaxation solved in exact rational arithmetic, branching on a fractional count.
+No floats, no randomness, everything ordered explicitly: results never depend on hash seeds.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 from policies.rules import (
     METHODS,
@@ -206,16 +209,17 @@ def diagnose(pool: Sequence[Candidate], seats: int, constraints: Sequence[Constr
     """Why ``seats`` seats cannot be filled from ``pool`` under ``constraints``, for people."""
     pool = _unique(pool)
     reasons: list[str] = []
-    if len(pool) < seats:
+    if not pool:
+        reasons.append(f"no candidate stands for {_seats(seats)}")
+    elif len(pool) < seats:
         reasons.append(f"only {_candidates(len(pool))} {_stand(len(pool))} for {_seats(seats)}")
     space = ProfileSpace(pool, constraints)
     for attribute in space.attributes:
-        counters = [k for k in space.counters if k.attribute == attribute]
+        here = [k for k in space.bounds if k.attribute == attribute]
         have = {
-            k.value: sum(1 for c in pool if c.attributes.get(attribute) == k.value)
-            for k in counters
+            k.value: sum(1 for c in pool if c.attributes.get(attribute) == k.value) for k in here
         }
-        for k in counters:
+        for k in here:
             if k.lo > have[k.value]:
                 got = (
                     "no such candidate stands"
@@ -223,22 +227,22 @@ def diagnose(pool: Sequence[Candidate], seats: int, constraints: Sequence[Constr
                     else f"only {have[k.value]} such {_stand_noun(have[k.value])}"
                 )
                 reasons.append(f"at least {k.lo} with {attribute}={k.value} is required but {got}")
-        wanted = sum(k.lo for k in counters)
+        wanted = sum(k.lo for k in here)
         if wanted > seats:
             reasons.append(
                 f"the minimums on {attribute} need {wanted} seats together, "
                 f"but there are {_seats(seats)}"
             )
-        capped = {k.value: k.hi for k in counters if k.hi is not None}
+        capped = {k.value: k.hi for k in here if k.hi is not None}
         uncapped = sum(1 for c in pool if c.attributes.get(attribute) not in capped)
         capacity = uncapped + sum(min(have[v], hi) for v, hi in sorted(capped.items()))
         if capacity < seats and capacity < len(pool):
-            bounds = "; ".join(
+            caps = " and ".join(
                 c.describe() for c in constraints if c.attribute == attribute and c.max is not None
             )
             reasons.append(
-                f"{bounds} let at most {_candidates(capacity)} of those standing be seated, "
-                f"for {_seats(seats)}"
+                f"under {caps}, at most {capacity} of the {_candidates(len(pool))} standing "
+                f"can be seated, for {_seats(seats)}"
             )
     if reasons:
         return "; ".join(reasons)
@@ -265,23 +269,20 @@ class Bound:
     hi: int | None
 
 
-Profile = tuple[str | None, ...]
+Profile = tuple[int, ...]
 
 
 class ProfileSpace:
-    """Candidates grouped by profile, and the counters the constraints put on the profiles.
+    """Candidates grouped by profile, and the bounds the constraints put on the profiles.
 
-    ``feasible`` works on count vectors indexed like ``profiles``, so a count can reuse one space
-    across all its steps (and cache by the vector of chosen counts).
+    A candidate's profile is, for each constrained attribute, the bound its value falls under
+    (or none): candidates with the same profile are interchangeable for every constraint.
+    ``completion`` works on count vectors indexed like ``profiles``, so a count can reuse one
+    space across all its steps.
     """
 
     def __init__(self, candidates: Sequence[Candidate], constraints: Sequence[Constraint]) -> None:
         self.attributes: tuple[str, ...] = tuple(sorted({c.attribute for c in constraints}))
-        self.profiles: tuple[Profile, ...] = tuple(
-            sorted({self.profile(c) for c in candidates}, key=_profile_key)
-        )
-        self._index = {p: i for i, p in enumerate(self.profiles)}
-
         lo: dict[tuple[str, str], int] = {}
         hi: dict[tuple[str, str], int] = {}
         cap: dict[str, int] = {}
@@ -295,29 +296,52 @@ class ProfileSpace:
             if c.max is not None:
                 hi[key] = min(hi.get(key, c.max), c.max)
         keys = set(lo) | set(hi)
-        for p in self.profiles:
-            for a, v in zip(self.attributes, p, strict=True):
-                if v is not None and a in cap:
+        for candidate in candidates:
+            for a in cap:
+                v = candidate.attributes.get(a)
+                if v is not None:
                     keys.add((a, v))
-        counters: list[Bound] = []
+        found: list[Bound] = []
         for a, v in sorted(keys):
-            bounds = [b for b in (hi.get((a, v)), cap.get(a)) if b is not None]
-            counter = Bound(a, v, lo.get((a, v), 0), min(bounds) if bounds else None)
-            if counter.lo > 0 or counter.hi is not None:
-                counters.append(counter)
-        self.counters: tuple[Bound, ...] = tuple(counters)
-        where = {(k.attribute, k.value): j for j, k in enumerate(self.counters)}
+            highs = [b for b in (hi.get((a, v)), cap.get(a)) if b is not None]
+            bound = Bound(a, v, lo.get((a, v), 0), min(highs) if highs else None)
+            if bound.lo > 0 or bound.hi is not None:
+                found.append(bound)
+        self.bounds: tuple[Bound, ...] = tuple(found)
+        self._where = {(k.attribute, k.value): j for j, k in enumerate(self.bounds)}
+        # the bounds of each attribute (whose values are disjoint), attribute by attribute
+        grouped: dict[str, list[int]] = {}
+        for j, k in enumerate(self.bounds):
+            grouped.setdefault(k.attribute, []).append(j)
+        self.groups: tuple[tuple[int, ...], ...] = tuple(tuple(grouped[a]) for a in sorted(grouped))
+        width = len(self.groups)
+        # profiles: for each attribute with bounds, the position of the candidate's bound in
+        # its group, or the group's length when none applies (sorts last)
+        self.profiles: tuple[Profile, ...] = tuple(sorted({self.profile(c) for c in candidates}))
+        self._index = {p: i for i, p in enumerate(self.profiles)}
         self.touches: tuple[tuple[int, ...], ...] = tuple(
-            tuple(
-                where[(a, v)]
-                for a, v in zip(self.attributes, p, strict=True)
-                if v is not None and (a, v) in where
-            )
+            tuple(self.groups[g][pos] for g, pos in enumerate(p) if pos < len(self.groups[g]))
             for p in self.profiles
         )
+        # for each pair of attributes, the cells (pair of positions) and each profile's cell
+        self.pairs: tuple[tuple[int, int, tuple[tuple[int, int], ...], tuple[int, ...]], ...] = ()
+        pairs = []
+        for ga in range(width):
+            for gb in range(ga + 1, width):
+                cells = tuple(sorted({(p[ga], p[gb]) for p in self.profiles}))
+                where = {cell: n for n, cell in enumerate(cells)}
+                cell_of = tuple(where[(p[ga], p[gb])] for p in self.profiles)
+                pairs.append((ga, gb, cells, cell_of))
+        self.pairs = tuple(pairs)
 
     def profile(self, candidate: Candidate) -> Profile:
-        return tuple(candidate.attributes.get(a) for a in self.attributes)
+        positions = []
+        for group in self.groups:
+            attribute = self.bounds[group[0]].attribute
+            value = candidate.attributes.get(attribute)
+            j = self._where.get((attribute, value), -1) if value is not None else -1
+            positions.append(group.index(j) if j >= 0 else len(group))
+        return tuple(positions)
 
     def index(self, candidate: Candidate) -> int:
         return self._index[self.profile(candidate)]
@@ -328,101 +352,336 @@ class ProfileSpace:
             vector[self.index(c)] += 1
         return tuple(vector)
 
+    def completion(
+        self, chosen: Sequence[int], available: Sequence[int], size: int
+    ) -> tuple[int, ...] | None:
+        """How many more of each profile to take (``x_p ≤ available[p]``, ``size - Σ chosen``
+        in all) so that with ``chosen`` every bound is met; None when no way exists."""
+        upper = [c + a for c, a in zip(chosen, available, strict=True)]
+        found = _Search(self, size).run(list(chosen), upper)
+        if found is None:
+            return None
+        return tuple(y - c for y, c in zip(found, chosen, strict=True))
+
     def feasible(self, chosen: Sequence[int], available: Sequence[int], size: int) -> bool:
-        """Whether taking ``x_p ≤ available[p]`` more of each profile, ``size - Σ chosen`` in
-        all, gives a committee meeting every counter's bounds."""
-        return _Search(self, chosen, available, size).run()
+        return self.completion(chosen, available, size) is not None
 
 
 class _Search:
-    def __init__(
-        self, space: ProfileSpace, chosen: Sequence[int], available: Sequence[int], size: int
-    ) -> None:
+    """Branch and bound over how many of each profile the committee holds (``lower[p] ≤ y_p ≤
+    upper[p]``, ``Σ y = size``, every bound met).
+
+    Each node is first tested by quick exact-for-their-part tests: each attribute on its own (every
+    deficit fits under its cap and in the supply, the deficits fit in the open seats, the caps
+    leave room for them) and each pair of attributes (a flow with lower bounds). Then the linear
+    relaxation is solved exactly (rational simplex, Bland's rule): infeasible prunes; an integral
+    solution is a committee; otherwise the first fractional ``y_p`` is branched on
+    (``≤ floor`` first, then ``≥ ceil``). Every step is exact and deterministic.
+    """
+
+    def __init__(self, space: ProfileSpace, size: int) -> None:
+        self.space = space
+        self.size = size
         self.touches = space.touches
-        self.lo = [k.lo for k in space.counters]
-        self.hi = [k.hi for k in space.counters]
-        self.available = list(available)
-        self.remaining = size - sum(chosen)
-        self.count = [0] * len(space.counters)
-        for p, n in enumerate(chosen):
-            for j in space.touches[p]:
-                self.count[j] += n
-        n_profiles = len(self.available)
-        n_counters = len(self.count)
-        # suffix supplies: of everything, and of each counter, from profile i on
-        self.total = [0] * (n_profiles + 1)
-        self.supply = [[0] * n_counters for _ in range(n_profiles + 1)]
-        for i in range(n_profiles - 1, -1, -1):
-            self.total[i] = self.total[i + 1] + self.available[i]
-            row = list(self.supply[i + 1])
-            for j in self.touches[i]:
-                row[j] += self.available[i]
-            self.supply[i] = row
-        # counters grouped by attribute: values of one attribute are disjoint
-        groups: dict[str, list[int]] = {}
-        for j, k in enumerate(space.counters):
-            groups.setdefault(k.attribute, []).append(j)
-        self.groups = [groups[a] for a in sorted(groups)]
-        self.failed: set[tuple[int, int, tuple[int, ...]]] = set()
+        self.groups = space.groups
+        self.lo = [k.lo for k in space.bounds]
+        self.hi = [k.hi for k in space.bounds]
 
-    def run(self) -> bool:
-        if self.remaining < 0:
-            return False
-        if any(h is not None and c > h for c, h in zip(self.count, self.hi, strict=True)):
-            return False
-        return self._dfs(0, self.remaining)
+    def run(self, lower: list[int], upper: list[int]) -> list[int] | None:
+        stack = [(lower, upper)]
+        while stack:
+            lower, upper = stack.pop()
+            if not self._possible(lower, upper):
+                continue
+            solution = _relaxation(self.space, self.lo, self.hi, lower, upper, self.size)
+            if solution is None:
+                continue
+            fractional = next((p for p, v in enumerate(solution) if v.denominator != 1), None)
+            if fractional is None:
+                return [int(v) for v in solution]
+            value = solution[fractional]
+            at_most, at_least = list(upper), list(lower)
+            at_most[fractional] = math.floor(value)
+            at_least[fractional] = math.ceil(value)
+            stack.append((at_least, upper))
+            stack.append((lower, at_most))  # popped first
+        return None
 
-    def _possible(self, i: int, rem: int) -> bool:
-        if self.total[i] < rem:
+    def _possible(self, lower: list[int], upper: list[int]) -> bool:
+        rem = self.size - sum(lower)
+        total = sum(upper) - sum(lower)
+        if rem < 0 or total < rem:
             return False
-        supply = self.supply[i]
+        n_counters = len(self.lo)
+        count = [0] * n_counters  # already held
+        supply = [0] * n_counters  # still open
+        for p, touches in enumerate(self.touches):
+            for j in touches:
+                count[j] += lower[p]
+                supply[j] += upper[p] - lower[p]
+        binding = []  # per attribute: whether any of its bounds can still bind
         for group in self.groups:
             deficit = 0
-            capacity = self.total[i]
+            capacity = total
+            tight = False
             for j in group:
-                need = self.lo[j] - self.count[j]
+                room = supply[j]  # at most this many more can carry bound j's value
+                h = self.hi[j]
+                if h is not None and h - count[j] < min(room, rem):
+                    if h < count[j]:
+                        return False
+                    room = h - count[j]
+                    capacity -= supply[j] - room
+                    tight = True
+                need = self.lo[j] - count[j]
                 if need > 0:
-                    if need > supply[j]:
+                    if need > room:
                         return False
                     deficit += need
-                h = self.hi[j]
-                if h is not None:
-                    capacity -= supply[j] - min(supply[j], h - self.count[j])
+                    tight = True
             if deficit > rem or capacity < rem:
                 return False
-        return True
-
-    def _dfs(self, i: int, rem: int) -> bool:
-        if rem == 0:
-            return all(c >= lo for c, lo in zip(self.count, self.lo, strict=True))
-        if i == len(self.available) or not self._possible(i, rem):
-            return False
-        key = (
-            i,
-            rem,
-            tuple(
-                c if h is not None else min(c, lo)
-                for c, lo, h in zip(self.count, self.lo, self.hi, strict=True)
-            ),
+            binding.append(tight)
+        # a pair where one attribute cannot bind is settled by the other's own test above
+        return all(
+            self._pair_possible(n, rem, count, lower, upper)
+            for n, (ga, gb, _, _) in enumerate(self.space.pairs)
+            if binding[ga] and binding[gb]
         )
-        if key in self.failed:
+
+    def _pair_possible(
+        self, n: int, rem: int, count: list[int], lower: list[int], upper: list[int]
+    ) -> bool:
+        """Whether the bounds on two attributes together can be met: exact for the two, as a
+        flow with lower bounds (rem units from the first attribute's bounds, through the cells
+        of profiles, to the second's)."""
+        ga, gb, cells, cell_of = self.space.pairs[n]
+        group_a, group_b = self.groups[ga], self.groups[gb]
+        na = len(group_a) + 1  # with a last node for "no bound"
+        source, sink, a0, b0 = 0, 1, 2, 2 + na
+        flow = _Flow(2 + na + len(group_b) + 1)
+        for pos, j in enumerate(group_a):
+            flow.bounded(source, a0 + pos, *self._range(j, rem, count))
+        flow.bounded(source, a0 + len(group_a), 0, rem)
+        for pos, j in enumerate(group_b):
+            flow.bounded(b0 + pos, sink, *self._range(j, rem, count))
+        flow.bounded(b0 + len(group_b), sink, 0, rem)
+        cell_supply = [0] * len(cells)
+        for p, cell in enumerate(cell_of):
+            cell_supply[cell] += upper[p] - lower[p]
+        for (a, b), supply in zip(cells, cell_supply, strict=True):
+            if supply:
+                flow.bounded(a0 + a, b0 + b, 0, min(supply, rem))
+        flow.bounded(sink, source, rem, rem)
+        return flow.feasible()
+
+    def _range(self, j: int, rem: int, count: list[int]) -> tuple[int, int]:
+        h = self.hi[j]
+        room = rem if h is None else min(rem, h - count[j])
+        return max(self.lo[j] - count[j], 0), room
+
+
+def _relaxation(
+    space: ProfileSpace,
+    lo: list[int],
+    hi: list[int | None],
+    lower: list[int],
+    upper: list[int],
+    size: int,
+) -> list[Fraction] | None:
+    """A vertex of {lower ≤ y ≤ upper, Σ y = size, lo_j ≤ Σ_{p under j} y_p ≤ hi_j} in rationals,
+    or None when that polytope is empty.
+
+    Phase one of the bounded-variable revised simplex in integer-preserving form: the basis
+    inverse is kept as an integer matrix over an integer denominator (its adjugate over its
+    determinant, up to sign), so every update is an exact integer division. Rows: the total,
+    then one per bound, ``Σ y_p - t_j = 0`` with ``lo_j ≤ t_j ≤ hi_j``. Bland's rule (smallest
+    index enters, smallest index leaves on ties) guarantees termination.
+    """
+    n = len(lower)
+    bounds = len(lo)
+    m = 1 + bounds
+    columns: list[list[tuple[int, int]]] = [
+        [(0, 1), *((1 + j, 1) for j in space.touches[p])] for p in range(n)
+    ]
+    columns += [[(1 + j, -1)] for j in range(bounds)]
+    low: list[int] = [*lower, *lo]
+    high: list[int | None] = [*upper, *hi]
+    value: list[Fraction] = [Fraction(v) for v in low]
+    # artificial variables, one per row, start as the basis at the residuals
+    residual = [size - sum(lower)] + [
+        lo[j] - sum(lower[p] for p in range(n) if j in space.touches[p]) for j in range(bounds)
+    ]
+    sign = [1 if r >= 0 else -1 for r in residual]
+    first_artificial = len(columns)
+    for i in range(m):
+        columns.append([(i, sign[i])])
+        low.append(0)
+        high.append(None)
+        value.append(Fraction(abs(residual[i])))
+    cost = [0] * first_artificial + [1] * m
+    basis = list(range(first_artificial, first_artificial + m))
+    row_of = [-1] * len(columns)
+    for i, var in enumerate(basis):
+        row_of[var] = i
+    at_upper = [False] * len(columns)
+    inverse = [[sign[i] if k == i else 0 for k in range(m)] for i in range(m)]
+    denominator = 1
+
+    while True:
+        # prices: c_B · inverse (the duals, times the denominator)
+        prices = [0] * m
+        for i, var in enumerate(basis):
+            if cost[var]:
+                row = inverse[i]
+                for k in range(m):
+                    prices[k] += row[k]
+        entering, direction = -1, 0
+        for var, column in enumerate(columns):
+            if row_of[var] >= 0 or high[var] == low[var]:
+                continue
+            reduced = cost[var] * denominator - sum(prices[r] * a for r, a in column)
+            if denominator < 0:
+                reduced = -reduced
+            if reduced < 0 and not at_upper[var]:
+                entering, direction = var, 1
+                break
+            if reduced > 0 and at_upper[var]:
+                entering, direction = var, -1
+                break
+        if entering < 0:
+            break
+        # the entering column in the current basis (times the denominator)
+        column = columns[entering]
+        moved = [sum(inverse[i][r] * a for r, a in column) for i in range(m)]
+        # ratio test: the smallest step that takes a variable to a bound; ties by smallest index
+        h = high[entering]
+        best: tuple[Fraction, int, int] | None = None  # (step, variable, row or -1)
+        if h is not None:
+            best = (Fraction(h - low[entering]), entering, -1)
+        for i in range(m):
+            if moved[i] == 0:
+                continue
+            var = basis[i]
+            rate = Fraction(-direction * moved[i], denominator)
+            if rate < 0:
+                step = (value[var] - low[var]) / -rate
+            else:
+                hv = high[var]
+                if hv is None:
+                    continue
+                step = (hv - value[var]) / rate
+            if best is None or (step, var) < best[:2]:
+                best = (step, var, i)
+        if best is None:  # pragma: no cover - phase one is bounded below by 0
+            raise RuntimeError("the linear relaxation is unbounded")
+        step, leaving, r = best
+        value[entering] += direction * step
+        for i in range(m):
+            if moved[i]:
+                value[basis[i]] += Fraction(-direction * moved[i], denominator) * step
+        if r < 0:  # the entering variable just moves to its other bound
+            at_upper[entering] = not at_upper[entering]
+            continue
+        rate = Fraction(-direction * moved[r], denominator)
+        at_upper[leaving] = rate > 0
+        hv = high[leaving]
+        value[leaving] = Fraction(hv if rate > 0 and hv is not None else low[leaving])
+        if leaving >= first_artificial:  # an artificial that leaves never returns
+            high[leaving] = 0
+            at_upper[leaving] = False
+        pivot = moved[r]
+        pivot_row = inverse[r]
+        for i in range(m):
+            if i == r:
+                continue
+            factor = moved[i]
+            row = inverse[i]
+            updated = []
+            for k in range(m):
+                quotient, remainder = divmod(row[k] * pivot - factor * pivot_row[k], denominator)
+                if remainder:  # pragma: no cover - the adjugate stays integral
+                    raise RuntimeError("inexact pivot in the linear relaxation")
+                updated.append(quotient)
+            inverse[i] = updated
+        denominator = pivot
+        basis[r] = entering
+        row_of[entering] = r
+        row_of[leaving] = -1
+        at_upper[entering] = False
+
+    if any(value[v] for v in range(first_artificial, first_artificial + m)):
+        return None
+    return value[:n]
+
+
+class _Flow:
+    """A small flow network with lower bounds; ``feasible`` says whether a circulation exists."""
+
+    def __init__(self, nodes: int) -> None:
+        self.n = nodes + 2  # and a super source and super sink
+        self.edges: list[list[int]] = [[] for _ in range(self.n)]
+        self.head: list[int] = []
+        self.cap: list[int] = []
+        self.excess = [0] * self.n
+
+    def _edge(self, u: int, v: int, cap: int) -> None:
+        self.edges[u].append(len(self.head))
+        self.head.append(v)
+        self.cap.append(cap)
+        self.edges[v].append(len(self.head))
+        self.head.append(u)
+        self.cap.append(0)
+
+    def bounded(self, u: int, v: int, low: int, high: int) -> None:
+        if high > low:
+            self._edge(u, v, high - low)
+        self.excess[v] += low
+        self.excess[u] -= low
+
+    def feasible(self) -> bool:
+        if any(c < 0 for c in self.cap):
             return False
-        touches = self.touches[i]
-        most = min(self.available[i], rem)
-        for j in touches:
-            h = self.hi[j]
-            if h is not None:
-                most = min(most, h - self.count[j])
-        for x in range(most, -1, -1):
-            for j in touches:
-                self.count[j] += x
-            found = self._dfs(i + 1, rem - x)
-            for j in touches:
-                self.count[j] -= x
-            if found:
-                return True
-        self.failed.add(key)
-        return False
+        s, t = self.n - 2, self.n - 1
+        wanted = 0
+        for v in range(self.n - 2):
+            if self.excess[v] > 0:
+                self._edge(s, v, self.excess[v])
+                wanted += self.excess[v]
+            elif self.excess[v] < 0:
+                self._edge(v, t, -self.excess[v])
+        return self._max_flow(s, t, wanted) == wanted
+
+    def _max_flow(self, s: int, t: int, limit: int) -> int:
+        total = 0
+        while total < limit:
+            parent = [-1] * self.n
+            parent[s] = -2
+            queue = [s]
+            for u in queue:
+                for e in self.edges[u]:
+                    v = self.head[e]
+                    if self.cap[e] > 0 and parent[v] == -1:
+                        parent[v] = e
+                        queue.append(v)
+                if parent[t] != -1:
+                    break
+            if parent[t] == -1:
+                return total
+            push = limit - total
+            v = t
+            while v != s:
+                e = parent[v]
+                push = min(push, self.cap[e])
+                v = self.head[e ^ 1]
+            v = t
+            while v != s:
+                e = parent[v]
+                self.cap[e] -= push
+                self.cap[e ^ 1] += push
+                v = self.head[e ^ 1]
+            total += push
+        return total
 
 
 # ---------------------------------------------------------------------------------------------
@@ -438,10 +697,6 @@ def _unique(candidates: Sequence[Candidate]) -> list[Candidate]:
             seen.add(c.id)
             out.append(c)
     return out
-
-
-def _profile_key(p: Profile) -> tuple[tuple[bool, str], ...]:
-    return tuple((v is not None, v or "") for v in p)
 
 
 def _target(c: Constraint) -> str:

@@ -134,16 +134,21 @@ class _Count:
         self.candidates = list(candidates)
         self.by_lot = sorted((c.id for c in candidates), key=position.__getitem__)
         self.approvers: dict[str, list[int]] = {c.id: [] for c in candidates}
+        self.approved: list[list[str]] = []  # per ballot, the candidates it approves
         for b, ballot in enumerate(ballots):
-            for cid in sorted(ballot.approvals):
-                if cid in self.approvers:
-                    self.approvers[cid].append(b)
+            approved = [cid for cid in sorted(ballot.approvals) if cid in self.approvers]
+            for cid in approved:
+                self.approvers[cid].append(b)
+            self.approved.append(approved)
         self.voter_load = [Fraction(0)] * len(ballots)
+        # per candidate, the sum of its approvers' loads, kept up to date as loads change
+        self.load_sum = {c.id: Fraction(0) for c in candidates}
         self.space = ProfileSpace(self.candidates, rules.constraints)
         self.profile_of = {c.id: self.space.index(c) for c in candidates}
         self.total = self.space.counts(self.candidates)
         self.chosen = [0] * len(self.total)
-        self.cache: dict[tuple[int, ...], bool] = {}
+        self.cache: dict[tuple[int, ...], tuple[int, ...] | None] = {}
+        self.witness: tuple[int, ...] | None = None
         self.winners: list[str] = []
         self.alternates: list[str] = []
         self.steps: list[CountStep] = []
@@ -151,11 +156,16 @@ class _Count:
     def run(self) -> CountResult:
         seats = self.rules.seats
         constraints = self.rules.constraints
-        if self._feasible(tuple(self.chosen), seats):
+        self.witness = self._completion(tuple(self.chosen), seats)
+        if self.witness is not None:
             size, reason = seats, None
         else:
             size = largest_feasible_size(self.candidates, seats, constraints)
             reason = diagnose(self.candidates, seats, constraints)
+            if size == 0:
+                reason += "; no smaller committee meets every constraint either"
+            self.cache.clear()
+            self.witness = self._completion(tuple(self.chosen), size)
         while len(self.winners) < size:
             self._elect(size)
         while len(self.alternates) < self.rules.alternates and self._unelected():
@@ -173,18 +183,34 @@ class _Count:
 
     # -- the constraints
 
-    def _feasible(self, chosen: tuple[int, ...], size: int) -> bool:
-        known = self.cache.get(chosen)
-        if known is None:
+    def _completion(self, chosen: tuple[int, ...], size: int) -> tuple[int, ...] | None:
+        if chosen not in self.cache:
             available = [t - c for t, c in zip(self.total, chosen, strict=True)]
-            known = self.space.feasible(chosen, available, size)
-            self.cache[chosen] = known
-        return known
+            self.cache[chosen] = self.space.completion(chosen, available, size)
+        return self.cache[chosen]
 
     def _can_add(self, cid: str, size: int) -> bool:
+        """Whether electing ``cid`` still leaves a committee of ``size`` meeting the constraints.
+
+        ``self.witness`` is a completion of the current committee: when it takes someone of the
+        candidate's profile, the answer is yes without a search.
+        """
+        p = self.profile_of[cid]
+        if self.witness is not None and self.witness[p] > 0:
+            return True
         after = list(self.chosen)
-        after[self.profile_of[cid]] += 1
-        return self._feasible(tuple(after), size)
+        after[p] += 1
+        return self._completion(tuple(after), size) is not None
+
+    def _take(self, cid: str, size: int) -> None:
+        p = self.profile_of[cid]
+        self.chosen[p] += 1
+        if self.witness is not None and self.witness[p] > 0:
+            witness = list(self.witness)
+            witness[p] -= 1
+            self.witness = tuple(witness)
+        else:
+            self.witness = self._completion(tuple(self.chosen), size)
 
     # -- the count
 
@@ -198,7 +224,7 @@ class _Count:
         for cid in self._unelected():  # already in lot order; sorting by load is stable
             voters = self.approvers[cid]
             if voters:
-                load = (1 + sum((self.voter_load[v] for v in voters), Fraction(0))) / len(voters)
+                load = (1 + self.load_sum[cid]) / len(voters)
                 options.append((load, cid))
         options.sort(key=lambda o: o[0])
         return options
@@ -209,13 +235,13 @@ class _Count:
         for load, cid in options:
             if self._can_add(cid, size):
                 tied = [c for lo, c in options if lo == load and c not in skipped]
-                self._record(cid, load, options, skipped, tied, winner=True)
+                self._record(cid, load, options, skipped, tied, winner=True, size=size)
                 return
             skipped.append(cid)
         for cid in self._unelected():
             if not self.approvers[cid]:
                 if self._can_add(cid, size):
-                    self._record(cid, None, options, skipped, [], winner=True)
+                    self._record(cid, None, options, skipped, [], winner=True, size=size)
                     return
                 skipped.append(cid)
         # Unreachable: the committee could be completed before this step, so some unelected
@@ -242,13 +268,18 @@ class _Count:
         tied: list[str],
         *,
         winner: bool,
+        size: int = 0,
     ) -> None:
         if load is not None:
             for v in self.approvers[cid]:
-                self.voter_load[v] = load
+                change = load - self.voter_load[v]
+                if change:
+                    for other in self.approved[v]:
+                        self.load_sum[other] += change
+                    self.voter_load[v] = load
         if winner:
             self.winners.append(cid)
-            self.chosen[self.profile_of[cid]] += 1
+            self._take(cid, size)
         else:
             self.alternates.append(cid)
         tied = tied if len(tied) > 1 else []

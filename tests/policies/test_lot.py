@@ -1,0 +1,78 @@
+"""The seeded lot order: known vectors, a permutation, and a different order for another seed."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from policies.errors import InvalidInput
+from policies.lot import LOT_DOMAIN, lot, lot_order, lot_seed
+
+# The vectors below were computed once, outside this code, with nothing but hashlib:
+#
+#   text = "\n".join(["mandate.lot/1", "c" * 64, "b" * 64, "alpha", "beta"])
+#   seed = hashlib.sha256(text.encode()).hexdigest()
+#   hashlib.sha256(bytes.fromhex(seed) + b"ana").hexdigest()   # and so on for each id
+#
+# and the order is the ids sorted by those digests.
+CRITERIA = "c" * 64
+BALLOTS = "b" * 64
+SEED = "3040e857c0923afd5c39880c9c4e35d8490ff92b5ec0324652514a3edec05000"
+LOTS = {
+    "ana": "16a3de2345d5bff9964985ab5b5798378768cbcfe72903a26ea787d5ce21ca30",
+    "ben": "9619d520b1a6c1ff1bdda758d36c327a49afc9c6f172591399f1d3670053fa6b",
+    "chen": "409ed45935ae5114c8ab7ffe89e6d56b1f7692735c8a8fb6e37c5a37dd29a064",
+    "dara": "e1093c2e32cd8ac167b2846b0e50d8cd84e8deb802a01a825c29bc0679b0f9e8",
+}
+ORDER = ["ana", "chen", "ben", "dara"]
+
+
+def test_known_seed() -> None:
+    assert LOT_DOMAIN == "mandate.lot/1"
+    assert lot_seed(CRITERIA, BALLOTS, ["alpha", "beta"]) == SEED
+    # hashlib.sha256("mandate.lot/1\ncrit\nballots".encode()).hexdigest()
+    assert (
+        lot_seed("crit", "ballots")
+        == "ef9ed52dd8f6d7800ca0b5e2c7abae4baba67914f8bbfb995d95b485e6a28fbf"
+    )
+
+
+def test_known_lots_and_order() -> None:
+    for cid, expected in LOTS.items():
+        assert lot(SEED, cid) == expected
+    assert lot_order(SEED, ["dara", "ben", "ana", "chen"]) == ORDER
+    assert lot_order(SEED, iter(LOTS)) == ORDER  # any iterable, any input order
+
+
+def test_contributions_are_ordered_and_count() -> None:
+    assert lot_seed(CRITERIA, BALLOTS, ["beta", "alpha"]) != SEED
+    assert lot_seed(CRITERIA, BALLOTS, ["alpha"]) != SEED
+    assert lot_seed(CRITERIA, BALLOTS) != lot_seed(BALLOTS, CRITERIA)
+
+
+def test_malformed_seed_is_refused() -> None:
+    with pytest.raises(InvalidInput, match="64 hex digits"):
+        lot("abc", "ana")
+    with pytest.raises(InvalidInput, match="64 hex digits"):
+        lot_order("zz" * 32, [])
+
+
+@settings(max_examples=100)
+@given(
+    ids=st.lists(st.text(min_size=1, max_size=8), unique=True, max_size=30),
+    contribution=st.text(max_size=10),
+)
+def test_order_is_a_permutation(ids: list[str], contribution: str) -> None:
+    seed = lot_seed(CRITERIA, BALLOTS, [contribution])
+    order = lot_order(seed, ids)
+    assert sorted(order) == sorted(ids)
+    assert order == lot_order(seed, list(reversed(ids)))  # independent of the input order
+    assert [lot(seed, c) for c in order] == sorted(lot(seed, c) for c in ids)
+
+
+def test_order_changes_with_the_seed() -> None:
+    ids = [f"candidate-{i:02d}" for i in range(20)]
+    orders = {tuple(lot_order(lot_seed(CRITERIA, BALLOTS, [str(n)]), ids)) for n in range(5)}
+    assert len(orders) == 5  # 20! orders: five seeds agreeing would be a broken hash
+    assert lot_order(SEED, ids) != lot_order(lot_seed(CRITERIA, "a" * 64, ["alpha", "beta"]), ids)

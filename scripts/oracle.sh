@@ -1,10 +1,17 @@
 # Sourced by ./test: a separate virtualenv with abcvoting, the independent implementation the
 # count is checked against. Test-only: the app never imports it.
 ORACLE="$ROOT/.venv-oracle"
-ORACLE_PIN="abcvoting==2.19.2"
-if [ ! -f "$ORACLE/.installed" ] || [ "$(cat "$ORACLE/.installed")" != "$ORACLE_PIN" ]; then
-    echo "Installing the test oracle ($ORACLE_PIN) into $ORACLE ..." >&2
-    "$(find_python)" -m venv "$ORACLE"
-    "$ORACLE/bin/python" -m pip install --quiet --disable-pip-version-check "$ORACLE_PIN"
-    echo "$ORACLE_PIN" > "$ORACLE/.installed"
+ORACLE_PINS="abcvoting==2.19.2"
+if [ ! -f "$ORACLE/.installed" ] || [ "$(cat "$ORACLE/.installed")" != "$ORACLE_PINS" ]; then
+    echo "Installing the test oracle ($ORACLE_PINS) into $ORACLE ..." >&2
+    rm -rf "$ORACLE"
+    "$(find_python)" -m venv --without-pip "$ORACLE"
+    # The main environment's pip installs into the oracle's interpreter.
+    if ! "$VENV/bin/python" -m pip --python "$ORACLE/bin/python" install --quiet \
+        --disable-pip-version-check $ORACLE_PINS; then
+        rm -rf "$ORACLE"  # never leave a half-made oracle behind
+        echo "Installing the test oracle failed." >&2
+        exit 1
+    fi
+    echo "$ORACLE_PINS" > "$ORACLE/.installed"
 fi

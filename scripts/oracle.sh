@@ -1,7 +1,7 @@
-# Sourced by ./test: a separate virtualenv with abcvoting, the independent implementation the
-# count is checked against. Test-only: the app never imports it.
+# Sourced by ./test: a separate virtualenv with the independent implementations that the
+# count (abcvoting) and the Merkle tree (pymerkle) are checked against. Test-only.
 ORACLE="$ROOT/.venv-oracle"
-ORACLE_PINS="abcvoting==2.19.2"
+ORACLE_PINS="abcvoting==2.19.2 pymerkle==7.0.0"
 if [ ! -f "$ORACLE/.installed" ] || [ "$(cat "$ORACLE/.installed")" != "$ORACLE_PINS" ]; then
     echo "Installing the test oracle ($ORACLE_PINS) into $ORACLE ..." >&2
     rm -rf "$ORACLE"

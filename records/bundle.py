@@ -6,7 +6,6 @@ Imports only the standard library, ``cryptography``, ``records`` and ``policies`
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -218,7 +217,3 @@ def _inputs(log: _Log, cid: str) -> tuple[list[Candidate], list[ApprovalBallot],
         elif kind == "ballot.cast":
             last[data["voter"]] = ApprovalBallot(data["voter"], frozenset(data["approvals"]))
     return candidates, [last[v] for v in sorted(last)], closed_at
-
-
-def load(data: bytes) -> Any:
-    return json.loads(data)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from policies.errors import AlreadyExists, Conflict, Forbidden, InvalidInput, No
 from policies.rules import Candidate, SelectionRules
 from store import audit, registry
 from store import rules as rules_store
+from store.credentials import hash_token
 from store.db import utcnow
 from store.ids import new_id
 from store.rounds import NOMINATIONS, gate
@@ -29,10 +29,6 @@ DERIVED = ("region", "country", "organisation_type", "migrant_led", "grassroots"
 class Submitted:
     nomination: RowMapping
     consent_token: str
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def derived_attributes(org: RowMapping) -> dict[str, str]:
@@ -96,7 +92,7 @@ def nominate(
             nominated_by=actor,
             attributes=attributes,
             statement=data["statement"],
-            consent_token_hash=_hash(token),
+            consent_token_hash=hash_token(token),
             consent="pending",
             created_at=utcnow(),
         )
@@ -134,7 +130,7 @@ def respond(
     """The nominee's one-time answer, by POST with the consent token."""
     row = get(conn, nomination_id, for_update=True)
     gate(conn, row["round_id"], NOMINATIONS, now)
-    if not hmac.compare_digest(row["consent_token_hash"], _hash(token)):
+    if not hmac.compare_digest(row["consent_token_hash"], hash_token(token)):
         raise Forbidden("the consent token does not belong to this nomination")
     if row["consent"] != "pending":
         raise Conflict(f"the nominee has already {row['consent']} this nomination")

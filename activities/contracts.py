@@ -50,3 +50,14 @@ class RoundRef(BaseModel):
 
 class CountDone(BaseModel):
     outcomes_published: int
+
+
+INTEGRATE_LOG = "integrate_log"
+
+
+class Integrated(BaseModel):
+    """One integration: how many entries joined the tree, and its size now."""
+
+    integrated: int
+    size: int
+    more_waiting: bool

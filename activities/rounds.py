@@ -18,17 +18,16 @@ from activities.contracts import (
 )
 from activities.errors import domain_errors_are_final
 from policies.phases import Phase
-from records.keys import Signer
-from store import nominations, outcomes, rounds
+from store import log, nominations, outcomes, rounds
 from store.db import Database
 
 
 class RoundActivities:
     """Holds the database handle; one instance per worker."""
 
-    def __init__(self, db: Database, signer: Signer) -> None:
+    def __init__(self, db: Database, origin: str) -> None:
         self.db = db
-        self.signer = signer
+        self.origin = origin  # the log's name, for the checkpoint the count waits for
 
     @activity.defn(name=MIRROR_PHASE)
     @domain_errors_are_final
@@ -60,6 +59,10 @@ class RoundActivities:
     @activity.defn(name=COUNT_ROUND)
     @domain_errors_are_final
     def count_round(self, inp: RoundRef) -> CountDone:
+        # The count starts only once a checkpoint covers every ballot of the round.
         with self.db.write() as conn:
-            published = outcomes.publish_outcomes(conn, inp.round_id, self.signer)
+            log.integrate_all(conn, self.origin)
+        with self.db.write() as conn:
+            covering = log.require_checkpoint(conn)
+            published = outcomes.publish_outcomes(conn, inp.round_id, covering)
         return CountDone(outcomes_published=published)

@@ -13,6 +13,7 @@ from temporalio.client import Client
 from api import errors
 from api.deps import Services
 from api.routes import credentials, meta, registry, rounds, selection
+from api.routes import log as log_routes
 from mandate import keyfile
 from mandate.settings import Settings
 from mandate.temporal import connect
@@ -26,8 +27,7 @@ def create_app(
 ) -> FastAPI:
     svc = Services(
         settings=settings,
-        db=db or Database(settings.db_url),
-        signer=keyfile.load_or_create(settings.key_file),
+        db=db or Database(settings.db_url, keyring=keyfile.keyring(settings)),
         temporal=temporal,
     )
 
@@ -52,7 +52,7 @@ def create_app(
     app.state.services = svc
     errors.install(app)
     app.include_router(meta.router)
-    for module in (registry, credentials, rounds, selection):
+    for module in (registry, credentials, rounds, selection, log_routes):
         app.include_router(module.router, prefix="/v1")
     return app
 

@@ -19,9 +19,11 @@ from temporalio.client import Client
 from mandate.settings import Settings
 from policies.access import Principal
 from policies.errors import Conflict, InvalidInput, ServiceUnavailable, Unauthenticated
-from records.keys import Signer
 from store import credentials, idempotency
-from store.db import Database
+from store.db import RECEIPTS, Database
+
+# Names the log entries a write made, by Merkle leaf hash: ask for their inclusion proofs by it.
+RECEIPT_HEADER = "Mandate-Receipt"
 
 T = TypeVar("T")
 ANONYMOUS = "anonymous"
@@ -31,7 +33,6 @@ ANONYMOUS = "anonymous"
 class Services:
     settings: Settings
     db: Database
-    signer: Signer
     temporal: Client | None = None
 
 
@@ -106,9 +107,10 @@ class Writer:
                 if stored is not None:
                     return stored
                 body = json.dumps(dump(work(conn)))
+                receipts = ",".join(conn.info[RECEIPTS])
                 if self.key is not None:
                     idempotency.save(
-                        conn, self.principal_id, self.key, self.request_hash, status, body
+                        conn, self.principal_id, self.key, self.request_hash, status, body, receipts
                     )
         except IntegrityError:
             # A concurrent request with the same key committed first: answer as it did.
@@ -121,7 +123,7 @@ class Writer:
                     "read the current state and try again"
                 ) from None
             return stored
-        return JSONResponse(json.loads(body), status_code=status)
+        return _response(body, status, receipts)
 
     async def run_remote(
         self, work: Callable[[], Awaitable[BaseModel]], status: int = 200
@@ -145,7 +147,7 @@ class Writer:
         stored = idempotency.lookup(conn, self.principal_id, self.key, self.request_hash)
         if stored is None:
             return None
-        return JSONResponse(json.loads(stored.body), status_code=stored.status_code)
+        return _response(stored.body, stored.status_code, stored.receipts)
 
     def _lookup_read(self) -> JSONResponse | None:
         with self.svc.db.read() as conn:
@@ -158,6 +160,11 @@ class Writer:
                 idempotency.save(conn, self.principal_id, self.key, self.request_hash, status, body)
         except IntegrityError:
             pass
+
+
+def _response(body: str, status: int, receipts: str | None) -> JSONResponse:
+    headers = {RECEIPT_HEADER: receipts} if receipts else None
+    return JSONResponse(json.loads(body), status_code=status, headers=headers)
 
 
 async def writer(request: Request, svc: ServicesDep, caller: MaybeCaller) -> Writer:

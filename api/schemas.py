@@ -286,11 +286,56 @@ class LogOut(BaseModel):
     next_after: int | None
 
 
-class KeyOut(BaseModel):
-    key_id: str
-    algorithm: str
-    purpose: str
+class ListedKeyOut(BaseModel):
+    key_id: str = Field(description="SHA-256 of the raw public key, hex")
     public_key: str = Field(description="raw Ed25519 public key, base64")
+    purpose: str = Field(description="records | checkpoints")
+    valid_from: str
+    valid_until: str | None
+    status: str = Field(description="active | retired | revoked")
+
+
+class KeyListOut(BaseModel):
+    format: str
+    keys: list[ListedKeyOut]
+    origin: str = Field(description="the log's name: the checkpoints' first line")
+    checkpoint_verifier_keys: list[str] = Field(
+        description="the checkpoints keys as signed-note verifier keys (name+hash+key)"
+    )
+
+
+class LogInfoOut(BaseModel):
+    origin: str
+    size: int
+    root_hash: str = Field(description="hex")
+    key_id: str
+    checkpoint: str = Field(description="the signed checkpoint note")
+
+
+class IndexedEntryOut(BaseModel):
+    index: int
+    envelope: str = Field(description="the DSSE envelope, exactly the bytes that were hashed")
+    leaf_hash: str = Field(description="SHA-256(0x00 || envelope), hex")
+
+
+class LogEntriesOut(BaseModel):
+    entries: list[IndexedEntryOut]
+    next_start: int | None
+
+
+class InclusionProofOut(BaseModel):
+    index: int
+    size: int
+    leaf_hash: str
+    proof: list[str] = Field(description="RFC 6962 inclusion proof, base64 hashes")
+    checkpoint: str
+
+
+class ConsistencyProofOut(BaseModel):
+    old_size: int
+    new_size: int
+    proof: list[str] = Field(description="RFC 6962 consistency proof, base64 hashes")
+    checkpoint: str
 
 
 class Me(BaseModel):

@@ -1,4 +1,4 @@
-"""First start: the schema, the signing key and a secretariat token."""
+"""First start: the schema, the signing keys and a secretariat token."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ import os
 from mandate import keyfile
 from mandate.settings import Settings
 from policies.access import Role
-from store import credentials, migrate
-from store.db import Database
+from policies.times import iso
+from records.keylist import PURPOSES, listed_key
+from records.keys import generate_signer
+from store import audit, credentials, keys, migrate
+from store.db import Database, utcnow
 
 
 def prepare_data_dir(settings: Settings) -> None:
@@ -29,7 +32,7 @@ def ensure_secretariat_token(settings: Settings) -> str | None:
     The token is written to the data folder with mode 0600 and returned once for printing;
     only its hash is kept in the database.
     """
-    db = Database(settings.db_url)
+    db = Database(settings.db_url, keyring=keyfile.keyring(settings))
     try:
         with db.write() as conn:
             if credentials.has_secretariat(conn):
@@ -45,8 +48,37 @@ def ensure_secretariat_token(settings: Settings) -> str | None:
         db.dispose()
 
 
+def ensure_keys(settings: Settings) -> list[str]:
+    """List a records key and a checkpoints key if none is listed yet; return the new key ids.
+
+    A first key is valid from the log's first entry (entries logged before entries were signed
+    are signed now, with their original times), or from now on an empty log.
+    """
+    folder = keyfile.KeyFolder(settings.resolved_keys_dir)
+    db = Database(settings.db_url, keyring=keyfile.keyring(settings))
+    try:
+        with db.write() as conn:
+            listed = keys.key_list(conn)
+            first = keys.first_log_time(conn)
+            start = iso(min(first, utcnow()) if first else utcnow())
+            added = []
+            for purpose in PURPOSES:
+                if any(k.purpose == purpose and k.status != "revoked" for k in listed.keys):
+                    continue
+                signer = generate_signer()
+                folder.save(signer)
+                listed = keys.add(conn, listed_key(signer.public_key, purpose, start))
+                added.append(signer.key_id)
+            if added:
+                audit.sign_unsigned(conn)
+                keys.publish(conn, "bootstrap")
+            return added
+    finally:
+        db.dispose()
+
+
 def set_up(settings: Settings) -> str | None:
     prepare_data_dir(settings)
     migrate_database(settings)
-    keyfile.load_or_create(settings.key_file)
+    ensure_keys(settings)
     return ensure_secretariat_token(settings)

@@ -10,11 +10,12 @@ import asyncio
 
 from sqlalchemy import RowMapping
 from temporalio.client import Client
-from temporalio.common import WorkflowIDReusePolicy
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from store import rounds
 from store.db import Database
+from workflows.log_integrator import INTEGRATOR_ID, IntegratorInput, LogIntegratorWorkflow
 from workflows.selection_round import RoundInput, SelectionRoundWorkflow
 
 
@@ -43,3 +44,14 @@ async def ensure_round_workflows(client: Client, db: Database, task_queue: str) 
     for row in await asyncio.to_thread(unfinished):
         started += await start_round_workflow(client, row, task_queue)
     return started
+
+
+async def ensure_log_integrator(client: Client, task_queue: str, interval: float) -> None:
+    """Start the log integrator unless it runs already (one per deployment)."""
+    await client.start_workflow(
+        LogIntegratorWorkflow.run,
+        IntegratorInput(interval_seconds=interval),
+        id=INTEGRATOR_ID,
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )

@@ -27,8 +27,24 @@ class Settings(BaseSettings):
     )
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
-    record_key_file: Path | None = Field(
-        default=None, description="Ed25519 PEM key that signs records; generated when unset."
+    keys_dir: Path | None = Field(
+        default=None,
+        description="Folder of private signing keys (<key id>.pem); `keys` in the data folder "
+        "when unset. Keep it on a secrets volume in production.",
+    )
+    log_origin: str = Field(
+        default="mandate.localhost/log",
+        pattern=r"^[!-*,-~]+$",
+        description="The log's name: first line of every checkpoint and its note key name.",
+    )
+    integrate_interval: float = Field(
+        default=1.0, ge=0.05, le=60, description="Seconds between log integrations when idle."
+    )
+    key_activation_delay: int = Field(
+        default=30,
+        ge=5,
+        description="Seconds between a rotation and the new key taking over, so that every "
+        "process knows the new key before it is due.",
     )
 
     @field_validator("database_url")
@@ -51,8 +67,8 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.resolved_data_dir / 'mandate.db'}"
 
     @property
-    def key_file(self) -> Path:
-        return self.record_key_file or self.resolved_data_dir / "keys" / "record.pem"
+    def resolved_keys_dir(self) -> Path:
+        return (self.keys_dir or self.resolved_data_dir / "keys").expanduser().resolve()
 
     @property
     def temporal_db_file(self) -> Path:

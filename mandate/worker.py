@@ -10,26 +10,29 @@ from datetime import timedelta
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.log import LogActivities
 from activities.rounds import RoundActivities
 from mandate import keyfile
 from mandate.settings import Settings
 from mandate.temporal import connect
-from records.keys import Signer
 from store.db import Database
+from workflows.log_integrator import LogIntegratorWorkflow
 from workflows.selection_round import SelectionRoundWorkflow
 
 log = logging.getLogger(__name__)
 
-WORKFLOWS = [SelectionRoundWorkflow]
+WORKFLOWS = [SelectionRoundWorkflow, LogIntegratorWorkflow]
 # Activities are sync and run in threads; one thread per concurrent activity.
 ACTIVITY_THREADS = 16
 STICKY_TIMEOUT = timedelta(seconds=3)
 
 
 def build_worker(
-    client: Client, db: Database, signer: Signer, task_queue: str, executor: ThreadPoolExecutor
+    client: Client, db: Database, origin: str, task_queue: str, executor: ThreadPoolExecutor
 ) -> Worker:
-    acts = RoundActivities(db, signer)
+    """``db`` carries the key ring that signs; ``origin`` names the log in its checkpoints."""
+    acts = RoundActivities(db, origin)
+    log_acts = LogActivities(db, origin)
     return Worker(
         client,
         task_queue=task_queue,
@@ -39,6 +42,7 @@ def build_worker(
             acts.record_extension,
             acts.record_cancellation,
             acts.count_round,
+            log_acts.integrate_log,
         ],
         activity_executor=executor,
         max_concurrent_activities=ACTIVITY_THREADS,
@@ -48,16 +52,16 @@ def build_worker(
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    db = Database(settings.db_url)
+    db = Database(settings.db_url, keyring=keyfile.keyring(settings))
     client = await connect(settings)
     with ThreadPoolExecutor(ACTIVITY_THREADS, thread_name_prefix="activity") as executor:
-        signer = keyfile.load_or_create(settings.key_file)
-        worker = build_worker(client, db, signer, settings.task_queue, executor)
-        from mandate.reconcile import ensure_round_workflows
+        worker = build_worker(client, db, settings.log_origin, settings.task_queue, executor)
+        from mandate.reconcile import ensure_log_integrator, ensure_round_workflows
 
         started = await ensure_round_workflows(client, db, settings.task_queue)
         if started:
             log.info("started workflows for %d published rounds", started)
+        await ensure_log_integrator(client, settings.task_queue, settings.integrate_interval)
         async with worker:
             log.info("worker polling task queue %s", settings.task_queue)
             await (stop or asyncio.Event()).wait()

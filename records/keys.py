@@ -38,6 +38,15 @@ class Signer:
     def key_id(self) -> str:
         return key_id(self.public_key)
 
+    @property
+    def seed(self) -> bytes:
+        """The raw 32-byte private key, as signed-note keys hold it; never log it."""
+        return self.private_key.private_bytes(
+            encoding=serialization.Encoding.Raw,
+            format=serialization.PrivateFormat.Raw,
+            encryption_algorithm=serialization.NoEncryption(),
+        )
+
     def sign(self, data: bytes) -> bytes:
         return self.private_key.sign(data)
 

@@ -3,7 +3,7 @@ by an auditor's recount."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from policies.lot import lot_order, lot_seed
@@ -11,7 +11,7 @@ from policies.phragmen import count as count_phragmen
 from policies.rules import ApprovalBallot, Candidate, SelectionRules
 from records.canonical import canonical_hash
 
-OUTCOME_FORMAT = "mandate.outcome/1"
+OUTCOME_FORMAT = "mandate.outcome/2"
 
 
 def ballot_set_hash(ballots: Sequence[ApprovalBallot]) -> str:
@@ -33,8 +33,13 @@ def outcome_statement(
     rules: SelectionRules,
     candidates: Sequence[Candidate],
     ballots: Sequence[ApprovalBallot],
+    checkpoint: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """Count and describe the result: everything an auditor needs to follow the count."""
+    """Count and describe the result: everything an auditor needs to follow the count.
+
+    ``checkpoint`` (``origin``, ``size``, ``root_hash``) names the log checkpoint that covers
+    every counted ballot: the count ran only once the log had integrated them.
+    """
     ballots_hash = ballot_set_hash(ballots)
     seed = lot_seed(criteria_hash, ballots_hash)
     order = lot_order(seed, [c.id for c in candidates])
@@ -45,6 +50,11 @@ def outcome_statement(
         "constituency_id": constituency_id,
         "criteria_hash": criteria_hash,
         "criteria_version": criteria_version,
+        "checkpoint": {
+            "origin": checkpoint["origin"],
+            "size": checkpoint["size"],
+            "root_hash": checkpoint["root_hash"],
+        },
         "ballot_set_hash": ballots_hash,
         "ballots_counted": len(ballots),
         "candidates": sorted(c.id for c in candidates),

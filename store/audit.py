@@ -1,6 +1,9 @@
-"""The append-only audit log: hash-chained canonical JSON statements, one chain per scope.
+"""The append-only audit log.
 
-Every state change appends its entry in the same transaction as the change itself.
+Every state change appends its entry in the same transaction as the change itself: a canonical
+JSON statement, numbered within its scope (``seq``) and hash-chained per scope, signed as a DSSE
+envelope by the records key valid at the statement's time. The envelope bytes are the entry's
+Merkle leaf; ``store.log`` later gives it its index in the tree.
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from policies.times import iso
+from records import dsse
 from records.canonical import canonical_json
 from records.chain import GENESIS, ChainEntry, chain_hash
-from store.db import utcnow
+from records.merkle import leaf_hash
+from store.db import KEYRING, RECEIPTS, utcnow
 from store.tables import log_entry, log_head
 from store.upsert import insert_ignore
 
@@ -35,6 +40,9 @@ class LoggedEntry:
     prev_hash: str
     entry_hash: str
     created_at: datetime
+    envelope: bytes
+    leaf_hash: str
+    index: int | None = None
 
 
 def append(
@@ -59,6 +67,12 @@ def append(
         {"type": type_, "scope": scope, "seq": seq, "at": iso(at), "actor": actor, "data": data}
     )
     entry_hash = chain_hash(head.head_hash, statement)
+    ring = conn.info.get(KEYRING)
+    if ring is None:
+        raise RuntimeError("this database handle has no key ring, so it cannot sign log entries")
+    signer = ring.signer_for(conn, "records", at)
+    envelope = dsse.sign(signer, dsse.payload_type_for(type_), statement).to_bytes()
+    leaf = leaf_hash(envelope).hex()
     conn.execute(
         log_entry.insert().values(
             scope=scope,
@@ -68,12 +82,15 @@ def append(
             prev_hash=head.head_hash,
             entry_hash=entry_hash,
             created_at=at,
+            envelope=envelope.decode(),
+            leaf_hash=leaf,
         )
     )
     conn.execute(
         update(log_head).where(log_head.c.scope == scope).values(seq=seq, head_hash=entry_hash)
     )
-    return LoggedEntry(scope, seq, type_, statement, head.head_hash, entry_hash, at)
+    conn.info.setdefault(RECEIPTS, []).append(leaf)
+    return LoggedEntry(scope, seq, type_, statement, head.head_hash, entry_hash, at, envelope, leaf)
 
 
 def entries(conn: Connection, scope: str, after: int = 0, limit: int = 1000) -> list[LoggedEntry]:
@@ -83,13 +100,42 @@ def entries(conn: Connection, scope: str, after: int = 0, limit: int = 1000) -> 
         .order_by(log_entry.c.seq)
         .limit(limit)
     ).all()
-    return [
-        LoggedEntry(
-            r.scope, r.seq, r.type, r.statement.encode(), r.prev_hash, r.entry_hash, r.created_at
-        )
-        for r in rows
-    ]
+    return [_logged(r) for r in rows]
+
+
+def _logged(r: Any) -> LoggedEntry:
+    return LoggedEntry(
+        r.scope,
+        r.seq,
+        r.type,
+        r.statement.encode(),
+        r.prev_hash,
+        r.entry_hash,
+        r.created_at,
+        (r.envelope or "").encode(),
+        r.leaf_hash or "",
+        r.idx,
+    )
 
 
 def as_chain(logged: Sequence[LoggedEntry]) -> list[ChainEntry]:
     return [ChainEntry(e.seq, e.statement, e.prev_hash, e.entry_hash) for e in logged]
+
+
+def sign_unsigned(conn: Connection) -> int:
+    """Sign the entries logged before entries were signed (an upgraded database)."""
+    rows = conn.execute(
+        select(log_entry.c.id, log_entry.c.type, log_entry.c.statement, log_entry.c.created_at)
+        .where(log_entry.c.envelope.is_(None))
+        .order_by(log_entry.c.id)
+    ).all()
+    ring = conn.info[KEYRING]
+    for r in rows:
+        signer = ring.signer_for(conn, "records", r.created_at)
+        envelope = dsse.sign(signer, dsse.payload_type_for(r.type), r.statement.encode()).to_bytes()
+        conn.execute(
+            update(log_entry)
+            .where(log_entry.c.id == r.id)
+            .values(envelope=envelope.decode(), leaf_hash=leaf_hash(envelope).hex())
+        )
+    return len(rows)

@@ -21,7 +21,7 @@ from store.tables import ballot
 @dataclass(frozen=True)
 class Cast:
     ballot_id: int
-    receipt: str  # the log entry's hash: the voter's proof the ballot was logged
+    receipt: str  # the log entry's Merkle leaf hash: proof of inclusion is asked for by it
 
 
 def cast(
@@ -62,12 +62,12 @@ def cast(
             constituency_id=constituency_id,
             voter_organisation_id=voter_organisation_id,
             approvals=chosen,
-            entry_hash=entry.entry_hash,
+            entry_hash=entry.leaf_hash,  # the receipt: the entry's Merkle leaf hash
             cast_at=now,
         )
     )
     ballot_id = result.inserted_primary_key[0] if result.inserted_primary_key else 0
-    return Cast(int(ballot_id), entry.entry_hash)
+    return Cast(int(ballot_id), entry.leaf_hash)
 
 
 def final_ballots(conn: Connection, round_id: str, constituency_id: str) -> list[ApprovalBallot]:

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, DateTime, Engine, create_engine, event
 from sqlalchemy.engine import Dialect
@@ -16,7 +16,14 @@ from sqlalchemy.types import TypeDecorator
 
 from policies.errors import InvalidInput, ServiceUnavailable
 
+if TYPE_CHECKING:
+    from store.signing import KeyRing
+
 _WRITE = "mandate_write"
+# Per-transaction slots in ``Connection.info``: the key ring the log signs with, and the leaf
+# hashes of the entries the transaction logged (the write's receipts).
+KEYRING = "mandate.keyring"
+RECEIPTS = "mandate.receipts"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -43,8 +50,10 @@ def utcnow() -> datetime:
 class Database:
     """One engine plus the two kinds of transaction the code base uses."""
 
-    def __init__(self, url: str, **engine_args: Any) -> None:
+    def __init__(self, url: str, keyring: KeyRing | None = None, **engine_args: Any) -> None:
         self.url = url
+        # Signs log entries; a handle without one can read and migrate but not log.
+        self.keyring = keyring
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
             engine_args.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
@@ -62,6 +71,8 @@ class Database:
         """A transaction that will write: on SQLite it takes the write lock at BEGIN."""
         with self._write_lock, _unavailable_as_domain_error(), self.engine.connect() as conn:
             conn.execution_options(**{_WRITE: True})
+            conn.info[KEYRING] = self.keyring
+            conn.info[RECEIPTS] = []
             with conn.begin():
                 yield conn
 

@@ -15,6 +15,7 @@ from store.tables import idempotency_record
 class StoredResponse:
     status_code: int
     body: str
+    receipts: str | None = None
 
 
 def lookup(conn: Connection, principal: str, key: str, request_hash: str) -> StoredResponse | None:
@@ -30,11 +31,17 @@ def lookup(conn: Connection, principal: str, key: str, request_hash: str) -> Sto
             f"Idempotency-Key {key!r} was first used for another request; "
             "send a new key for a different request"
         )
-    return StoredResponse(row.status_code, row.body)
+    return StoredResponse(row.status_code, row.body, row.receipts)
 
 
 def save(
-    conn: Connection, principal: str, key: str, request_hash: str, status_code: int, body: str
+    conn: Connection,
+    principal: str,
+    key: str,
+    request_hash: str,
+    status_code: int,
+    body: str,
+    receipts: str | None = None,
 ) -> None:
     conn.execute(
         idempotency_record.insert().values(
@@ -43,6 +50,7 @@ def save(
             request_hash=request_hash,
             status_code=status_code,
             body=body,
+            receipts=receipts or None,
             created_at=utcnow(),
         )
     )

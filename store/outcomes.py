@@ -4,23 +4,42 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import Connection, RowMapping, select
+from sqlalchemy import Connection, RowMapping, func, or_, select
 
 from policies.errors import NotFound
 from records import dsse
 from records.canonical import canonical_json, sha256_hex
-from records.keys import Signer
 from records.outcome import outcome_statement
 from store import audit, ballots, nominations
 from store import rules as rules_store
-from store.db import utcnow
+from store.db import KEYRING, utcnow
+from store.log import SignedCheckpoint
 from store.rounds import get as get_round
-from store.tables import outcome
+from store.tables import log_entry, outcome
 
 
-def publish_outcomes(conn: Connection, round_id: str, signer: Signer) -> int:
-    """Count every constituency without an outcome yet; returns how many were published."""
+class BallotsNotCovered(Exception):
+    """Some ballot of the round is not in the checkpoint yet: count later (a retry)."""
+
+
+def publish_outcomes(conn: Connection, round_id: str, covering: SignedCheckpoint) -> int:
+    """Count every constituency without an outcome yet; returns how many were published.
+
+    ``covering`` is the checkpoint each outcome names; every ballot of the round must be in it.
+    """
     round_row = get_round(conn, round_id, for_update=True)
+    late = conn.execute(
+        select(func.count()).where(
+            log_entry.c.scope == audit.round_scope(round_id),
+            log_entry.c.type == "ballot.cast",
+            or_(log_entry.c.idx.is_(None), log_entry.c.idx >= covering.size),
+        )
+    ).scalar_one()
+    if late:
+        raise BallotsNotCovered(
+            f"{late} ballot(s) of round {round_id} are not in the checkpoint of size "
+            f"{covering.size} yet"
+        )
     done = 0
     for p in round_row["participants"]:
         cid = p["constituency_id"]
@@ -34,9 +53,13 @@ def publish_outcomes(conn: Connection, round_id: str, signer: Signer) -> int:
             rules=rules_store.rules_for(conn, round_id, cid),
             candidates=nominations.candidates(conn, round_id, cid),
             ballots=ballots.final_ballots(conn, round_id, cid),
+            checkpoint=covering.to_json(),
         )
         payload = canonical_json(statement)
         digest = sha256_hex(payload)
+        # Signed by the records key valid at the time of the entry that publishes it.
+        at = utcnow()
+        signer = conn.info[KEYRING].signer_for(conn, "records", at)
         envelope = dsse.sign(signer, dsse.payload_type_for("outcome"), payload)
         conn.execute(
             outcome.insert().values(
@@ -45,7 +68,7 @@ def publish_outcomes(conn: Connection, round_id: str, signer: Signer) -> int:
                 record=payload.decode(),
                 record_hash=digest,
                 envelope=json.dumps(envelope.to_json()),
-                created_at=utcnow(),
+                created_at=at,
             )
         )
         result = statement["result"]
@@ -60,8 +83,10 @@ def publish_outcomes(conn: Connection, round_id: str, signer: Signer) -> int:
                 "winners": result["winners"],
                 "alternates": result["alternates"],
                 "unfilled": result["unfilled"],
+                "checkpoint": covering.to_json(),
             },
             "workflow",
+            at,
         )
         done += 1
     return done

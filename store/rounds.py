@@ -16,9 +16,8 @@ from policies.schedule import Deadline, Schedule, validate_publishable, validate
 from policies.times import iso
 from records import dsse
 from records.canonical import canonical_json, sha256_hex
-from records.keys import Signer
 from store import audit
-from store.db import utcnow
+from store.db import KEYRING, utcnow
 from store.ids import new_id
 from store.registry import get_constituency
 from store.rules import all_rules
@@ -115,7 +114,7 @@ def list_unfinished(conn: Connection) -> list[RowMapping]:
     return [r._mapping for r in conn.execute(select(round_).where(round_.c.phase.not_in(done)))]
 
 
-def publish(conn: Connection, round_id: str, signer: Signer, actor: str) -> RowMapping:
+def publish(conn: Connection, round_id: str, actor: str) -> RowMapping:
     """Freeze the criteria (RFC 8785 bytes, SHA-256, DSSE/Ed25519) and mark the round published."""
     row = get(conn, round_id, for_update=True)
     if row["phase"] != Phase.DRAFT:
@@ -138,6 +137,8 @@ def publish(conn: Connection, round_id: str, signer: Signer, actor: str) -> RowM
     )
     payload = canonical_json(criteria)
     digest = sha256_hex(payload)
+    # Signed by the records key valid at the time of the entry that publishes it.
+    signer = conn.info[KEYRING].signer_for(conn, "records", now)
     envelope = dsse.sign(signer, dsse.payload_type_for("criteria"), payload)
     conn.execute(
         update(round_)

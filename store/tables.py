@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -132,7 +134,54 @@ log_entry = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("entry_hash", String(64), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # The DSSE envelope over the statement, byte for byte: the Merkle tree's leaf.
+    Column("envelope", Text, nullable=True),
+    Column("leaf_hash", String(64), nullable=True),
+    # Position in the Merkle tree, assigned by the integrator after the entry commits.
+    Column("idx", BigInteger, nullable=True, unique=True),
     UniqueConstraint("scope", "seq", name="uq_log_entry_scope_seq"),
+)
+
+Index("ix_log_entry_leaf_hash", log_entry.c.leaf_hash)
+
+# Every complete subtree of the log's Merkle tree: proofs cost O(log n) reads.
+tree_node = Table(
+    "tree_node",
+    metadata,
+    Column("level", Integer, primary_key=True),
+    Column("idx", BigInteger, primary_key=True),
+    Column("hash", LargeBinary(32), nullable=False),
+)
+
+# One row: the integrated size. Locking it serialises integrators.
+log_state = Table(
+    "log_state",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("size", BigInteger, nullable=False),
+)
+
+checkpoint = Table(
+    "checkpoint",
+    metadata,
+    Column("size", BigInteger, primary_key=True),
+    Column("root_hash", String(64), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("key_id", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# The published key list. Times are kept as the exact RFC 3339 strings the list publishes.
+signing_key = Table(
+    "signing_key",
+    metadata,
+    Column("key_id", String(64), primary_key=True),
+    Column("purpose", String(20), nullable=False),
+    Column("public_key", String(64), nullable=False),
+    Column("valid_from", String(40), nullable=False),
+    Column("valid_until", String(40), nullable=True),
+    Column("status", String(20), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
 )
 
 idempotency_record = Table(
@@ -143,6 +192,8 @@ idempotency_record = Table(
     Column("request_hash", String(64), nullable=False),
     Column("status_code", Integer, nullable=False),
     Column("body", Text, nullable=False),
+    # Leaf hashes of the log entries the write made, comma-separated (the receipt header).
+    Column("receipts", Text, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
 )
 

@@ -16,8 +16,8 @@ from sqlalchemy.exc import OperationalError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from store import migrate
 from store.db import Database
+from tests.keys import keyed_database
 
 BIN = Path(sysconfig.get_path("scripts"))
 PG_ADMIN_URL = os.environ.get(
@@ -82,8 +82,7 @@ def db_url(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 def db(db_url: str) -> Iterator[Database]:
     """A migrated database on each backend; tests keep apart by using fresh ids and names."""
-    database = Database(db_url)
-    migrate.upgrade(database)
+    database = keyed_database(db_url)
     yield database
     database.dispose()
 

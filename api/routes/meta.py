@@ -1,4 +1,4 @@
-"""Health and the published public keys."""
+"""Health and the published key list."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from sqlalchemy import text
 
 from api import schemas as s
 from api.deps import ServicesDep, read
-from records.keys import public_key_to_b64
+from records.keylist import KEYLIST_FORMAT
+from records.note import NoteVerifier
+from store import keys as key_store
 
 router = APIRouter(tags=["meta"])
 
@@ -18,13 +20,28 @@ async def healthz(svc: ServicesDep) -> dict[str, str]:
     return {"status": "ok", "temporal": "connected" if svc.temporal else "connecting"}
 
 
-@router.get("/v1/keys", response_model=list[s.KeyOut])
-async def keys(svc: ServicesDep) -> list[s.KeyOut]:
-    return [
-        s.KeyOut(
-            key_id=svc.signer.key_id,
-            algorithm="ed25519",
-            purpose="records",
-            public_key=public_key_to_b64(svc.signer.public_key),
-        )
-    ]
+@router.get("/v1/keys", response_model=s.KeyListOut, tags=["log"])
+async def keys(svc: ServicesDep) -> s.KeyListOut:
+    """Which key may sign what, and when: the same list the log holds (``keys.published``)."""
+    listed = await read(svc, key_store.key_list)
+    origin = svc.settings.log_origin
+    return s.KeyListOut(
+        format=KEYLIST_FORMAT,
+        keys=[
+            s.ListedKeyOut(
+                key_id=k.key_id,
+                public_key=k.public_key,
+                purpose=k.purpose,
+                valid_from=k.valid_from,
+                valid_until=k.valid_until,
+                status=k.status,
+            )
+            for k in listed.keys
+        ],
+        origin=origin,
+        checkpoint_verifier_keys=[
+            NoteVerifier(origin, k.ed25519().public_bytes_raw()).key()
+            for k in listed.keys
+            if k.purpose == "checkpoints" and k.status != "revoked"
+        ],
+    )

@@ -91,7 +91,7 @@ async def publish_round(
     client = temporal_client(svc)
     try:
         response = await writer.run(
-            lambda conn: _round(rounds.publish(conn, round_id, svc.signer, caller.credential_id))
+            lambda conn: _round(rounds.publish(conn, round_id, caller.credential_id))
         )
     except WrongPhase:
         # Published before, but its workflow may never have started (Temporal was down then):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy import Connection, RowMapping
 
@@ -239,6 +239,16 @@ async def get_outcome(round_id: str, constituency_id: str, svc: ServicesDep) -> 
 
 
 @router.get("/rounds/{round_id}/bundle", tags=["verification"])
-async def bundle(round_id: str, svc: ServicesDep) -> dict[str, Any]:
+async def bundle(
+    round_id: str,
+    svc: ServicesDep,
+    since: Annotated[
+        list[int],
+        Query(
+            description="tree sizes of checkpoints you kept: the bundle then carries "
+            "consistency proofs from each to its own checkpoint (`mandate verify --since`)"
+        ),
+    ] = [],  # noqa: B006 - FastAPI copies query defaults
+) -> dict[str, Any]:
     """Everything an auditor needs offline: `mandate verify` checks it."""
-    return await read(svc, lambda conn: bundles.export(conn, round_id, svc.signer))
+    return await read(svc, lambda conn: bundles.export(conn, round_id, since))

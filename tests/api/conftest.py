@@ -15,10 +15,10 @@ from temporalio.testing import WorkflowEnvironment
 from api.app import create_app
 from mandate.settings import Settings
 from policies.access import Role
-from records.keys import signer_to_pem
 from store import credentials
 from store.db import Database
-from tests.workflows.support import SIGNER, running_worker
+from tests.keys import ORIGIN
+from tests.workflows.support import running_worker
 
 
 @dataclass
@@ -52,10 +52,8 @@ class Api:
 @pytest.fixture
 async def api(db: Database, dev_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Api]:
     async with running_worker(dev_env.client, db) as task_queue:
-        # The worker and the API sign with one key, as they do in production.
-        key_file = tmp_path / "record.pem"
-        key_file.write_bytes(signer_to_pem(SIGNER))
-        settings = Settings(data_dir=tmp_path, record_key_file=key_file, task_queue=task_queue)
+        # The worker and the API share the database handle, and so the test key ring.
+        settings = Settings(data_dir=tmp_path, log_origin=ORIGIN, task_queue=task_queue)
         app = create_app(settings, db=db, temporal=dev_env.client)
         with db.write() as conn:
             token = credentials.issue(conn, Role.SECRETARIAT, "test secretariat", None).token

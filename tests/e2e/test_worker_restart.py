@@ -15,12 +15,12 @@ from temporalio.testing import WorkflowEnvironment
 from mandate.reconcile import start_round_workflow
 from mandate.worker import STICKY_TIMEOUT
 from policies.phases import Phase
-from records.keys import generate_signer
-from store import migrate, registry, rounds
+from store import registry, rounds
 from store import rules as rules_store
 from store.db import Database
 from tests.conftest import throwaway_postgres
 from tests.e2e.processes import mandate, mandate_env, running, stop, wait_for
+from tests.keys import keyed_database, save_keys
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -41,8 +41,8 @@ def _phase(db: Database, round_id: str) -> str:
 async def test_round_survives_a_killed_worker(
     dev_env: WorkflowEnvironment, fresh_db_url: str, tmp_path: Path
 ) -> None:
-    db = Database(fresh_db_url)
-    migrate.upgrade(db)
+    db = keyed_database(fresh_db_url)
+    save_keys(tmp_path / "keys")
     now = datetime.now(UTC)
     close = now + timedelta(seconds=9)
     with db.write() as conn:
@@ -63,7 +63,7 @@ async def test_round_survives_a_killed_worker(
             "test",
         )
         rules_store.publish_rules(conn, draft["id"], c["id"], {}, "test")
-        row = rounds.publish(conn, draft["id"], generate_signer(), "test")
+        row = rounds.publish(conn, draft["id"], "test")
     task_queue = f"restart-{uuid.uuid4()}"
     env = mandate_env(
         data_dir=str(tmp_path),

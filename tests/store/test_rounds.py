@@ -23,6 +23,7 @@ from store import audit, registry, rounds
 from store import rules as rules_store
 from store.audit import LoggedEntry
 from store.db import Database
+from tests.keys import RECORDS
 
 ACTOR = "test-secretariat"
 DAY = timedelta(days=1)
@@ -73,18 +74,18 @@ def test_publish_needs_every_constituencys_rules(db: Database) -> None:
     rid = _draft(db, with_rules=False)
     needs = "every participating constituency must publish its rules"
     with pytest.raises(Conflict, match=needs), db.write() as conn:
-        rounds.publish(conn, rid, generate_signer(), ACTOR)
+        rounds.publish(conn, rid, ACTOR)
     with db.write() as conn:
         first = rounds.get(conn, rid)["participants"][0]["constituency_id"]
         rules_store.publish_rules(conn, rid, first, {"alternates": 1}, ACTOR)
     with pytest.raises(Conflict, match="missing: "), db.write() as conn:
-        rounds.publish(conn, rid, generate_signer(), ACTOR)
+        rounds.publish(conn, rid, ACTOR)
 
 
 def _published(db: Database) -> str:
     rid = _draft(db)
     with db.write() as conn:
-        rounds.publish(conn, rid, generate_signer(), ACTOR)
+        rounds.publish(conn, rid, ACTOR)
     return rid
 
 
@@ -164,9 +165,9 @@ def test_update_draft_refuses_out_of_order_result(db: Database) -> None:
 
 def test_publish(db: Database) -> None:
     rid = _draft(db)
-    signer = generate_signer()
+    signer = RECORDS
     with db.write() as conn:
-        row = rounds.publish(conn, rid, signer, ACTOR)
+        row = rounds.publish(conn, rid, ACTOR)
         logged = _log(conn, rid)
     assert row["phase"] == "published"
     assert row["phase_seq"] == 1
@@ -209,21 +210,21 @@ def test_publish_twice_is_wrong_phase(db: Database) -> None:
     rid = _published(db)
     before = _row(db, rid)
     with db.write() as conn, pytest.raises(WrongPhase, match="already published"):
-        rounds.publish(conn, rid, generate_signer(), ACTOR)
+        rounds.publish(conn, rid, ACTOR)
     assert _row(db, rid) == before
 
 
 def test_publish_after_nominations_closed(db: Database) -> None:
     rid = _draft(db, start=_now() - 8 * DAY)
     with db.write() as conn, pytest.raises(InvalidSchedule, match="already be closed"):
-        rounds.publish(conn, rid, generate_signer(), ACTOR)
+        rounds.publish(conn, rid, ACTOR)
     row = _row(db, rid)
     assert (row["phase"], row["criteria"], row["criteria_hash"]) == ("draft", None, None)
 
 
 def test_publish_unknown_round(db: Database) -> None:
     with db.write() as conn, pytest.raises(NotFound):
-        rounds.publish(conn, str(uuid.uuid4()), generate_signer(), ACTOR)
+        rounds.publish(conn, str(uuid.uuid4()), ACTOR)
 
 
 def test_editing_after_publish_is_wrong_phase(db: Database) -> None:

@@ -14,14 +14,14 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.worker import Worker
 
 from mandate.worker import ACTIVITY_THREADS, build_worker
-from records.keys import generate_signer
 from store import registry, rounds
 from store import rules as rules_store
 from store.db import Database
+from tests.keys import ORIGIN, RECORDS
 from workflows.selection_round import RoundInput, RoundResult, SelectionRoundWorkflow
 
 DAY = timedelta(days=1)
-SIGNER = generate_signer()
+SIGNER = RECORDS  # the records key every test database lists
 
 
 def published_round(
@@ -46,7 +46,7 @@ def published_round(
             "test",
         )
         rules_store.publish_rules(conn, draft["id"], c["id"], rules or {}, "test")
-        return rounds.publish(conn, draft["id"], SIGNER, "test")
+        return rounds.publish(conn, draft["id"], "test")
 
 
 def phase_in_db(db: Database, round_id: str) -> str:
@@ -59,7 +59,7 @@ def phase_in_db(db: Database, round_id: str) -> str:
 async def running_worker(client: Client, db: Database) -> AsyncIterator[str]:
     task_queue = f"tq-{uuid.uuid4()}"
     with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
-        worker: Worker = build_worker(client, db, SIGNER, task_queue, executor)
+        worker: Worker = build_worker(client, db, ORIGIN, task_queue, executor)
         async with worker:
             yield task_queue
 

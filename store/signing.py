@@ -1,0 +1,78 @@
+"""Which private key signs what, now: the published key list decides, the key ring holds keys.
+
+A process holds no private key in memory until it needs one: it looks the key up by id through
+``load`` (a key folder in practice), so a key rotated in by another process is picked up as soon
+as the key list names it. The key list is cached for ``refresh_seconds``; rotations are listed
+ahead of time (see ``store.keys.rotate``) so every process knows the next key before it is due.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from policies.errors import ServiceUnavailable
+from policies.times import iso
+from records.keylist import KeyList
+from records.keys import Signer
+from records.note import NoteSigner
+
+KeyLoader = Callable[[str], Signer | None]
+
+
+class KeyRing:
+    def __init__(self, load: KeyLoader, refresh_seconds: float = 1.0) -> None:
+        self._load = load
+        self._refresh = refresh_seconds
+        self._signers: dict[str, Signer] = {}
+        self._keys: KeyList | None = None
+        self._loaded_at = 0.0
+        self._lock = threading.Lock()
+
+    def key_list(self, conn: Connection, *, fresh: bool = False) -> KeyList:
+        from store import keys  # the key list's repository; imported late to avoid a cycle
+
+        with self._lock:
+            stale = time.monotonic() - self._loaded_at > self._refresh
+            if fresh or stale or self._keys is None:
+                self._keys = keys.key_list(conn)
+                self._loaded_at = time.monotonic()
+            return self._keys
+
+    def signer_for(self, conn: Connection, purpose: str, at: datetime) -> Signer:
+        """The private key of the ``purpose`` key listed as valid at ``at``."""
+        listed = self._valid(self.key_list(conn), purpose, at)
+        if listed is None:
+            listed = self._valid(self.key_list(conn, fresh=True), purpose, at)
+        if listed is None:
+            raise ServiceUnavailable(
+                f"no {purpose} key is listed as valid at {iso(at)}; "
+                "run `mandate bootstrap` or `mandate keys rotate`"
+            )
+        with self._lock:
+            signer = self._signers.get(listed)
+            if signer is None:
+                signer = self._load(listed)
+                if signer is None or signer.key_id != listed:
+                    raise ServiceUnavailable(
+                        f"the {purpose} key {listed} is listed but its private key is not "
+                        "available to this process"
+                    )
+                self._signers[listed] = signer
+        return signer
+
+    def note_signer(self, conn: Connection, origin: str, at: datetime) -> tuple[str, NoteSigner]:
+        """The checkpoint key valid at ``at``, as a signed-note signer named for the log."""
+        signer = self.signer_for(conn, "checkpoints", at)
+        return signer.key_id, NoteSigner(origin, signer.seed)
+
+    @staticmethod
+    def _valid(keys: KeyList, purpose: str, at: datetime) -> str | None:
+        for key in keys.keys:
+            if key.purpose == purpose and key.status != "revoked" and key.valid_at(at):
+                return key.key_id
+        return None

@@ -382,6 +382,113 @@ def verify_consistency(
         )
 
 
+class InclusionVerifier:
+    """Checks many inclusion proofs against one tree (``size``, ``root``), remembering what
+    each proof has established.
+
+    A proof that leads to the root proves every node on its path and every sibling it names:
+    in a tree with that root, only those hashes can stand at those places. A later proof
+    stops hashing as soon as it reaches a node already proven (it must have the proven
+    hash), so verifying the leaves of a range costs about one node hash per leaf instead of
+    log n. The proof hashes above that point are not skipped: each must equal the proven
+    node at its place, so an altered hash anywhere in any proof is still caught.
+
+    Nodes are named ``(level, index)`` as in :class:`Tree`, except that a node on the
+    right border with no right sibling is named where it is a right child (or the root):
+    that is the name every path reaching it uses. The root is ``(bit_length(size - 1), 0)``.
+    """
+
+    __slots__ = ("_known", "_root", "_size")
+
+    def __init__(self, size: int, root: bytes) -> None:
+        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+            raise ProofError(f"got tree size {size!r}, expected an integer ≥ 0")
+        _check_hash(root, "root")
+        self._size = size
+        self._root = root
+        top = (size - 1).bit_length() if size else 0
+        self._known: dict[tuple[int, int], bytes] = {(top, 0): root}
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    @property
+    def root(self) -> bytes:
+        return self._root
+
+    def verify(self, index: int, leaf: bytes, proof: Sequence[bytes]) -> None:
+        """Check that ``proof`` shows leaf hash ``leaf`` at ``index``; raise ProofError
+        otherwise. Accepts and rejects exactly what :func:`verify_inclusion` does."""
+        size = self._size
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < size:
+            raise ProofError(
+                f"got leaf index {index!r} for a tree of size {size}, expected 0 ≤ index < size"
+            )
+        if not isinstance(leaf, bytes) or len(leaf) != HASH_SIZE:
+            raise ProofError(f"got leaf hash {_describe(leaf)}, expected {HASH_SIZE} bytes")
+        # RFC 9162 §2.1.3.2 in the form of transparency-dev/merkle: an "inner" part below the
+        # level where the paths to the leaf and to the last leaf meet, then the right border.
+        inner = (index ^ (size - 1)).bit_length()
+        expected = inner + (index >> inner).bit_count()
+        if len(proof) != expected:
+            raise ProofError(
+                f"got an inclusion proof of {len(proof)} hashes for leaf {index} of a tree of "
+                f"size {size}, expected {expected}"
+            )
+        known = self._known
+        sha256 = hashlib.sha256
+        pending: list[tuple[tuple[int, int], bytes]] = []
+        r, level, k, position = leaf, 0, index, 0
+        while True:
+            if level >= inner:
+                while k and not k & 1:  # the right border: no sibling at this level
+                    k >>= 1
+                    level += 1
+            proven = known.get((level, k))
+            if proven is not None:
+                if proven != r:
+                    raise ProofError(
+                        f"inclusion proof for leaf {index} of a tree of size {size} leads to "
+                        f"node {_show(r)} at level {level}, where the tree with root "
+                        f"{_show(self._root)} has {_show(proven)}"
+                    )
+                break
+            p = proof[position]
+            if not isinstance(p, bytes) or len(p) != HASH_SIZE:
+                raise ProofError(
+                    f"got proof hash [{position}] {_describe(p)}, expected {HASH_SIZE} bytes"
+                )
+            pending.append(((level, k), r))
+            if k & 1:
+                pending.append(((level, k - 1), p))
+                r = sha256(b"\x01" + p + r).digest()
+            else:
+                pending.append(((level, k + 1), p))
+                r = sha256(b"\x01" + r + p).digest()
+            k >>= 1
+            level += 1
+            position += 1
+        # Above a proven node every sibling is proven too: the rest of the proof must name them.
+        while position < expected:
+            if level >= inner:
+                while k and not k & 1:
+                    k >>= 1
+                    level += 1
+            sibling = known.get((level, k ^ 1))
+            if sibling is None or sibling != proof[position]:
+                raise ProofError(
+                    f"inclusion proof for leaf {index} of a tree of size {size}: hash "
+                    f"[{position}] is not the node the tree with root {_show(self._root)} "
+                    f"has there"
+                )
+            k >>= 1
+            level += 1
+            position += 1
+        for name, h in pending:
+            known[name] = h
+
+
 def _inclusion_length(index: int, size: int) -> int:
     length, lo, hi = 0, 0, size
     while hi - lo > 1:

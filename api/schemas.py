@@ -275,9 +275,14 @@ class CancelIn(In):
 class LogEntryOut(BaseModel):
     seq: int
     type: str
-    statement: str = Field(description="canonical JSON, exactly as hashed")
-    prev_hash: str
-    entry_hash: str
+    statement: str = Field(description="canonical JSON, exactly as signed")
+    prev_hash: str = Field(description="the scope's previous chain hash")
+    entry_hash: str = Field(description="SHA-256 chain hash over prev_hash and statement")
+    envelope: str = Field(description="the DSSE envelope over the statement: the Merkle leaf")
+    leaf_hash: str = Field(description="SHA-256(0x00 || envelope), hex: the write's receipt")
+    index: int | None = Field(
+        description="position in the log's Merkle tree; null until integrated"
+    )
 
 
 class LogOut(BaseModel):

@@ -218,6 +218,9 @@ def _log(scope: str, entries: list[audit.LoggedEntry], limit: int) -> s.LogOut:
                 statement=e.statement.decode(),
                 prev_hash=e.prev_hash,
                 entry_hash=e.entry_hash,
+                envelope=e.envelope.decode(),
+                leaf_hash=e.leaf_hash,
+                index=e.index,
             )
             for e in entries
         ],

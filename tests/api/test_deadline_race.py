@@ -193,7 +193,7 @@ async def test_ballots_racing_the_voting_deadline(api: Api) -> None:
 
     # The log agrees: one ballot.cast entry per accepted ballot, all before voting closed.
     cast_entries = [e for e in log if e["type"] == "ballot.cast"]
-    assert sorted(e["entry_hash"] for e in cast_entries) == sorted(by_receipt)
+    assert sorted(e["leaf_hash"] for e in cast_entries) == sorted(by_receipt)
     [closed_at] = [
         e["seq"]
         for e in log

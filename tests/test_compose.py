@@ -45,7 +45,8 @@ EXPECTED_MANDATE_ENV = {
     "MANDATE_DATA_DIR": "/data",
     "MANDATE_API_HOST": "0.0.0.0",  # noqa: S104 - the container must listen on all interfaces
     "MANDATE_API_PORT": "8000",
-    "MANDATE_RECORD_KEY_FILE": "/run/secrets/record_key",
+    "MANDATE_KEYS_DIR": "/keys",
+    "MANDATE_LOG_ORIGIN": "mandate.example.org/log",
 }
 # A password may only come from a required variable: ${NAME:?message}.
 REQUIRED_VARIABLE = re.compile(r"\$\{[A-Z_][A-Z0-9_]*:\?[^}]+\}")
@@ -460,20 +461,17 @@ def test_every_secret_referenced_is_declared() -> None:
             assert source in declared, f"{name} uses undeclared secret {source!r}"
             referenced.add(source)
     assert referenced == set(declared), "declared secrets nobody uses"
-    assert declared["record_key"] == {"file": "./secrets/record_key.pem"}
 
 
-def test_record_key_is_mounted_where_the_app_reads_it() -> None:
-    for service in ("mandate-api", "mandate-worker"):
-        svc = _services()[service]
-        targets = set()
-        for entry in svc.get("secrets", []):
-            if isinstance(entry, str):
-                targets.add(f"/run/secrets/{entry}")
-            else:
-                target = entry.get("target", entry["source"])
-                targets.add(target if target.startswith("/") else f"/run/secrets/{target}")
-        assert _env(svc)["MANDATE_RECORD_KEY_FILE"] in targets, service
+def test_signing_keys_are_mounted_where_the_app_reads_them() -> None:
+    for name, svc in _services().items():
+        mounts = {v.split(":")[1]: v.split(":")[0] for v in svc.get("volumes", [])}
+        signs = name in ("mandate-api", "mandate-worker")
+        # Only the processes that sign see the private keys.
+        assert (mounts.get("/keys") == "mandate-keys") is signs, name
+        if signs:
+            assert _env(svc)["MANDATE_KEYS_DIR"] == "/keys", name
+    assert "mandate-keys" in _compose()["volumes"]
 
 
 def test_no_plaintext_passwords() -> None:

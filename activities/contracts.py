@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from policies.phases import Phase
 from policies.schedule import Deadline
@@ -42,6 +42,8 @@ class RecordCancellationInput(BaseModel):
 
 class WriteResult(BaseModel):
     changed: bool
+    # Leaf hashes of the log entries the write made: the command's receipts.
+    receipts: list[str] = Field(default_factory=list)
 
 
 class RoundRef(BaseModel):

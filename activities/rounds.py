@@ -19,7 +19,7 @@ from activities.contracts import (
 from activities.errors import domain_errors_are_final
 from policies.phases import Phase
 from store import log, nominations, outcomes, rounds
-from store.db import Database
+from store.db import RECEIPTS, Database
 
 
 class RoundActivities:
@@ -47,14 +47,16 @@ class RoundActivities:
             changed = rounds.record_extension(
                 conn, inp.round_id, inp.deadline, inp.new_at, inp.reason, inp.actor
             )
-        return WriteResult(changed=changed)
+            receipts = list(conn.info[RECEIPTS])
+        return WriteResult(changed=changed, receipts=receipts)
 
     @activity.defn(name=RECORD_CANCELLATION)
     @domain_errors_are_final
     def record_cancellation(self, inp: RecordCancellationInput) -> WriteResult:
         with self.db.write() as conn:
             changed = rounds.record_cancellation(conn, inp.round_id, inp.reason, inp.actor, inp.seq)
-        return WriteResult(changed=changed)
+            receipts = list(conn.info[RECEIPTS])
+        return WriteResult(changed=changed, receipts=receipts)
 
     @activity.defn(name=COUNT_ROUND)
     @domain_errors_are_final

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
@@ -96,6 +96,8 @@ class Writer:
     principal_id: str
     key: str | None
     request_hash: str
+    # Receipts of a command carried out by a workflow; ``run_remote``'s work fills it.
+    receipts: list[str] = field(default_factory=list)
 
     async def run(self, work: Callable[[Connection], BaseModel], status: int = 200) -> JSONResponse:
         return await run_in_threadpool(self._run_sync, work, status)
@@ -133,9 +135,10 @@ class Writer:
         if stored is not None:
             return stored
         body = json.dumps(dump(await work()))
+        receipts = ",".join(self.receipts)
         if self.key is not None:
-            await run_in_threadpool(self._save_ignoring_race, status, body)
-        return JSONResponse(json.loads(body), status_code=status)
+            await run_in_threadpool(self._save_ignoring_race, status, body, receipts)
+        return _response(body, status, receipts)
 
     @property
     def operation_id(self) -> str | None:
@@ -153,11 +156,13 @@ class Writer:
         with self.svc.db.read() as conn:
             return self._lookup(conn)
 
-    def _save_ignoring_race(self, status: int, body: str) -> None:
+    def _save_ignoring_race(self, status: int, body: str, receipts: str) -> None:
         assert self.key is not None
         try:
             with self.svc.db.write() as conn:
-                idempotency.save(conn, self.principal_id, self.key, self.request_hash, status, body)
+                idempotency.save(
+                    conn, self.principal_id, self.key, self.request_hash, status, body, receipts
+                )
         except IntegrityError:
             pass
 

@@ -49,6 +49,7 @@ class RoundResult(BaseModel):
     round_id: str
     phase: Phase
     cancel_reason: str | None = None
+    receipts: list[str] = Field(default_factory=list)
 
 
 class ExtendDeadline(BaseModel):
@@ -66,6 +67,8 @@ class CancelRound(BaseModel):
 class RoundState(BaseModel):
     phase: Phase
     schedule: Schedule
+    # Set on an Update's answer: leaf hashes of the log entries the command made.
+    receipts: list[str] = Field(default_factory=list)
 
 
 @workflow.defn
@@ -165,7 +168,7 @@ class SelectionRoundWorkflow:
         new_schedule = self._checked_extension(cmd)
         self._extending = True
         try:
-            await workflow.execute_activity(
+            done = await workflow.execute_activity(
                 RECORD_EXTENSION,
                 RecordExtensionInput(
                     round_id=self._round_id,
@@ -182,7 +185,7 @@ class SelectionRoundWorkflow:
             self._schedule_version += 1
         finally:
             self._extending = False
-        return self.state()
+        return RoundState(phase=self._phase, schedule=self._schedule, receipts=done.receipts)
 
     @extend_deadline.validator
     def _validate_extend(self, cmd: ExtendDeadline) -> None:
@@ -205,7 +208,7 @@ class SelectionRoundWorkflow:
     async def cancel(self, cmd: CancelRound) -> RoundResult:
         self._cancelling = True
         self._seq += 1
-        await workflow.execute_activity(
+        done = await workflow.execute_activity(
             RECORD_CANCELLATION,
             RecordCancellationInput(
                 round_id=self._round_id, reason=cmd.reason, actor=cmd.actor, seq=self._seq
@@ -216,7 +219,12 @@ class SelectionRoundWorkflow:
         )
         self._cancel_reason = cmd.reason
         self._phase = Phase.CANCELLED
-        return RoundResult(round_id=self._round_id, phase=self._phase, cancel_reason=cmd.reason)
+        return RoundResult(
+            round_id=self._round_id,
+            phase=self._phase,
+            cancel_reason=cmd.reason,
+            receipts=done.receipts,
+        )
 
     @cancel.validator
     def _validate_cancel(self, cmd: CancelRound) -> None:

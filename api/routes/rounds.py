@@ -169,6 +169,7 @@ async def extend_deadline(
         state = await _update(
             svc, row, SelectionRoundWorkflow.extend_deadline, cmd, writer.operation_id
         )
+        writer.receipts.extend(state.receipts)
         return s.PhaseOut(
             round_id=round_id,
             phase=state.phase,
@@ -187,7 +188,8 @@ async def cancel_round(
     cmd = CancelRound(reason=body.reason, actor=caller.credential_id)
 
     async def work() -> s.RoundOut:
-        await _update(svc, row, SelectionRoundWorkflow.cancel, cmd, writer.operation_id)
+        done = await _update(svc, row, SelectionRoundWorkflow.cancel, cmd, writer.operation_id)
+        writer.receipts.extend(done.receipts)
         return _round(await read(svc, lambda c: rounds.get(c, round_id)))
 
     return await writer.run_remote(work)

@@ -40,6 +40,7 @@ def key_list(conn: Connection) -> KeyList:
 
 def add(conn: Connection, key: ListedKey) -> KeyList:
     """List ``key``; refused (KeyListError) if the list would no longer be consistent."""
+    key.ed25519()  # an id that is not its key's hash would make the published list unreadable
     new = KeyList((*key_list(conn).keys, key))
     conn.execute(
         signing_key.insert().values(

@@ -13,14 +13,24 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
+from temporalio.api.enums.v1 import EventType
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from policies.schedule import Deadline
-from store import migrate
+from store import audit
 from store.db import Database
 from tests.conftest import BIN
+from tests.keys import keyed_database
+from tests.workflows.log_support import (
+    SECOND,
+    integrator,
+    tamper_checkpoint,
+    until_continued,
+    until_event,
+)
 from tests.workflows.support import DAY, published_round, running_worker, start
+from workflows.log_integrator import REFUSED_PAUSE, IntegratorInput
 from workflows.selection_round import CancelRound, ExtendDeadline, SelectionRoundWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"
@@ -31,9 +41,14 @@ async def main() -> None:
         test_server_existing_path=str(BIN / "temporal-test-server"),
         data_converter=pydantic_data_converter,
     )
-    db = Database(f"sqlite:///{tempfile.mkdtemp()}/h.db")
-    migrate.upgrade(db)
-    async with env, running_worker(env.client, db) as tq:
+    folder = tempfile.mkdtemp()
+    db = keyed_database(f"sqlite:///{folder}/h.db")  # entries are signed: it needs the keys
+    tampered = keyed_database(f"sqlite:///{folder}/tampered.db")
+    async with (
+        env,
+        running_worker(env.client, db) as tq,
+        running_worker(env.client, tampered) as tampered_tq,
+    ):
         now = await env.get_current_time()
         # 1. A full round with one extension.
         row = published_round(db, now, rules={})
@@ -64,7 +79,34 @@ async def main() -> None:
         handle = await start(env.client, row, tq)
         await handle.result()
         _save("round_counted", (await handle.fetch_history()).to_json())
+        # 4. The log integrator: batches of entries, then it continues as new.
+        _save("log_integrator_continued", await _integrator_continued(env, db, tq))
+        # 5. The log integrator refused (a tree that does not extend the last checkpoint),
+        # pausing, then integrating once the tree is sound again.
+        _save("log_integrator_refused", await _integrator_refused(env, tampered, tampered_tq))
     db.dispose()
+    tampered.dispose()
+
+
+async def _integrator_continued(env: WorkflowEnvironment, db: Database, tq: str) -> str:
+    async with integrator(env.client, tq, IntegratorInput(interval_seconds=1, turns=3)) as handle:
+        for n in range(3):
+            with db.write() as conn:
+                for k in range(n + 1):
+                    audit.append(conn, "history:integrator", "history.event", {"k": k}, "history")
+            await env.sleep(SECOND)
+        return (await until_continued(env, handle)).to_json()
+
+
+async def _integrator_refused(env: WorkflowEnvironment, db: Database, tq: str) -> str:
+    restore = tamper_checkpoint(db)
+    with db.write() as conn:
+        audit.append(conn, "history:integrator", "history.event", {}, "history")
+    async with integrator(env.client, tq, IntegratorInput(interval_seconds=1, turns=3)) as handle:
+        await until_event(env, handle, EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED)
+        restore()
+        await env.sleep(REFUSED_PAUSE)
+        return (await until_continued(env, handle)).to_json()
 
 
 def _save(name: str, text: str) -> None:

@@ -21,9 +21,11 @@ completes, so a store can keep them and later serve any root or proof through a
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from policies.errors import RecordError
 
@@ -391,14 +393,16 @@ class InclusionVerifier:
     stops hashing as soon as it reaches a node already proven (it must have the proven
     hash), so verifying the leaves of a range costs about one node hash per leaf instead of
     log n. The proof hashes above that point are not skipped: each must equal the proven
-    node at its place, so an altered hash anywhere in any proof is still caught.
+    node at its place, so an altered hash anywhere in any proof is still caught. (Above a
+    node that has been reached before, the rest of a proof is compared in one go with the
+    rest of the proof that reached it first.)
 
     Nodes are named ``(level, index)`` as in :class:`Tree`, except that a node on the
     right border with no right sibling is named where it is a right child (or the root):
     that is the name every path reaching it uses. The root is ``(bit_length(size - 1), 0)``.
     """
 
-    __slots__ = ("_known", "_root", "_size")
+    __slots__ = ("_known", "_root", "_size", "_suffixes")
 
     def __init__(self, size: int, root: bytes) -> None:
         if isinstance(size, bool) or not isinstance(size, int) or size < 0:
@@ -407,7 +411,10 @@ class InclusionVerifier:
         self._size = size
         self._root = root
         top = (size - 1).bit_length() if size else 0
-        self._known: dict[tuple[int, int], bytes] = {(top, 0): root}
+        self._known: dict[int, bytes] = {top: root}  # the root, node (top, 0)
+        # For a node reached before: the rest of the proof above it, as first received (one
+        # table for proofs of bytes, one for proofs of base64 text).
+        self._suffixes: tuple[dict[int, list[Any]], ...] = ({}, {})
 
     @property
     def size(self) -> int:
@@ -420,6 +427,14 @@ class InclusionVerifier:
     def verify(self, index: int, leaf: bytes, proof: Sequence[bytes]) -> None:
         """Check that ``proof`` shows leaf hash ``leaf`` at ``index``; raise ProofError
         otherwise. Accepts and rejects exactly what :func:`verify_inclusion` does."""
+        self._verify(index, leaf, proof, False)
+
+    def verify_base64(self, index: int, leaf: bytes, proof: Sequence[str]) -> None:
+        """Same as :meth:`verify` for a proof of base64 texts (as bundles carry them); only
+        the hashes that are needed get decoded."""
+        self._verify(index, leaf, proof, True)
+
+    def _verify(self, index: int, leaf: bytes, proof: Sequence[Any], encoded: bool) -> None:
         size = self._size
         if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < size:
             raise ProofError(
@@ -436,16 +451,19 @@ class InclusionVerifier:
                 f"got an inclusion proof of {len(proof)} hashes for leaf {index} of a tree of "
                 f"size {size}, expected {expected}"
             )
+        # Node (level, k) is keyed k << 6 | level: one int is quicker to hash than a pair.
         known = self._known
         sha256 = hashlib.sha256
-        pending: list[tuple[tuple[int, int], bytes]] = []
+        pending: list[tuple[int, bytes]] = []
+        walked: list[tuple[int, int]] = []  # nodes above the leaf, and where the proof was
         r, level, k, position = leaf, 0, index, 0
         while True:
             if level >= inner:
                 while k and not k & 1:  # the right border: no sibling at this level
                     k >>= 1
                     level += 1
-            proven = known.get((level, k))
+            key = k << 6 | level
+            proven = known.get(key)
             if proven is not None:
                 if proven != r:
                     raise ProofError(
@@ -454,39 +472,64 @@ class InclusionVerifier:
                         f"{_show(self._root)} has {_show(proven)}"
                     )
                 break
-            p = proof[position]
-            if not isinstance(p, bytes) or len(p) != HASH_SIZE:
-                raise ProofError(
-                    f"got proof hash [{position}] {_describe(p)}, expected {HASH_SIZE} bytes"
-                )
-            pending.append(((level, k), r))
+            p = _proof_hash(proof[position], position, encoded)
+            pending.append((key, r))
+            if level:
+                walked.append((key, position))
             if k & 1:
-                pending.append(((level, k - 1), p))
+                pending.append((key - 64, p))
                 r = sha256(b"\x01" + p + r).digest()
             else:
-                pending.append(((level, k + 1), p))
+                pending.append((key + 64, p))
                 r = sha256(b"\x01" + r + p).digest()
             k >>= 1
             level += 1
             position += 1
         # Above a proven node every sibling is proven too: the rest of the proof must name them.
+        suffixes = self._suffixes[encoded]
         while position < expected:
             if level >= inner:
                 while k and not k & 1:
                     k >>= 1
                     level += 1
-            sibling = known.get((level, k ^ 1))
-            if sibling is None or sibling != proof[position]:
+            key = k << 6 | level
+            suffix = suffixes.get(key)
+            if suffix is not None and proof[position:] == suffix:
+                break
+            sibling = known.get(key ^ 64)
+            if sibling is None or sibling != _proof_hash(proof[position], position, encoded):
                 raise ProofError(
                     f"inclusion proof for leaf {index} of a tree of size {size}: hash "
                     f"[{position}] is not the node the tree with root {_show(self._root)} "
                     f"has there"
                 )
+            if level:
+                walked.append((key, position))
             k >>= 1
             level += 1
             position += 1
-        for name, h in pending:
-            known[name] = h
+        for key, h in pending:
+            known[key] = h
+        for key, at in walked:
+            suffixes[key] = list(proof[at:])
+
+
+def _proof_hash(p: object, position: int, encoded: bool) -> bytes:
+    if encoded:
+        try:
+            h = binascii.a2b_base64(p, strict_mode=True)  # type: ignore[arg-type]
+        except (binascii.Error, TypeError, ValueError):
+            raise ProofError(
+                f"got proof hash [{position}] {_describe(p)}, expected base64 of {HASH_SIZE} bytes"
+            ) from None
+        if len(h) == HASH_SIZE:
+            return h
+        raise ProofError(
+            f"got proof hash [{position}] of {len(h)} bytes, expected base64 of {HASH_SIZE} bytes"
+        )
+    if isinstance(p, bytes) and len(p) == HASH_SIZE:
+        return p
+    raise ProofError(f"got proof hash [{position}] {_describe(p)}, expected {HASH_SIZE} bytes")
 
 
 def _inclusion_length(index: int, size: int) -> int:

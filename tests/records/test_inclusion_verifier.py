@@ -162,7 +162,7 @@ def queries(draw: st.DrawFn) -> tuple[list[bytes], list[tuple[int, str, int]]]:
     size = draw(st.integers(min_value=1, max_value=200))
     hashes = leaves_for(draw(st.binary(max_size=4)), size)
     kinds = st.sampled_from(
-        ["good", "good", "good", "leaf", "proof", "short", "long", "index", "swap"]
+        ["good", "good", "good", "leaf", "proof", "short", "long", "index", "swap", "junk"]
     )
     asked = draw(
         st.lists(
@@ -173,10 +173,14 @@ def queries(draw: st.DrawFn) -> tuple[list[bytes], list[tuple[int, str, int]]]:
     return hashes, asked
 
 
+def b64(h: bytes) -> str:
+    return base64.b64encode(h).decode()
+
+
 @settings(max_examples=150, deadline=None)
-@given(case=queries())
+@given(case=queries(), encoded=st.booleans())
 def test_agrees_with_verify_inclusion_whatever_came_before(
-    case: tuple[list[bytes], list[tuple[int, str, int]]],
+    case: tuple[list[bytes], list[tuple[int, str, int]]], encoded: bool
 ) -> None:
     hashes, asked = case
     size = len(hashes)
@@ -184,6 +188,7 @@ def test_agrees_with_verify_inclusion_whatever_came_before(
     verifier = InclusionVerifier(size, top)
     for index, kind, n in asked:
         at, leaf, proof = index, hashes[index], inclusion_proof(index, hashes)
+        junk = None
         if kind == "leaf":
             leaf = flip(leaf, n % 32)
         elif kind == "proof" and proof:
@@ -196,5 +201,42 @@ def test_agrees_with_verify_inclusion_whatever_came_before(
             at = n % size
         elif kind == "swap" and len(proof) > 1:
             proof[0], proof[-1] = proof[-1], proof[0]
-        expected = plain_accepts(at, size, leaf, proof, top)
-        assert memo_accepts(verifier, at, leaf, proof) == expected, (at, kind)
+        elif kind == "junk" and proof:
+            junk = n % len(proof)
+        expected = junk is None and plain_accepts(at, size, leaf, proof, top)
+        if encoded:
+            texts = [b64(h) for h in proof]
+            if junk is not None:
+                texts[junk] = ["", "not base64!", b64(b"short"), b64(proof[junk]) + " "][n % 4]
+            got = memo_accepts_b64(verifier, at, leaf, texts)
+        else:
+            bad: list[Any] = [*proof]
+            if junk is not None:
+                bad[junk] = [b"short", "text", None, proof[junk] + b"x"][n % 4]
+            got = memo_accepts(verifier, at, leaf, bad)
+        assert got == expected, (at, kind)
+
+
+def memo_accepts_b64(
+    verifier: InclusionVerifier, index: int, leaf: bytes, proof: list[str]
+) -> bool:
+    try:
+        verifier.verify_base64(index, leaf, proof)
+    except ProofError:
+        return False
+    return True
+
+
+def test_base64_proofs_of_every_leaf_verify_and_any_altered_text_fails() -> None:
+    size = 300
+    hashes = leaves_for(b"t", size)
+    verifier = InclusionVerifier(size, root(hashes))
+    for i in range(size):
+        proof = [b64(h) for h in inclusion_proof(i, hashes)]
+        verifier.verify_base64(i, hashes[i], proof)
+        for position in range(len(proof)):
+            altered = [*proof]
+            altered[position] = b64(flip(inclusion_proof(i, hashes)[position], 5))
+            with pytest.raises(ProofError):
+                verifier.verify_base64(i, hashes[i], altered)
+        verifier.verify_base64(i, hashes[i], proof)

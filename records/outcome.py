@@ -9,19 +9,21 @@ from typing import Any
 from policies.lot import lot_order, lot_seed
 from policies.phragmen import count as count_phragmen
 from policies.rules import ApprovalBallot, Candidate, SelectionRules
-from records.canonical import canonical_hash
+from records.canonical import canonical_hash, sha256_hex
+from records.canonical_fast import dumps_canonical_strings
 
 OUTCOME_FORMAT = "mandate.outcome/2"
 
 
 def ballot_set_hash(ballots: Sequence[ApprovalBallot]) -> str:
     """SHA-256 of the canonical list of counted ballots, sorted by voter."""
-    return canonical_hash(
-        [
-            {"voter": b.voter, "approvals": sorted(b.approvals)}
-            for b in sorted(ballots, key=lambda b: b.voter)
-        ]
-    )
+    rows = [
+        {"voter": b.voter, "approvals": sorted(b.approvals)}
+        for b in sorted(ballots, key=lambda b: b.voter)
+    ]
+    if all(type(r["voter"]) is str and all(type(a) is str for a in r["approvals"]) for r in rows):
+        return sha256_hex(dumps_canonical_strings(rows))  # the same bytes, from json's C codec
+    return canonical_hash(rows)
 
 
 def outcome_statement(

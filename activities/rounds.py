@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from activities.contracts import (
     COUNT_ROUND,
@@ -62,8 +63,12 @@ class RoundActivities:
     @domain_errors_are_final
     def count_round(self, inp: RoundRef) -> CountDone:
         # The count starts only once a checkpoint covers every ballot of the round.
-        with self.db.write() as conn:
-            log.integrate_all(conn, self.origin)
+        try:
+            with self.db.write() as conn:
+                log.integrate_all(conn, self.origin)
+        except log.LogInconsistent as exc:
+            # Not final for the round: the count waits, retrying, until the log is sound again.
+            raise ApplicationError(exc.detail, type=exc.code) from exc
         with self.db.write() as conn:
             covering = log.require_checkpoint(conn)
             published = outcomes.publish_outcomes(conn, inp.round_id, covering)

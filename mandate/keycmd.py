@@ -19,6 +19,8 @@ from records.keys import generate_signer
 from store import keys
 from store.db import Database, utcnow
 
+MIN_LEAD_SECONDS = 5
+
 
 def show(settings: Settings) -> KeyList:
     db = Database(settings.db_url)
@@ -35,8 +37,13 @@ def rotate(settings: Settings, purpose: str, at: str | None = None) -> tuple[str
         raise ValueError(f"got purpose {purpose!r}, expected one of {', '.join(PURPOSES)}")
     now = utcnow()
     when = at or iso(now + timedelta(seconds=settings.key_activation_delay))
-    if parse_time(when, "--at") <= now:
-        raise ValueError(f"got --at {when}, expected a time in the future")
+    # Every process must re-read the key list (each second) before the new key is due.
+    earliest = now + timedelta(seconds=MIN_LEAD_SECONDS)
+    if parse_time(when, "--at") < earliest:
+        raise ValueError(
+            f"got --at {when}, expected {iso(earliest)} or later: running processes need "
+            f"{MIN_LEAD_SECONDS} s to learn of the new key"
+        )
     db = Database(settings.db_url, keyring=keyfile.keyring(settings))
     try:
         with db.write() as conn:

@@ -22,7 +22,14 @@ from records.merkle import (
     inclusion_proof_from,
     verify_consistency,
 )
-from records.note import Checkpoint, parse_checkpoint, parse_note_unverified, sign_checkpoint
+from records.note import (
+    Checkpoint,
+    NoteVerifier,
+    open_checkpoint,
+    parse_checkpoint,
+    parse_note_unverified,
+    sign_checkpoint,
+)
 from records.tlogproof import format_tlog_proof
 from store.db import KEYRING, utcnow
 from store.tables import checkpoint, log_entry, log_state, tree_node
@@ -89,7 +96,7 @@ def integrate(conn: Connection, origin: str, limit: int = BATCH) -> tuple[int, S
         conn.execute(update(log_state).where(log_state.c.id == 1).values(size=tree.size))
     root = tree.root()
     if previous is not None:
-        _check_extends(previous, tree.size, root, node_reader(conn))
+        _check_extends(_as_signed(conn, previous, origin), tree.size, root, node_reader(conn))
     signed = _sign(conn, origin, tree.size, root)
     return len(waiting), signed
 
@@ -100,6 +107,31 @@ def integrate_all(conn: Connection, origin: str) -> SignedCheckpoint:
         count, signed = integrate(conn, origin)
         if count < BATCH:
             return signed
+
+
+def _as_signed(conn: Connection, previous: SignedCheckpoint, origin: str) -> SignedCheckpoint:
+    """The previous checkpoint as its signed note says, not as its row's columns say."""
+    from store.keys import key_list  # the key list reads through the log's own module
+
+    verifiers = [
+        NoteVerifier(origin, k.ed25519().public_bytes_raw())
+        for k in key_list(conn).keys
+        if k.purpose == "checkpoints" and k.status != "revoked"
+    ]
+    try:
+        opened = open_checkpoint(previous.note, verifiers, origin=origin)
+    except RecordError as exc:
+        raise LogInconsistent(
+            f"refusing to sign: the last checkpoint (size {previous.size}) does not verify as "
+            f"a checkpoint of {origin!r} under a listed checkpoints key ({exc.detail})"
+        ) from exc
+    if (opened.size, opened.root.hex()) != (previous.size, previous.root_hash):
+        raise LogInconsistent(
+            f"refusing to sign: the stored size and root of the last checkpoint "
+            f"({previous.size}, {previous.root_hash}) differ from its signed note "
+            f"({opened.size}, {opened.root.hex()})"
+        )
+    return previous
 
 
 def _check_extends(previous: SignedCheckpoint, size: int, root: bytes, read: HashReader) -> None:

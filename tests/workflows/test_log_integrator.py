@@ -136,7 +136,7 @@ async def test_a_refused_integration_pauses_and_resumes_once_the_tree_is_sound(
     )
     assert failed.failure.application_failure_info.type == "log_inconsistent"
     assert failed.failure.application_failure_info.non_retryable
-    assert "does not extend the checkpoint" in failed.failure.message
+    assert "refusing to sign" in failed.failure.message
     pause = next(
         e.timer_started_event_attributes
         for e in history.events

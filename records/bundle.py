@@ -1,26 +1,90 @@
-"""Offline verification of a round bundle: signatures, the hash chain, the criteria, and a
-recount of every outcome from the logged inputs.
+"""Round bundles: one file holding everything an auditor needs to verify a round offline.
+
+Format ``mandate.bundle/2`` (a JSON object; this docstring is the reference)::
+
+    {
+      "format": "mandate.bundle/2",
+      "round_id": str,
+      "origin": str,             # the log's origin: checkpoint first line and note key name
+      "checkpoint": str,         # signed checkpoint note (c2sp.org/tlog-checkpoint);
+                                 #   every proof below is against its tree
+      "key_list": {...},         # the published key list (mandate.keylist/1)
+      "criteria": {"canonical": str, "envelope": {DSSE JSON}},
+      "entries": [               # sorted by index: every entry of scope "round:<round_id>"
+        {"index": int,           #   and every entry of scope "keys"
+         "envelope": str,        # the entry's exact bytes (its Merkle leaf) as UTF-8 text
+         "proof": [base64, ...]} # RFC 6962 inclusion proof of that leaf in the checkpoint's tree
+      ],
+      "outcomes": [
+        {"constituency_id": str,
+         "envelope": {DSSE JSON},        # the signed outcome record (mandate.outcome/2)
+         "consistency": [base64, ...]}   # consistency proof from the checkpoint the outcome
+      ],                                 #   names to the bundle's checkpoint
+      "consistency": [                   # optional: asked for at export with ?since=<size>
+        {"old_size": int, "proof": [base64, ...]}  # from old_size to the checkpoint's size
+      ]
+    }
+
+Log entries (see :mod:`records.logentry`) are DSSE envelopes over canonical JSON statements
+``{"type", "scope", "seq", "at", "actor", "data"}``, signed by the ``records`` key valid at
+``at``. The checkpoint is a signed note under the log's origin, by a ``checkpoints`` key of the
+key list. The statements a verifier reads:
+
+- ``criteria.published`` {criteria_hash, version, key_id}: the signed criteria, by hash;
+- ``phase.changed`` {phase, ...}: ballots count until ``voting_closed``; ``decided`` means
+  every participating constituency has its outcome;
+- ``candidates.fixed`` {constituency_id, standing: [{id, attributes}]};
+- ``ballot.cast`` {constituency_id, voter, approvals}: a voter's last ballot counts;
+- ``outcome.published`` {constituency_id, outcome_hash, key_id, winners, alternates, unfilled};
+- ``keys.published`` (scope ``keys``) {key_list, key_list_hash}: the latest must be the
+  bundle's key list.
+
+:func:`verify_bundle` checks all of it and recounts every outcome from the logged ballots. It
+reports every problem it finds, each naming where (``entry <index>``, ``checkpoint``,
+``outcome <n> (<constituency>)``, ``key list``...), and never raises on malformed input.
 
 Imports only the standard library, ``cryptography``, ``records`` and ``policies``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import base64
+import binascii
+import hashlib
+import os
+import sys
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from policies.errors import DomainError
 from policies.rules import ApprovalBallot, Candidate, SelectionRules
 from records import dsse
-from records.canonical import canonical_json, parse_canonical, sha256_hex
-from records.chain import ChainEntry, chain_problems
-from records.keys import public_key_from_b64
+from records.canonical import canonical_hash, canonical_json, sha256_hex
+from records.canonical_fast import loads_canonical
+from records.keylist import KeyList
+from records.logentry import KEYS_SCOPE, parse_entry, round_scope
+from records.merkle import InclusionVerifier, ProofError, verify_consistency
+from records.note import (
+    Checkpoint,
+    NoteVerifier,
+    open_checkpoint,
+    parse_checkpoint,
+    parse_note_unverified,
+)
 from records.outcome import outcome_statement
 
-BUNDLE_FORMAT = "mandate.bundle/1"
+BUNDLE_FORMAT = "mandate.bundle/2"
+CRITERIA_TYPE = "criteria"  # the DSSE payload types of the signed criteria and outcomes
+OUTCOME_TYPE = "outcome"
+
+_HASH_SIZE = 32
+_PARALLEL_FROM = 4000  # entries: below this, starting a worker costs more than it saves
+_CHUNK = 2500  # entries a worker takes at a time
 
 
 @dataclass
@@ -36,184 +100,986 @@ class Report:
         self.problems.append(f"{where}: {what}")
 
 
-@dataclass
-class _Log:
-    statements: dict[int, dict[str, Any]] = field(default_factory=dict)
-
-
-def verify_bundle(bundle: Mapping[str, Any], pinned_key_ids: Sequence[str] = ()) -> Report:
+def verify_bundle(
+    bundle: object,
+    pinned_key_ids: Sequence[str] = (),
+    older_checkpoint: str | None = None,
+    *,
+    workers: int | None = None,
+) -> Report:
     """Check everything; report every problem found, each naming where it is.
 
     A bundle lists its own keys; ``pinned_key_ids`` (the ids the auditor got from the
-    operator's published key list) makes any other key untrusted.
+    operator's published key list) makes any other key untrusted. ``older_checkpoint`` is a
+    signed checkpoint note the auditor kept from before: the bundle's checkpoint must extend
+    it, shown by a consistency proof in the bundle.
+
+    Big bundles are checked in ``workers`` other processes as well as this one (None: one per
+    spare CPU; 0: this process only); the report is the same.
     """
     report = Report()
     try:
-        _verify(bundle, report, pinned_key_ids)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        report.fail("bundle", f"malformed ({exc!r})")
+        _Verifier(bundle, report, tuple(pinned_key_ids), older_checkpoint, workers).run()
+    except Exception as exc:  # never raise on a malformed bundle: report it
+        report.fail("bundle", f"could not be checked further ({exc!r})")
     return report
 
 
-def _verify(bundle: Mapping[str, Any], report: Report, pinned: Sequence[str]) -> None:
-    if bundle.get("format") != BUNDLE_FORMAT:
-        report.fail("bundle", f"format is {bundle.get('format')!r}, expected {BUNDLE_FORMAT!r}")
-        return
-    keys = _keys(bundle["keys"], report)
-    if pinned:
-        for key_id in sorted(set(keys) - set(pinned)):
-            report.fail(f"key {key_id}", "is not the pinned key; its signatures are not trusted")
-            del keys[key_id]
-    log = _log(bundle["log"], report)
-    criteria = _criteria(bundle["criteria"], keys, log, report)
-    if criteria is None:
-        return
-    for i, item in enumerate(bundle["outcomes"]):
-        _outcome(i, item, keys, log, criteria, report)
-    missing = {p["constituency_id"] for p in criteria["participants"]} - {
-        item.get("constituency_id") for item in bundle["outcomes"]
+# -- building (the store's exporter and the tests share these)
+
+
+def bundle_entry(index: int, envelope: bytes, proof: Iterable[bytes]) -> dict[str, Any]:
+    """One item of ``entries``: the entry's bytes and its inclusion proof."""
+    return {"index": index, "envelope": envelope.decode("utf-8"), "proof": _b64_list(proof)}
+
+
+def bundle_outcome(
+    constituency_id: str, envelope: dsse.Envelope, consistency: Iterable[bytes]
+) -> dict[str, Any]:
+    """One item of ``outcomes``: the signed outcome and the consistency proof from the
+    checkpoint it names to the bundle's checkpoint."""
+    return {
+        "constituency_id": constituency_id,
+        "envelope": envelope.to_json(),
+        "consistency": _b64_list(consistency),
     }
-    decided = any(
-        s.get("type") == "phase.changed" and s["data"]["phase"] == "decided"
-        for s in log.statements.values()
-    )
-    if decided and missing:
-        report.fail("outcomes", f"no outcome for constituencies {', '.join(sorted(missing))}")
 
 
-def _keys(items: Any, report: Report) -> dict[str, Ed25519PublicKey]:
-    keys = {}
-    for item in items:
-        try:
-            keys[item["key_id"]] = public_key_from_b64(item["public_key"])
-        except DomainError as exc:
-            report.fail(f"key {item.get('key_id')}", exc.detail)
-    report.checked.append(f"{len(keys)} key(s)")
-    return keys
+def make_bundle(
+    *,
+    round_id: str,
+    origin: str,
+    checkpoint: str,
+    key_list: KeyList,
+    criteria: bytes,
+    criteria_envelope: dsse.Envelope,
+    entries: Iterable[Mapping[str, Any]],
+    outcomes: Iterable[Mapping[str, Any]],
+    consistency: Iterable[tuple[int, Sequence[bytes]]] = (),
+) -> dict[str, Any]:
+    """A bundle of format 2 from its parts (``entries`` and ``outcomes`` as made by
+    :func:`bundle_entry` and :func:`bundle_outcome`)."""
+    bundle: dict[str, Any] = {
+        "format": BUNDLE_FORMAT,
+        "round_id": round_id,
+        "origin": origin,
+        "checkpoint": checkpoint,
+        "key_list": key_list.to_json(),
+        "criteria": {
+            "canonical": criteria.decode("utf-8"),
+            "envelope": criteria_envelope.to_json(),
+        },
+        "entries": sorted((dict(e) for e in entries), key=lambda e: int(e["index"])),
+        "outcomes": [dict(o) for o in outcomes],
+    }
+    proofs = [{"old_size": size, "proof": _b64_list(proof)} for size, proof in consistency]
+    if proofs:
+        bundle["consistency"] = proofs
+    return bundle
 
 
-def _log(items: Any, report: Report) -> _Log:
-    entries = [
-        ChainEntry(int(e["seq"]), e["statement"].encode(), e["prev_hash"], e["entry_hash"])
-        for e in items
-    ]
-    for problem in chain_problems(entries):
-        report.fail("log", problem)
-    log = _Log()
-    for e in entries:
-        try:
-            statement = parse_canonical(e.statement)
-        except DomainError:
-            continue  # already reported by chain_problems
-        if isinstance(statement, dict):
-            log.statements[e.seq] = statement
-    report.checked.append(f"{len(entries)} log entries in a hash chain")
-    return log
+def bundle_scopes(round_id: str) -> tuple[str, str]:
+    """The scopes whose entries a round's bundle holds, every one of them."""
+    return round_scope(round_id), KEYS_SCOPE
 
 
-def _envelope_payload(
-    where: str, obj: Any, keys: Mapping[str, Ed25519PublicKey], kind: str, report: Report
-) -> bytes | None:
-    try:
-        envelope = dsse.Envelope.from_json(obj)
-        return dsse.verify(envelope, keys, payload_type=dsse.payload_type_for(kind))
-    except DomainError as exc:
-        report.fail(where, exc.detail)
-        return None
+def _b64_list(hashes: Iterable[bytes]) -> list[str]:
+    return [base64.b64encode(h).decode("ascii") for h in hashes]
 
 
-def _criteria(
-    item: Mapping[str, Any], keys: Mapping[str, Ed25519PublicKey], log: _Log, report: Report
-) -> dict[str, Any] | None:
-    payload = _envelope_payload("criteria", item["envelope"], keys, "criteria", report)
-    if payload is None:
-        return None
-    digest = sha256_hex(payload)
-    published = [
-        (seq, s) for seq, s in log.statements.items() if s.get("type") == "criteria.published"
-    ]
-    if not published:
-        report.fail("log", "no criteria.published entry")
-    for seq, s in published:
-        if s["data"]["criteria_hash"] != digest:
-            report.fail(
-                f"log entry {seq}",
-                f"criteria hash {s['data']['criteria_hash']} does not match the signed "
-                f"criteria ({digest})",
+# -- verification
+
+
+@dataclass(frozen=True, slots=True)
+class _Logged:
+    """A verified entry the checks after the log need: where, when and what."""
+
+    index: int
+    at: str
+    data: dict[str, Any]
+
+
+@dataclass(slots=True)
+class _ListedKey:
+    purpose: str
+    revoked: bool
+    start: datetime
+    end: datetime | None
+    public: Ed25519PublicKey
+    raw: bytes
+
+
+class _Signatures:
+    """Who may sign what, when, by the trusted key list; with each key's state at hand."""
+
+    def __init__(self, keys: KeyList | None) -> None:
+        self.keys = keys
+        self.listed: dict[str, _ListedKey] = {}
+        for key in keys.keys if keys is not None else ():
+            public = key.ed25519()
+            self.listed[key.key_id] = _ListedKey(
+                key.purpose,
+                key.status == "revoked",
+                key.start,
+                key.end,
+                public,
+                public.public_bytes_raw(),
             )
-    criteria = parse_canonical(payload)
-    assert isinstance(criteria, dict)
-    report.checked.append(f"criteria {digest} signed and logged")
-    return {**criteria, "_hash": digest}
+
+    def signing_key(self, key_id: str, purpose: str, at: str) -> Ed25519PublicKey | str:
+        """The public key of ``key_id`` if it could sign a ``purpose`` statement at ``at``;
+        else the reason why not."""
+        listed = self.listed.get(key_id)
+        if listed is not None and listed.purpose == purpose and not listed.revoked:
+            try:
+                when = datetime.fromisoformat(at)
+            except ValueError:
+                when = None
+            if (
+                when is not None
+                and listed.start <= when
+                and (listed.end is None or when < listed.end)
+            ):
+                return listed.public
+        if self.keys is None:
+            return f"signed by key {key_id}, but there is no usable key list to check it with"
+        try:
+            return self.keys.check_signed_at(key_id, purpose, at)
+        except DomainError as exc:
+            return exc.detail
+
+    def any_time_key(self, key_id: str, purpose: str) -> Ed25519PublicKey | str:
+        listed = self.listed.get(key_id)
+        if listed is None or listed.purpose != purpose or listed.revoked:
+            return f"got key id {key_id!r}, expected a {purpose} key of the key list, not revoked"
+        return listed.public
+
+    def problems(self, envelope: dsse.Envelope, purpose: str, at: str | None) -> Sequence[str]:
+        """Every reason the envelope's signatures do not hold (none: they all do)."""
+        message = dsse.pae(envelope.payload_type, envelope.payload)
+        signatures = envelope.signatures
+        if len(signatures) == 1 and at is not None:  # the usual case, quickly
+            signature = signatures[0]
+            key = self.signing_key(signature.keyid, purpose, at)
+            if not isinstance(key, str):
+                try:
+                    key.verify(signature.sig, message)
+                except InvalidSignature:
+                    pass
+                else:
+                    return ()
+        problems: list[str] = []
+        for signature in signatures:
+            if at is None:
+                key = self.any_time_key(signature.keyid, purpose)
+            else:
+                key = self.signing_key(signature.keyid, purpose, at)
+            if isinstance(key, str):
+                problems.append(key)
+                continue
+            try:
+                key.verify(signature.sig, message)
+            except InvalidSignature:
+                problems.append(
+                    f"signature by key {signature.keyid} does not match the payload and its type"
+                )
+        return problems
 
 
-def _outcome(
-    i: int,
-    item: Mapping[str, Any],
-    keys: Mapping[str, Ed25519PublicKey],
-    log: _Log,
-    criteria: Mapping[str, Any],
-    report: Report,
-) -> None:
-    where = f"outcome {i} ({item.get('constituency_id')})"
-    payload = _envelope_payload(where, item["envelope"], keys, "outcome", report)
-    if payload is None:
-        return
-    signed = parse_canonical(payload)
-    assert isinstance(signed, dict)
-    cid = signed["constituency_id"]
-    digest = sha256_hex(payload)
-    logged = [
-        seq
-        for seq, s in log.statements.items()
-        if s.get("type") == "outcome.published"
-        and s["data"]["constituency_id"] == cid
-        and s["data"]["outcome_hash"] == digest
-    ]
-    if not logged:
-        report.fail(where, f"the signed outcome {digest} is not in the log")
-    participant = next((p for p in criteria["participants"] if p["constituency_id"] == cid), None)
-    if participant is None:
-        report.fail(where, f"constituency {cid} does not take part in the round")
-        return
-    candidates, ballots, at = _inputs(log, cid)
-    recount = outcome_statement(
-        round_id=criteria["round_id"],
-        constituency_id=cid,
-        criteria_hash=criteria["_hash"],
-        criteria_version=criteria["version"],
-        rules=SelectionRules.from_json(participant["rules"]),
-        candidates=candidates,
-        ballots=ballots,
+@dataclass(frozen=True)
+class _EntryRules:
+    """Everything checking one entry on its own needs (picklable, for worker processes)."""
+
+    keys: KeyList | None
+    tree: tuple[int, bytes] | None  # the checkpoint's (size, root)
+    scopes: tuple[str, ...]
+    round_id: str
+
+
+class _Checked(NamedTuple):
+    """One entry, checked on its own: its problems, and what the checks in order need."""
+
+    entry: int  # its index in the tree
+    problems: tuple[str, ...]
+    good: bool  # included, parsed, signed by a key valid then, of a scope of the bundle
+    scope: str | None  # None: the entry did not parse
+    seq: int
+    type: str
+    at: str
+    data: dict[str, Any] | None
+
+
+class _EntryChecker:
+    """Checks entries one by one: inclusion in the checkpoint's tree (remembering proven
+    nodes), the envelope and statement, the signature and its key, the scope."""
+
+    def __init__(self, rules: _EntryRules) -> None:
+        self.rules = rules
+        self.signatures = _Signatures(rules.keys)
+        self.inclusion = None if rules.tree is None else InclusionVerifier(*rules.tree)
+        self.scopes = frozenset(rules.scopes)
+
+    def check(self, items: Iterable[tuple[int, object, object]]) -> list[_Checked]:
+        inclusion, signatures, scopes = self.inclusion, self.signatures, self.scopes
+        sha256 = hashlib.sha256
+        out: list[_Checked] = []
+        for index, text, proof in items:
+            problems: list[str] = []
+            if not isinstance(text, str):
+                problems.append(f"got envelope {type(text).__name__}, expected a string")
+                out.append(_Checked(index, tuple(problems), False, None, 0, "", "", None))
+                continue
+            try:
+                data = text.encode("utf-8")
+            except UnicodeEncodeError:
+                problems.append("envelope is not valid UTF-8 text")
+                out.append(_Checked(index, tuple(problems), False, None, 0, "", "", None))
+                continue
+            if inclusion is not None:
+                if not isinstance(proof, list):
+                    problems.append(f"got proof {proof!r:.40}, expected a list")
+                else:
+                    try:
+                        inclusion.verify_base64(index, sha256(b"\x00" + data).digest(), proof)
+                    except ProofError as exc:
+                        problems.append(f"not in the checkpoint's tree: {exc.detail}")
+            try:
+                entry = parse_entry(data)
+            except DomainError as exc:
+                problems.append(exc.detail)
+                out.append(_Checked(index, tuple(problems), False, None, 0, "", "", None))
+                continue
+            statement = entry.statement
+            problems.extend(signatures.problems(entry.envelope, "records", statement.at))
+            if statement.scope not in scopes:
+                problems.append(
+                    f"scope {statement.scope!r} does not belong in the bundle of round "
+                    f"{self.rules.round_id} (only {', '.join(sorted(scopes))})"
+                )
+            out.append(
+                _Checked(
+                    index,
+                    tuple(problems),
+                    not problems,
+                    statement.scope,
+                    statement.seq,
+                    statement.type,
+                    statement.at,
+                    statement.data,
+                )
+            )
+        return out
+
+
+# What forked workers inherit: the rules and every item, so that only results are sent back.
+_FORKED: tuple[_EntryRules, list[tuple[int, object, object]]] | None = None
+_WORKER_CHECKER: _EntryChecker | None = None
+
+
+def _check_in_worker(start: int, stop: int) -> list[_Checked]:
+    global _WORKER_CHECKER
+    assert _FORKED is not None
+    rules, items = _FORKED
+    if _WORKER_CHECKER is None:
+        _WORKER_CHECKER = _EntryChecker(rules)
+    return _WORKER_CHECKER.check(items[start:stop])
+
+
+def _spare_cpus() -> int:
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return max(0, min(cpus - 1, 7))
+
+
+def _can_fork() -> bool:
+    """Forking is quick and shares the parsed bundle, but is only safe in a process with no
+    other thread (and only well supported on Linux)."""
+    import multiprocessing
+    import threading
+
+    return (
+        sys.platform == "linux"
+        and "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
     )
-    if canonical_json(recount) != payload:
-        diff = sorted(k for k in recount if recount[k] != signed.get(k))
-        report.fail(
-            where,
-            f"the recount from the logged ballots differs in {', '.join(diff) or 'its bytes'}"
-            + (f" (inputs read up to log entry {at})" if at else ""),
+
+
+def _check_entries(
+    rules: _EntryRules, items: list[tuple[int, object, object]], workers: int
+) -> list[_Checked]:
+    """Check ``items`` here and, for a big bundle, in up to ``workers`` forked processes at
+    once (Ed25519 holds the interpreter lock, so threads would not help). The results are
+    the same either way; whatever a worker fails to check is checked here."""
+    here = _EntryChecker(rules)
+    if workers < 1 or len(items) < _PARALLEL_FROM or not _can_fork():
+        return here.check(items)
+    import concurrent.futures
+    import gc
+    import multiprocessing
+
+    global _FORKED
+    # Contiguous shares, so that each process's proven nodes serve its next entries.
+    mine = len(items) // (workers + 1)
+    shares = [(i, min(i + _CHUNK, len(items))) for i in range(mine, len(items), _CHUNK)]
+    out = []
+    _FORKED = (rules, items)
+    gc.freeze()  # the workers' collector then leaves the inherited objects (and pages) alone
+    try:
+        with concurrent.futures.ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("fork")
+        ) as pool:
+            futures = [pool.submit(_check_in_worker, a, b) for a, b in shares]
+            gc.unfreeze()
+            out = here.check(items[:mine])
+            for (a, b), future in zip(shares, futures, strict=True):
+                try:
+                    out.extend(future.result())
+                except Exception:  # a worker that died: check its share here
+                    out.extend(here.check(items[a:b]))
+    except OSError:  # no process could start
+        out = here.check(items)
+    finally:
+        gc.unfreeze()
+        _FORKED = None
+    return out
+
+
+class _Verifier:
+    def __init__(
+        self,
+        bundle: object,
+        report: Report,
+        pinned: tuple[str, ...],
+        older: str | None,
+        workers: int | None,
+    ) -> None:
+        self.bundle = bundle
+        self.report = report
+        self.pinned = pinned
+        self.older = older
+        self.round_id = ""
+        self.origin = ""
+        self.keys: KeyList | None = None
+        self.signatures = _Signatures(None)
+        self.workers = workers
+        self.checkpoint: Checkpoint | None = None
+        # What the log says, from entries that verified.
+        self.criteria_logged: list[_Logged] = []
+        self.outcomes_logged: list[_Logged] = []
+        self.keys_logged: _Logged | None = None
+        self.closed_at: int | None = None
+        self.decided_at: int | None = None
+        self.candidates: dict[str, tuple[int, list[Candidate]]] = {}
+        self.ballots: dict[str, dict[str, tuple[int, frozenset[str]]]] = {}
+        self.late_ballots = 0
+        self.rejected = 0  # entries that did not verify, left out of the recount
+
+    def fail(self, where: str, what: str) -> None:
+        self.report.fail(where, what)
+
+    def run(self) -> None:
+        bundle = self.bundle
+        if not isinstance(bundle, dict):
+            self.fail("bundle", f"got {type(bundle).__name__}, expected a JSON object")
+            return
+        if bundle.get("format") != BUNDLE_FORMAT:
+            self.fail("bundle", f"format is {bundle.get('format')!r}, expected {BUNDLE_FORMAT!r}")
+            return
+        self.report.checked.append(f"format {BUNDLE_FORMAT}")
+        round_id, origin = bundle.get("round_id"), bundle.get("origin")
+        if not isinstance(round_id, str) or not round_id:
+            self.fail("bundle", f"got round_id {round_id!r}, expected a non-empty string")
+        else:
+            self.round_id = round_id
+        if not isinstance(origin, str) or not origin:
+            self.fail("bundle", f"got origin {origin!r}, expected a non-empty string")
+        else:
+            self.origin = origin
+        self._key_list(bundle.get("key_list"))
+        self._checkpoint(bundle.get("checkpoint"))
+        if self.older is not None:
+            self._older_checkpoint(self.older, bundle.get("consistency", []))
+        self._entries(bundle.get("entries"))
+        self._logged_key_list(bundle.get("key_list"))
+        criteria = self._criteria(bundle.get("criteria"))
+        self._outcomes(bundle.get("outcomes"), criteria)
+
+    # -- keys
+
+    def _key_list(self, raw: object) -> None:
+        try:
+            keys = KeyList.from_json(raw)
+        except DomainError as exc:
+            self.fail("key list", f"{exc.detail}; no signature can be trusted")
+            return
+        if self.pinned:
+            for key in keys.keys:
+                if key.key_id not in self.pinned and key.status != "revoked":
+                    self.fail(
+                        "key list",
+                        f"key {key.key_id} ({key.purpose}) is not one of the pinned keys; "
+                        "its signatures are not trusted",
+                    )
+            keys = KeyList(tuple(k for k in keys.keys if k.key_id in self.pinned))
+        self.keys = keys
+        self.signatures = _Signatures(keys)
+        counts = {p: sum(k.purpose == p for k in keys.keys) for p in ("records", "checkpoints")}
+        self.report.checked.append(
+            f"key list: {len(keys.keys)} trusted key(s), {counts['records']} for records and "
+            f"{counts['checkpoints']} for checkpoints"
         )
-    else:
-        report.checked.append(f"{where}: recount of {len(ballots)} ballot(s) matches")
+
+    # -- checkpoints
+
+    def _checkpoint_verifiers(self) -> list[NoteVerifier]:
+        if self.keys is None or not self.origin:
+            return []
+        return [
+            NoteVerifier(self.origin, listed.raw)
+            for listed in self.signatures.listed.values()
+            if listed.purpose == "checkpoints" and not listed.revoked
+        ]
+
+    def _checkpoint(self, note: object) -> None:
+        if not isinstance(note, str):
+            self.fail("checkpoint", f"got {type(note).__name__}, expected a signed note (text)")
+            return
+        try:
+            checkpoint = open_checkpoint(note, self._checkpoint_verifiers(), origin=self.origin)
+        except DomainError as exc:
+            self.fail("checkpoint", f"{exc.detail}; its tree is not trusted")
+            try:  # read it anyway, to go on finding the problems that do not depend on it
+                self.checkpoint = parse_checkpoint(parse_note_unverified(note).text)
+            except DomainError:
+                return
+            return
+        self.checkpoint = checkpoint
+        self.report.checked.append(
+            f"checkpoint: {checkpoint.origin} at size {checkpoint.size}, "
+            "signed by a listed checkpoints key"
+        )
+
+    def _older_checkpoint(self, note: str, proofs: object) -> None:
+        where = "older checkpoint"
+        try:
+            old = open_checkpoint(note, self._checkpoint_verifiers(), origin=self.origin)
+        except DomainError as exc:
+            self.fail(where, exc.detail)
+            return
+        new = self.checkpoint
+        if new is None:
+            return
+        if old.size > new.size:
+            self.fail(
+                "checkpoint",
+                f"the bundle's checkpoint (size {new.size}) is older than the checkpoint you "
+                f"kept (size {old.size}); get a newer bundle",
+            )
+            return
+        if old.size == new.size:
+            if old.root != new.root:
+                self.fail(
+                    "checkpoint",
+                    f"has the size {new.size} of the checkpoint you kept but another root: "
+                    "the log was rewritten",
+                )
+            else:
+                self.report.checked.append(
+                    f"checkpoint: the same as the one kept (size {old.size})"
+                )
+            return
+        proof = None
+        for item in proofs if isinstance(proofs, list) else []:
+            if isinstance(item, dict) and item.get("old_size") == old.size:
+                proof = self._hashes(item.get("proof"), f"consistency from size {old.size}")
+                break
+        if proof is None:
+            self.fail(
+                "checkpoint",
+                f"the bundle has no consistency proof from the size of the checkpoint you "
+                f"kept ({old.size}) to its own ({new.size}); export the bundle with "
+                f"?since={old.size}",
+            )
+            return
+        try:
+            verify_consistency(old.size, new.size, old.root, new.root, proof)
+        except ProofError as exc:
+            self.fail(
+                "checkpoint",
+                f"does not extend the checkpoint you kept (size {old.size}): {exc.detail}",
+            )
+            return
+        self.report.checked.append(
+            f"checkpoint: extends the one kept (size {old.size} to {new.size})"
+        )
+
+    def _hashes(self, raw: object, where: str) -> list[bytes] | None:
+        if not isinstance(raw, list):
+            self.fail(where, f"got {type(raw).__name__}, expected a list of base64 hashes")
+            return None
+        out: list[bytes] = []
+        for position, text in enumerate(raw):
+            h = _unb64_hash(text)
+            if h is None:
+                self.fail(where, f"hash [{position}] is not base64 of {_HASH_SIZE} bytes")
+                return None
+            out.append(h)
+        return out
+
+    # -- entries
+
+    def _entries(self, raw: object) -> None:
+        if not isinstance(raw, list):
+            self.fail("entries", f"got {type(raw).__name__}, expected a list")
+            return
+        order: list[tuple[int, int]] = []  # (index, position in the list)
+        previous: int | None = None
+        for position, item in enumerate(raw):
+            index = item.get("index") if isinstance(item, dict) else None
+            if isinstance(index, bool) or not isinstance(index, int):
+                self.fail(f"entries[{position}]", f"got index {index!r}, expected an integer")
+                continue
+            if previous is not None and index < previous:
+                self.fail(
+                    f"entry {index}",
+                    f"listed after entry {previous}; entries must be sorted by index",
+                )
+            previous = index
+            order.append((index, position))
+        order.sort()
+        items: list[tuple[int, object, object]] = []
+        last = None
+        for index, position in order:
+            if index == last:
+                self.fail(f"entry {index}", "listed more than once")
+                continue
+            last = index
+            item = raw[position]
+            items.append((index, item.get("envelope"), item.get("proof")))
+        checkpoint = self.checkpoint
+        if checkpoint is None:
+            self.fail("entries", "no checkpoint to check their inclusion against")
+        scopes = {round_scope(self.round_id): [0, -1], KEYS_SCOPE: [0, -1]}
+        rules = _EntryRules(
+            self.keys,
+            None if checkpoint is None else (checkpoint.size, checkpoint.root),
+            tuple(scopes),
+            self.round_id,
+        )
+        workers = _spare_cpus() if self.workers is None else self.workers
+        verified = 0
+        for checked in _check_entries(rules, items, workers):
+            index, scope = checked.entry, checked.scope
+            for problem in checked.problems:
+                self.fail(f"entry {index}", problem)
+            seqs = None if scope is None else scopes.get(scope)
+            if scope is None or seqs is None or checked.data is None:
+                continue
+            if checked.seq == seqs[0] + 1:
+                seqs[0], seqs[1] = checked.seq, index
+            else:
+                self._sequence(index, scope, checked.seq, seqs)
+            if checked.type == "keys.published" and scope == KEYS_SCOPE:
+                # The latest in the bundle, verified or not (if not, that is reported above).
+                self.keys_logged = _Logged(index, checked.at, checked.data)
+            elif checked.good:
+                self._collect(index, checked.type, checked.at, checked.data)
+            if checked.good:
+                verified += 1
+        self.rejected = len(raw) - verified
+        self.report.checked.append(
+            f"{verified} of {len(raw)} entries included in the checkpoint's tree and signed "
+            "by records keys valid at their time"
+        )
+        if self.late_ballots:
+            self.report.checked.append(
+                f"{self.late_ballots} ballot(s) logged after voting closed (entry "
+                f"{self.closed_at}) are not counted"
+            )
+        for scope, (seq, _) in sorted(scopes.items()):
+            if seq:
+                self.report.checked.append(f"scope {scope}: seq 1 to {seq}, in index order")
+
+    def _sequence(self, index: int, scope: str, seq: int, seqs: list[int]) -> None:
+        last, last_index = seqs
+        if seq == last + 1:
+            seqs[0], seqs[1] = seq, index
+            return
+        if seq > last + 1:
+            missing = (
+                f"seq {last + 1} is" if seq == last + 2 else f"seqs {last + 1} to {seq - 1} are"
+            )
+            after = f"after seq {last} (entry {last_index})" if last else "first"
+            self.fail(
+                f"entry {index}",
+                f"{scope} seq {seq} comes {after}: {missing} missing",
+            )
+            seqs[0], seqs[1] = seq, index
+            return
+        self.fail(
+            f"entry {index}",
+            f"{scope} seq {seq} comes after seq {last} (entry {last_index}): "
+            "seqs must increase by one with the index",
+        )
+
+    def _collect(self, index: int, kind: str, at: str, data: dict[str, Any]) -> None:
+        if kind == "ballot.cast":
+            try:
+                cid, voter, approvals = data["constituency_id"], data["voter"], data["approvals"]
+                if not (
+                    isinstance(cid, str) and isinstance(voter, str) and isinstance(approvals, list)
+                ):
+                    raise TypeError("constituency_id, voter or approvals")
+                if not all(isinstance(a, str) for a in approvals):
+                    raise TypeError("approvals")
+            except (KeyError, TypeError) as exc:
+                self.fail(f"entry {index}", f"ballot.cast data is malformed ({exc})")
+                return
+            if self.closed_at is not None:
+                self.late_ballots += 1
+                return
+            self.ballots.setdefault(cid, {})[voter] = (index, frozenset(approvals))
+        elif kind == "phase.changed":
+            phase = data.get("phase")
+            if phase == "voting_closed" and self.closed_at is None:
+                self.closed_at = index
+            elif phase == "decided":
+                self.decided_at = index
+        elif kind == "candidates.fixed":
+            if self.closed_at is not None:
+                return
+            try:
+                cid = data["constituency_id"]
+                standing = [
+                    Candidate(id=str(c["id"]), attributes=dict(c["attributes"]))
+                    for c in data["standing"]
+                ]
+            except (KeyError, TypeError, ValueError) as exc:
+                self.fail(f"entry {index}", f"candidates.fixed data is malformed ({exc!r})")
+                return
+            self.candidates[str(cid)] = (index, standing)
+        elif kind == "criteria.published":
+            self.criteria_logged.append(_Logged(index, at, data))
+        elif kind == "outcome.published":
+            self.outcomes_logged.append(_Logged(index, at, data))
+
+    def _logged_key_list(self, raw: object) -> None:
+        logged = self.keys_logged
+        if logged is None:
+            self.fail("key list", "no keys.published entry in the bundle logs it")
+            return
+        try:
+            bundle_hash = canonical_hash(raw)
+            logged_hash = canonical_hash(logged.data.get("key_list"))
+        except DomainError as exc:
+            self.fail("key list", exc.detail)
+            return
+        if logged.data.get("key_list_hash") != logged_hash:
+            self.fail(
+                f"entry {logged.index}",
+                f"keys.published key_list_hash {logged.data.get('key_list_hash')!r} is not the "
+                f"hash of its key list ({logged_hash})",
+            )
+        if bundle_hash != logged_hash:
+            self.fail(
+                "key list",
+                f"the bundle's key list ({bundle_hash}) is not the one last logged at entry "
+                f"{logged.index} ({logged_hash})",
+            )
+        else:
+            self.report.checked.append(f"key list: the one logged at entry {logged.index}")
+
+    # -- criteria and outcomes
+
+    def _criteria(self, item: object) -> dict[str, Any] | None:
+        where = "criteria"
+        if not isinstance(item, dict):
+            self.fail(where, f"got {type(item).__name__}, expected an object")
+            return None
+        try:
+            envelope = dsse.Envelope.from_json(item.get("envelope"))
+        except DomainError as exc:
+            self.fail(where, exc.detail)
+            return None
+        payload = envelope.payload
+        if envelope.payload_type != dsse.payload_type_for(CRITERIA_TYPE):
+            self.fail(
+                where,
+                f"got payload type {envelope.payload_type!r}, "
+                f"expected {dsse.payload_type_for(CRITERIA_TYPE)!r}",
+            )
+        canonical = item.get("canonical")
+        if not isinstance(canonical, str) or canonical.encode("utf-8", "replace") != payload:
+            self.fail(where, "the canonical text is not the signed payload")
+        try:
+            criteria = loads_canonical(payload)
+        except DomainError as exc:
+            self.fail(where, f"the signed criteria are not canonical JSON ({exc.detail})")
+            return None
+        if not isinstance(criteria, dict):
+            self.fail(where, f"got criteria of type {type(criteria).__name__}, expected an object")
+            return None
+        digest = sha256_hex(payload)
+        if criteria.get("round_id") != self.round_id:
+            self.fail(
+                where, f"are for round {criteria.get('round_id')!r}, expected {self.round_id!r}"
+            )
+        logged = self.criteria_logged[-1] if self.criteria_logged else None
+        if logged is None:
+            self.fail(where, "no criteria.published entry in the bundle logs them")
+        else:
+            data = logged.data
+            if data.get("criteria_hash") != digest:
+                self.fail(
+                    where,
+                    f"the signed criteria ({digest}) are not those logged at entry "
+                    f"{logged.index} ({data.get('criteria_hash')})",
+                )
+            if data.get("version") != criteria.get("version"):
+                self.fail(
+                    where,
+                    f"version {criteria.get('version')!r} is not the one logged at entry "
+                    f"{logged.index} ({data.get('version')!r})",
+                )
+            signers = sorted(s.keyid for s in envelope.signatures)
+            if data.get("key_id") not in signers:
+                self.fail(
+                    where,
+                    f"signed by {', '.join(signers)}, but entry {logged.index} logs key "
+                    f"{data.get('key_id')}",
+                )
+        problems = self.signatures.problems(envelope, "records", logged.at if logged else None)
+        for problem in problems:
+            self.fail(where, problem)
+        if not problems and logged is not None:
+            self.report.checked.append(
+                f"criteria {digest}: signed, and logged at entry {logged.index}"
+            )
+        criteria["_hash"] = digest
+        return criteria
+
+    def _outcomes(self, raw: object, criteria: dict[str, Any] | None) -> None:
+        if not isinstance(raw, list):
+            self.fail("outcomes", f"got {type(raw).__name__}, expected a list")
+            raw = []
+        found: set[str] = set()
+        for i, item in enumerate(raw):
+            cid = item.get("constituency_id") if isinstance(item, dict) else None
+            where = f"outcome {i} ({cid})"
+            try:
+                signed_cid = self._outcome(where, item, criteria)
+            except (KeyError, TypeError, ValueError, AttributeError, DomainError) as exc:
+                self.fail(where, f"malformed ({exc!r})")
+                continue
+            if signed_cid is not None:
+                found.add(signed_cid)
+        published = {str(o.data.get("constituency_id")): o.index for o in self.outcomes_logged}
+        for cid in sorted(set(published) - found):
+            self.fail(
+                f"entry {published[cid]}",
+                f"outcome.published for {cid} has no signed outcome in the bundle",
+            )
+        if self.decided_at is not None and criteria is not None:
+            participants = {
+                str(p.get("constituency_id"))
+                for p in criteria.get("participants", [])
+                if isinstance(p, dict)
+            }
+            missing = sorted(participants - found)
+            if missing:
+                self.fail(
+                    "outcomes",
+                    f"the round is decided (entry {self.decided_at}) but there is no outcome "
+                    f"for {', '.join(missing)}",
+                )
+
+    def _outcome(self, where: str, item: object, criteria: dict[str, Any] | None) -> str | None:
+        if not isinstance(item, dict):
+            self.fail(where, f"got {type(item).__name__}, expected an object")
+            return None
+        try:
+            envelope = dsse.Envelope.from_json(item.get("envelope"))
+        except DomainError as exc:
+            self.fail(where, exc.detail)
+            return None
+        if envelope.payload_type != dsse.payload_type_for(OUTCOME_TYPE):
+            self.fail(
+                where,
+                f"got payload type {envelope.payload_type!r}, "
+                f"expected {dsse.payload_type_for(OUTCOME_TYPE)!r}",
+            )
+        payload = envelope.payload
+        try:
+            signed = loads_canonical(payload)
+        except DomainError as exc:
+            self.fail(where, f"the signed outcome is not canonical JSON ({exc.detail})")
+            return None
+        if not isinstance(signed, dict):
+            self.fail(where, f"got an outcome of type {type(signed).__name__}, expected an object")
+            return None
+        cid = signed.get("constituency_id")
+        if not isinstance(cid, str):
+            self.fail(where, f"got constituency_id {cid!r}, expected a string")
+            return None
+        if item.get("constituency_id") != cid:
+            self.fail(where, f"the signed outcome is for {cid!r}")
+        if signed.get("round_id") != self.round_id:
+            self.fail(where, f"is for round {signed.get('round_id')!r}, expected {self.round_id!r}")
+        digest = sha256_hex(payload)
+        logged = [
+            o
+            for o in self.outcomes_logged
+            if o.data.get("constituency_id") == cid and o.data.get("outcome_hash") == digest
+        ]
+        entry = logged[-1] if logged else None
+        if entry is None:
+            self.fail(where, f"the signed outcome {digest} is not logged by an outcome.published")
+        else:
+            self._outcome_logged_agrees(where, entry, signed, envelope)
+        signature_problems = self.signatures.problems(
+            envelope, "records", entry.at if entry else None
+        )
+        for problem in signature_problems:
+            self.fail(where, problem)
+        named = self._named_checkpoint(where, signed.get("checkpoint"), item.get("consistency"))
+        if criteria is None:
+            self.fail(where, "not recounted: the criteria do not verify")
+            return cid
+        participant = next(
+            (
+                p
+                for p in criteria.get("participants", [])
+                if isinstance(p, dict) and p.get("constituency_id") == cid
+            ),
+            None,
+        )
+        if participant is None:
+            self.fail(where, f"constituency {cid} does not take part in the round")
+            return cid
+        index_candidates, candidates = self.candidates.get(cid, (None, []))
+        votes = self.ballots.get(cid, {})
+        if named is not None:
+            late = sorted(i for i, _ in votes.values() if i >= named)
+            if index_candidates is not None and index_candidates >= named:
+                late.insert(0, index_candidates)
+            if late:
+                shown = ", ".join(str(i) for i in late[:5]) + (", ..." if len(late) > 5 else "")
+                self.fail(
+                    where,
+                    f"counts {len(late)} entry(ies) that the checkpoint it names (size "
+                    f"{named}) does not cover: entry {shown}",
+                )
+        ballots = [ApprovalBallot(voter, votes[voter][1]) for voter in sorted(votes)]
+        version = criteria.get("version")
+        if isinstance(version, bool) or not isinstance(version, int):
+            self.fail(where, f"not recounted: the criteria version is {version!r}")
+            return cid
+        try:
+            recount = outcome_statement(
+                round_id=self.round_id,
+                constituency_id=cid,
+                criteria_hash=criteria["_hash"],
+                criteria_version=version,
+                rules=SelectionRules.from_json(participant.get("rules") or {}),
+                candidates=candidates,
+                ballots=ballots,
+                checkpoint=signed.get("checkpoint") or {},
+            )
+        except (DomainError, KeyError, TypeError) as exc:
+            detail = exc.detail if isinstance(exc, DomainError) else repr(exc)
+            self.fail(where, f"the recount could not run: {detail}")
+            return cid
+        if canonical_json(recount) != payload:
+            diff = sorted(k for k in recount if recount[k] != signed.get(k))
+            extra = sorted(set(signed) - set(recount))
+            notes = []
+            if self.closed_at is not None:
+                notes.append(f"ballots read up to voting_closed at entry {self.closed_at}")
+            if self.rejected:
+                notes.append(f"{self.rejected} entries that did not verify left out")
+            self.fail(
+                where,
+                "the recount from the logged ballots differs in "
+                + (", ".join(diff + extra) or "its bytes")
+                + (f" ({'; '.join(notes)})" if notes else ""),
+            )
+        else:
+            self.report.checked.append(
+                f"{where}: recount of {len(ballots)} ballot(s) matches the signed outcome"
+            )
+        return cid
+
+    def _outcome_logged_agrees(
+        self, where: str, entry: _Logged, signed: dict[str, Any], envelope: dsse.Envelope
+    ) -> None:
+        result = signed.get("result")
+        if isinstance(result, dict):
+            for name in ("winners", "alternates", "unfilled"):
+                if name in entry.data and entry.data[name] != result.get(name):
+                    self.fail(
+                        where,
+                        f"{name} {result.get(name)!r} are not those logged at entry "
+                        f"{entry.index} ({entry.data[name]!r})",
+                    )
+        signers = [s.keyid for s in envelope.signatures]
+        if "key_id" in entry.data and entry.data["key_id"] not in signers:
+            self.fail(
+                where,
+                f"signed by {', '.join(signers)}, but entry {entry.index} logs key "
+                f"{entry.data['key_id']}",
+            )
+
+    def _named_checkpoint(self, where: str, named: object, raw_proof: object) -> int | None:
+        """The size of the checkpoint the outcome names, once shown consistent with the
+        bundle's; None (and a problem reported) otherwise."""
+        if not isinstance(named, dict):
+            self.fail(where, f"names checkpoint {named!r}, expected origin, size and root_hash")
+            return None
+        origin, size, root_hex = named.get("origin"), named.get("size"), named.get("root_hash")
+        if origin != self.origin:
+            self.fail(where, f"names a checkpoint of log {origin!r}, expected {self.origin!r}")
+        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+            self.fail(where, f"names checkpoint size {size!r}, expected an integer ≥ 0")
+            return None
+        try:
+            root = bytes.fromhex(root_hex) if isinstance(root_hex, str) else b""
+        except ValueError:
+            root = b""
+        if len(root) != _HASH_SIZE:
+            self.fail(where, f"names checkpoint root_hash {root_hex!r}, expected 64 hex digits")
+            return None
+        checkpoint = self.checkpoint
+        if checkpoint is None:
+            return None
+        if size > checkpoint.size:
+            self.fail(
+                where,
+                f"names a checkpoint of size {size}, beyond the bundle's ({checkpoint.size})",
+            )
+            return None
+        proof = self._hashes(raw_proof, f"{where} consistency")
+        if proof is None:
+            return None
+        try:
+            verify_consistency(size, checkpoint.size, root, checkpoint.root, proof)
+        except ProofError as exc:
+            self.fail(
+                where,
+                f"the checkpoint it names (size {size}) is not consistent with the bundle's: "
+                f"{exc.detail}",
+            )
+            return None
+        return size
 
 
-def _inputs(log: _Log, cid: str) -> tuple[list[Candidate], list[ApprovalBallot], int | None]:
-    """The standing candidates and each voter's last ballot cast before voting closed."""
-    candidates: list[Candidate] = []
-    last: dict[str, ApprovalBallot] = {}
-    closed_at = None
-    for seq in sorted(log.statements):
-        s = log.statements[seq]
-        kind, data = s.get("type"), s.get("data", {})
-        if kind == "phase.changed" and data.get("phase") == "voting_closed":
-            closed_at = seq
-            break
-        if data.get("constituency_id") != cid:
-            continue
-        if kind == "candidates.fixed":
-            candidates = [
-                Candidate(id=c["id"], attributes=dict(c["attributes"])) for c in data["standing"]
-            ]
-        elif kind == "ballot.cast":
-            last[data["voter"]] = ApprovalBallot(data["voter"], frozenset(data["approvals"]))
-    return candidates, [last[v] for v in sorted(last)], closed_at
+def _unb64_hash(text: object) -> bytes | None:
+    """A 32-byte hash from standard base64, or None."""
+    if not isinstance(text, str) or len(text) != 44:
+        return None
+    try:
+        h = binascii.a2b_base64(text, strict_mode=True)
+    except (binascii.Error, ValueError):
+        return None
+    return h if len(h) == _HASH_SIZE else None

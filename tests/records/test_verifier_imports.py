@@ -7,27 +7,37 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from tests.records.bundle_factory import decided_round
+
 ROOT = Path(__file__).resolve().parents[2]
 ALLOWED = {"records", "policies", "cryptography", "cffi", "_cffi_backend", "mandate"}
 SCRIPT = """
 import json, sys
+import records.bundle
 from mandate.cli import main
+if sys.argv[2] == "parallel":
+    records.bundle._PARALLEL_FROM = 1  # check entries in a worker process too
 code = main(["verify", sys.argv[1]])
-print(json.dumps(sorted({m.split(".")[0] for m in sys.modules})))
+print(json.dumps([code, sorted({m.split(".")[0] for m in sys.modules})]))
 """
 
 
-def test_verify_imports_only_the_allowed_packages(tmp_path: Path) -> None:
-    bundle = tmp_path / "empty.json"
-    bundle.write_text(json.dumps({"format": "mandate.bundle/1"}))
+@pytest.mark.parametrize("mode", ["serial", "parallel"])
+def test_verify_imports_only_the_allowed_packages(tmp_path: Path, mode: str) -> None:
+    bundle = tmp_path / "bundle.json"
+    bundle.write_text(json.dumps(decided_round(voters=6).bundle))
     result = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(bundle)],
+        [sys.executable, "-c", SCRIPT, str(bundle), mode],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=True,
     )
-    loaded = set(json.loads(result.stdout.strip().splitlines()[-1]))
+    code, modules = json.loads(result.stdout.strip().splitlines()[-1])
+    assert code == 0, result.stdout  # the whole bundle was checked, recount included
+    loaded = set(modules)
     outside = sorted(m for m in loaded - ALLOWED - sys.stdlib_module_names if not m.startswith("_"))
     assert outside == [], outside
     # `mandate` here is only the CLI module: no settings, no pydantic, no database.

@@ -20,6 +20,8 @@ def test_there_are_histories_to_replay() -> None:
         "round_extended_and_decided",
         "round_cancelled",
         "round_counted",
+        "log_integrator_continued",
+        "log_integrator_refused",
     }
 
 

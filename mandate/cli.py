@@ -105,17 +105,28 @@ def _verify(_: Settings | None, args: argparse.Namespace) -> int:
 
     path: Path = args.bundle
     try:
-        bundle = json.loads(path.read_bytes())
+        with path.open(encoding="utf-8") as f:  # text, not bytes: one copy of a big file
+            bundle = json.load(f)
     except (OSError, ValueError) as exc:
         print(f"FAILED: cannot read {path} as a JSON bundle: {exc}")
         return 2
-    report = verify_bundle(bundle, args.key_id or ())
+    if not isinstance(bundle, dict):
+        print(f"FAILED: {path} holds JSON {type(bundle).__name__}, expected a bundle (an object)")
+        return 2
+    older = None
+    if args.since is not None:
+        try:
+            older = args.since.read_text(encoding="utf-8")
+        except (OSError, ValueError) as exc:
+            print(f"FAILED: cannot read {args.since} as a signed checkpoint: {exc}")
+            return 2
+    report = verify_bundle(bundle, args.key_id or (), older_checkpoint=older)
     for line in report.checked:
         print(f"  ok  {line}")
     if report.ok:
         print(f"VERIFIED: {path} (round {bundle.get('round_id')})")
         return 0
-    print(f"FAILED: {len(report.problems)} problem(s) in {path}; the first at fault:")
+    print(f"FAILED: {len(report.problems)} problem(s) in {path}:")
     for problem in report.problems:
         print(f"  !!  {problem}")
     return 1
@@ -145,7 +156,16 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument(
                 "--key-id",
                 action="append",
-                help="trust only this signing key id (from GET /v1/keys); repeatable",
+                metavar="ID",
+                help="trust only this key id (from GET /v1/keys); repeatable: pin every "
+                "records and checkpoints key you trust",
+            )
+            p.add_argument(
+                "--since",
+                type=Path,
+                metavar="OLD_CHECKPOINT_FILE",
+                help="a signed checkpoint you kept from before: the bundle's must extend it "
+                "(export the bundle with ?since=<its size> to include the proof)",
             )
     return parser
 

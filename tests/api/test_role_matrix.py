@@ -12,8 +12,11 @@ from pydantic import SecretStr
 
 from api.app import create_app
 from mandate.settings import Settings
+from store import log
+from store.db import Database
 from tests.api.conftest import Api, World, make_world, new_round, org_body
 from tests.api.test_rounds_api import at, round_body
+from tests.keys import ORIGIN
 
 ROLES = ("secretariat", "coordinator_own", "coordinator_other", "member", "none")
 PUBLIC = frozenset(ROLES)
@@ -24,12 +27,13 @@ SIGNED_IN = PUBLIC - {"none"}
 class Case:
     method: str
     # {c} own constituency, {o} member organisation, {m} member credential, {r} published round
-    # with nominations open, {d} draft round, {n} a nomination in {r}
+    # with nominations open, {d} draft round, {n} a nomination in {r}, {i} an index in the log
     path: str
     allowed: frozenset[str]
     body: Any = None
     # False where an allowed caller may still be refused for another reason (wrong phase...).
     succeeds: bool = True
+    query: str = ""  # appended to the path when calling, e.g. "?index=0"
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,13 @@ class Ids:
     def path(self, template: str) -> str:
         w = self.w
         return template.format(
-            c=w.constituency, o=w.member_org, m=w.member_credential, r=self.r, d=self.d, n=self.n
+            c=w.constituency,
+            o=w.member_org,
+            m=w.member_credential,
+            r=self.r,
+            d=self.d,
+            n=self.n,
+            i=0,
         )
 
 
@@ -63,9 +73,16 @@ async def prepared(api: Api) -> Ids:
         {"nominee_name": "Grace", "organisation_id": w.member_org, "statement": {"en": "Hi"}},
     )
     draft = await new_round(api, w, round_body(w))
+    # A signed checkpoint over all of it, so every log read has something to show.
+    await asyncio.to_thread(_integrate, api.db)
     return Ids(
         w, published["id"], draft["id"], nominated["nomination"]["id"], nominated["consent_token"]
     )
+
+
+def _integrate(db: Database) -> None:
+    with db.write() as conn:
+        log.integrate_all(conn, ORIGIN)
 
 
 def _body(case: Case, ids: Ids) -> Any:
@@ -159,6 +176,12 @@ CASES = [
     Case("GET", "/v1/rounds/{r}/constituencies/{c}/outcome", PUBLIC, succeeds=False),
     Case("GET", "/v1/rounds/{r}/bundle", PUBLIC),
     Case("GET", "/v1/log/registry", PUBLIC),
+    Case("GET", "/v1/log", PUBLIC),
+    Case("GET", "/v1/log/checkpoint", PUBLIC),
+    Case("GET", "/v1/log/entries", PUBLIC),
+    Case("GET", "/v1/log/proof/inclusion", PUBLIC, query="?index={i}"),
+    Case("GET", "/v1/log/proof/consistency", PUBLIC, query="?old=1"),
+    Case("GET", "/v1/log/entries/{i}/tlog-proof", PUBLIC),
     Case("GET", "/v1/keys", PUBLIC),
     Case("GET", "/healthz", PUBLIC),
 ]
@@ -173,6 +196,7 @@ def test_every_route_is_in_the_matrix(api_routes: set[tuple[str, str]]) -> None:
             ("{organisation_id}", "{o}"),
             ("{credential_id}", "{m}"),
             ("{nomination_id}", "{n}"),
+            ("{index}", "{i}"),
         ]:
             path = path.replace(name, short)
         if "{round_id}" in path:
@@ -208,7 +232,7 @@ async def test_role_boundaries(api: Api, case: Case) -> None:
         "member": w.member,
         "none": None,
     }
-    path = ids.path(case.path)
+    path = ids.path(case.path + case.query)
     # Refused roles first, so an allowed call's effects cannot change their answers.
     for role in sorted(ROLES, key=lambda r: r in case.allowed):
         r = await api.call(case.method, path, tokens[role], _body(case, ids))

@@ -17,6 +17,7 @@ from records.chain import verify_chain
 from records.keys import public_key_from_b64
 from store import audit
 from tests.api.conftest import Api, World, make_world, new_round
+from tests.keys import RECORDS
 
 
 def at(seconds: float) -> str:
@@ -64,10 +65,17 @@ async def test_draft_edit_publish_and_signed_criteria(api: Api) -> None:
     canonical = criteria["canonical"].encode()
     assert hashlib.sha256(canonical).hexdigest() == criteria["criteria_hash"]
     assert criteria["criteria"]["title"] == "Forum 2027"
-    [key] = await api.ok("GET", "/v1/keys")
+    published_keys = await api.ok("GET", "/v1/keys")
+    assert published_keys["format"] == "mandate.keylist/1"
+    # The criteria are signed by a records key of the published list (never a checkpoints key).
+    keys = {
+        k["key_id"]: public_key_from_b64(k["public_key"])
+        for k in published_keys["keys"]
+        if k["purpose"] == "records" and k["status"] != "revoked"
+    }
     envelope = dsse.Envelope.from_json(criteria["envelope"])
-    keys = {key["key_id"]: public_key_from_b64(key["public_key"])}
     assert dsse.verify(envelope, keys) == canonical
+    assert [sig.keyid for sig in envelope.signatures] == [RECORDS.key_id]
     # One altered byte and the signature no longer holds.
     tampered = dict(criteria["envelope"])
     tampered["payload"] = base64.b64encode(canonical.replace(b"2027", b"2028")).decode()

@@ -3,6 +3,7 @@ screening, approval ballots, the constrained count, the signed outcome and offli
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import copy
 import json
@@ -15,9 +16,11 @@ from typing import Any
 from records import dsse
 from records.bundle import verify_bundle
 from records.keys import public_key_from_b64
+from store import log
 from tests.api.conftest import Api, make_world, org_body
 from tests.api.test_rounds_api import at, wait_phase
 from tests.e2e.processes import ROOT
+from tests.keys import ORIGIN
 
 RULES = {
     "alternates": 1,
@@ -236,15 +239,19 @@ async def test_selection_journey_and_offline_verification(api: Api, tmp_path: Pa
     assert result["unfilled"] == 0
     assert out["record"]["ballots_counted"] == 5
     assert any(carl[0] in step["skipped"] for step in result["steps"])
-    [key] = await api.ok("GET", "/v1/keys")
+    published = await api.ok("GET", "/v1/keys")
+    [key] = [k for k in published["keys"] if k["purpose"] == "records"]
     keys = {key["key_id"]: public_key_from_b64(key["public_key"])}
     assert dsse.verify(dsse.Envelope.from_json(out["envelope"]), keys) == out["canonical"].encode()
     ballots = await api.ok("GET", f"{base}/ballots")
     assert [b["counted"] for b in ballots].count(True) == 5
     assert receipts["a"] in {b["receipt"] for b in ballots if b["counted"]}
 
-    # The bundle verifies offline with `mandate verify`, and any change is caught.
+    # The bundle verifies offline with `mandate verify`, and any change is caught. It holds what
+    # a checkpoint covers: integrate the outcome's entries first, as the integrator would.
+    await asyncio.to_thread(_integrate, api)
     bundle = await api.ok("GET", f"/v1/rounds/{rid}/bundle")
+    assert bundle["pending_entries"] == 0
     assert verify_bundle(bundle).ok, verify_bundle(bundle).problems
     good = tmp_path / "bundle.json"
     good.write_text(json.dumps(bundle))
@@ -260,19 +267,29 @@ async def test_selection_journey_and_offline_verification(api: Api, tmp_path: Pa
         assert "FAILED" in run.stdout, (name, run.stdout)
         assert EXPECTED[name] in run.stdout, (name, run.stdout)
 
-    # Pinning the published key refuses a bundle whose signer is not that key.
-    run = _verify_cli(tmp_path / "forged_outcome.json", "--key-id", key["key_id"])
-    assert "is not the pinned key" in run.stdout, run.stdout
-    assert _verify_cli(good, "--key-id", "0" * 64).returncode == 1
+    # Pinning the published keys accepts the bundle; a bundle listing any key not pinned (here
+    # the checkpoints key, or every key) is refused.
+    pinned = [arg for k in published["keys"] for arg in ("--key-id", k["key_id"])]
+    run = _verify_cli(good, *pinned)
+    assert run.returncode == 0, run.stdout
+    for pins in (["--key-id", key["key_id"]], ["--key-id", "0" * 64]):
+        run = _verify_cli(good, *pins)
+        assert run.returncode == 1, run.stdout
+        assert "is not one of the pinned keys" in run.stdout, run.stdout
 
 
 EXPECTED = {
-    "ballot": "entry_hash does not match its statement",
+    "ballot": "not in the checkpoint's tree",
     "criteria": "criteria: signature by key",
     "signature": "outcome 0",
-    "dropped_entry": "out of sequence",
-    "forged_outcome": "is not in the log",
+    "dropped_entry": "is missing",
+    "forged_outcome": "is not logged by an outcome.published",
 }
+
+
+def _integrate(api: Api) -> None:
+    with api.db.write() as conn:
+        log.integrate_all(conn, ORIGIN)
 
 
 def _verify_cli(path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -285,16 +302,26 @@ def _verify_cli(path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _statement(envelope: str) -> dict[str, Any]:
+    payload: dict[str, Any] = json.loads(base64.b64decode(json.loads(envelope)["payload"]))
+    return payload
+
+
 def _tamperings(bundle: dict[str, Any], loser: str) -> dict[str, dict[str, Any]]:
+    from records.canonical import canonical_json
+    from records.keys import generate_signer
+
     out: dict[str, dict[str, Any]] = {}
 
-    # A ballot changed in the log (re-hashing its entry would break the chain instead).
+    # A ballot changed in the log, its signature and proof kept.
     b = copy.deepcopy(bundle)
-    for e in b["log"]:
-        s = json.loads(e["statement"])
-        if s["type"] == "ballot.cast":
-            s["data"]["approvals"] = [loser]
-            e["statement"] = json.dumps(s, separators=(",", ":"), sort_keys=True)
+    for e in b["entries"]:
+        statement = _statement(e["envelope"])
+        if statement["type"] == "ballot.cast":
+            statement["data"]["approvals"] = [loser]
+            envelope = json.loads(e["envelope"])
+            envelope["payload"] = base64.b64encode(canonical_json(statement)).decode()
+            e["envelope"] = canonical_json(envelope).decode()
             break
     out["ballot"] = b
 
@@ -313,29 +340,17 @@ def _tamperings(bundle: dict[str, Any], loser: str) -> dict[str, dict[str, Any]]
     b["outcomes"][0]["envelope"]["signatures"][0]["sig"] = base64.b64encode(bytes(sig)).decode()
     out["signature"] = b
 
-    # An entry dropped from the middle of the log.
+    # An entry of the round dropped from the middle of the log.
     b = copy.deepcopy(bundle)
-    del b["log"][len(b["log"]) // 2]
+    del b["entries"][len(b["entries"]) // 2]
     out["dropped_entry"] = b
 
     # The outcome's winners rewritten and re-signed with another key.
-    from records.keys import generate_signer, public_key_to_b64
-
     b = copy.deepcopy(bundle)
     record = json.loads(base64.b64decode(b["outcomes"][0]["envelope"]["payload"]))
     record["result"]["winners"] = sorted([loser, *record["result"]["winners"][:1]])
-    from records.canonical import canonical_json
-
-    forger = generate_signer()
     b["outcomes"][0]["envelope"] = dsse.sign(
-        forger, dsse.payload_type_for("outcome"), canonical_json(record)
+        generate_signer(), dsse.payload_type_for("outcome"), canonical_json(record)
     ).to_json()
-    b["keys"].append(
-        {
-            "key_id": forger.key_id,
-            "algorithm": "ed25519",
-            "public_key": public_key_to_b64(forger.public_key),
-        }
-    )
     out["forged_outcome"] = b
     return out

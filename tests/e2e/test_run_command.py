@@ -10,12 +10,14 @@ import stat
 import subprocess
 import threading
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from records.note import NoteVerifier, open_checkpoint
 from tests.conftest import free_port
 from tests.e2e.processes import ROOT, eventually, mandate_env
 
@@ -74,6 +76,11 @@ def _listening(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
+def _checkpoint(http: httpx.Client) -> str | None:
+    r = http.get("/v1/log/checkpoint")
+    return r.text if r.status_code == 200 else None
+
+
 def _at(seconds: float) -> str:
     return (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat()
 
@@ -101,6 +108,20 @@ def test_run_command_starts_drives_stops_and_resumes(tmp_path: Path) -> None:
         assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
         assert (tmp_path / "data" / "temporal.db").exists()
         assert (tmp_path / "data" / "mandate.db").exists()
+        # First start lists a records and a checkpoints key; their private halves stay in
+        # data/keys, mode 0600.
+        key_files = sorted((tmp_path / "data" / "keys").glob("*.pem"))
+        assert len(key_files) == 2, key_files
+        for path in key_files:
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+        with httpx.Client(base_url=base, timeout=30) as http:
+            listed = http.get("/v1/keys").json()
+            # The integrator runs in the stack: a signed checkpoint appears within seconds.
+            note = eventually(partial(_checkpoint, http), 30, "a signed checkpoint")
+        assert sorted(k["purpose"] for k in listed["keys"]) == ["checkpoints", "records"]
+        assert sorted(k["key_id"] for k in listed["keys"]) == sorted(p.stem for p in key_files)
+        verifiers = [NoteVerifier.from_key(k) for k in listed["checkpoint_verifier_keys"]]
+        assert open_checkpoint(note, verifiers, origin=listed["origin"]).size >= 1
 
         auth = {"Authorization": f"Bearer {token}"}
         with httpx.Client(base_url=base, headers=auth, timeout=30) as http:
@@ -151,7 +172,10 @@ def test_run_command_starts_drives_stops_and_resumes(tmp_path: Path) -> None:
     try:
         again.wait_ready()
         assert "mdt_" not in again.output
+        # No new key on a restart: the same list, the same files.
+        assert sorted((tmp_path / "data" / "keys").glob("*.pem")) == key_files
         with httpx.Client(base_url=base, timeout=30) as http:
+            assert http.get("/v1/keys").json() == listed
             eventually(
                 lambda: http.get(f"/v1/rounds/{round_id}/phase").json()["phase"] == "decided",
                 60,
@@ -171,5 +195,13 @@ def test_cli_help_explains_each_command() -> None:
         text=True,
         check=True,
     )
-    for command in ("up", "worker", "api", "migrate", "bootstrap", "keygen"):
+    for command in ("up", "worker", "api", "migrate", "bootstrap", "keys", "verify"):
         assert re.search(rf"^\s+{command}\s+\S", result.stdout, re.MULTILINE), command
+    keys = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "mandate"), "keys", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    for action in ("list", "rotate"):
+        assert re.search(rf"^\s+{action}\s+\S", keys.stdout, re.MULTILINE), action

@@ -1,14 +1,18 @@
 """The production topology of docker-compose.yml, without Docker.
 
 A real PostgreSQL database, a standalone Temporal server, and several Mandate processes
-started with the production commands: ``mandate keygen``, ``migrate``, ``bootstrap``, two
+started with the production commands: ``migrate``, ``bootstrap`` (which lists the signing keys
+and writes their private halves to the keys folder, the compose file's secrets volume), two
 ``worker`` processes and two ``api`` processes sharing one database, one Temporal task queue
-and one signing key. One worker is killed outright mid-round; the other carries the round on.
+and one keys folder. One worker is killed outright mid-round; the other carries the round and
+the log's integration on.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 import re
 import signal
 import socket
@@ -23,6 +27,10 @@ from typing import Any
 import httpx
 import pytest
 
+from records import dsse
+from records.keys import public_key_from_b64
+from records.merkle import verify_inclusion
+from records.note import NoteVerifier, open_checkpoint
 from tests.conftest import BIN, free_port, throwaway_postgres
 from tests.e2e.processes import ROOT, eventually, mandate, mandate_env, running, spawn, stop
 
@@ -67,7 +75,7 @@ def test_compose_topology_without_docker(tmp_path: Path) -> None:
         temporal_port, ui_port = free_port(), free_port()
         api_ports = [free_port(), free_port()]
         assert len({temporal_port, ui_port, *api_ports}) == 4
-        key_file = tmp_path / "secrets" / "record_key.pem"
+        keys_dir = tmp_path / "secrets" / "keys"
         common = {
             "database_url": database_url,
             "temporal_address": f"127.0.0.1:{temporal_port}",
@@ -75,15 +83,9 @@ def test_compose_topology_without_docker(tmp_path: Path) -> None:
             "task_queue": "mandate",
             "data_dir": str(tmp_path / "data"),
             "api_host": "127.0.0.1",
-            "record_key_file": str(key_file),
+            "keys_dir": str(keys_dir),
         }
         env = mandate_env(**common)
-
-        # The record key is made beforehand, like the compose file's secret.
-        keygen = _run(["keygen", str(key_file)], env)
-        key_id = re.search(r"\(key id (\S+)\)", keygen)
-        assert key_id, keygen
-        assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
 
         temporal = spawn(
             [
@@ -110,7 +112,16 @@ def test_compose_topology_without_docker(tmp_path: Path) -> None:
                 tokens = re.findall(r"^(mdt_\S+)$", out, re.MULTILINE)
                 assert len(tokens) == 1, out
                 auth = {"Authorization": f"Bearer {tokens[0]}"}
-                assert stat.S_IMODE(key_file.stat().st_mode) == 0o600  # bootstrap kept the key
+                # Bootstrap listed a records and a checkpoints key; only their files hold the
+                # private keys, mode 0600. Running it again changes nothing.
+                key_files = sorted(keys_dir.glob("*.pem"))
+                assert len(key_files) == 2, key_files
+                for path in key_files:
+                    assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+                assert "exists already" in _run(["bootstrap"], env)
+                assert sorted(keys_dir.glob("*.pem")) == key_files
+                key_list = json.loads(_run(["keys", "list"], env))
+                assert sorted(k["key_id"] for k in key_list["keys"]) == [p.stem for p in key_files]
 
                 workers = [mandate("worker", env, logs / f"worker{i}.log") for i in (1, 2)]
                 procs.extend(workers)
@@ -150,10 +161,14 @@ def test_compose_topology_without_docker(tmp_path: Path) -> None:
                     for i in (1, 2):
                         eventually(partial(polling, i), 30, f"worker {i} to poll")
 
-                    # One signing key, from the secret, behind both APIs.
+                    # One key list, from the keys folder, behind both APIs: what bootstrap listed.
                     keys = [http.get("/v1/keys").json() for http in clients]
                     assert keys[0] == keys[1]
-                    assert [k["key_id"] for k in keys[0]] == [key_id.group(1)]
+                    assert {"format": keys[0]["format"], "keys": keys[0]["keys"]} == key_list
+                    records_key = next(k for k in key_list["keys"] if k["purpose"] == "records")
+                    verifiers = [
+                        NoteVerifier.from_key(k) for k in keys[0]["checkpoint_verifier_keys"]
+                    ]
 
                     # Commands through API #1.
                     c = one.post("/v1/constituencies", json={"name": "Domestic workers"})
@@ -197,6 +212,11 @@ def test_compose_topology_without_docker(tmp_path: Path) -> None:
                     assert criteria[0]["criteria_hash"] == criteria[1]["criteria_hash"]
                     canonical = criteria[1]["canonical"].encode()
                     assert hashlib.sha256(canonical).hexdigest() == criteria[1]["criteria_hash"]
+                    signed_by = {
+                        records_key["key_id"]: public_key_from_b64(records_key["public_key"])
+                    }
+                    envelope = dsse.Envelope.from_json(criteria[1]["envelope"])
+                    assert dsse.verify(envelope, signed_by) == canonical
 
                     def phase() -> Any:
                         return two.get(f"/v1/rounds/{round_id}/phase").json()["phase"]
@@ -206,6 +226,28 @@ def test_compose_topology_without_docker(tmp_path: Path) -> None:
                     eventually(lambda: phase() == "decided", 40, "the round to be decided")
                     log = two.get(f"/v1/rounds/{round_id}/log").json()["entries"]
                     assert [e["type"] for e in log].count("phase.changed") == 6
+
+                    # The surviving worker integrates the log too: every entry of the round
+                    # gets an index, provable against a checkpoint either API serves.
+                    def integrated() -> list[Any] | None:
+                        entries: list[Any] = one.get(f"/v1/rounds/{round_id}/log").json()["entries"]
+                        return entries if all(e["index"] is not None for e in entries) else None
+
+                    entries = eventually(integrated, 20, "the round's entries to be integrated")
+                    last = entries[-1]
+                    proof = two.get(
+                        "/v1/log/proof/inclusion", params={"leaf_hash": last["leaf_hash"]}
+                    ).json()
+                    checkpoint = open_checkpoint(
+                        proof["checkpoint"], verifiers, origin=keys[0]["origin"]
+                    )
+                    verify_inclusion(
+                        last["index"],
+                        checkpoint.size,
+                        bytes.fromhex(last["leaf_hash"]),
+                        [base64.b64decode(h) for h in proof["proof"]],
+                        checkpoint.root,
+                    )
                 finally:
                     for http in clients:
                         http.close()

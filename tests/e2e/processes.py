@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -12,6 +13,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
+
+from tests.conftest import BIN, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
@@ -73,3 +76,36 @@ def eventually(check: Callable[[], T | None], timeout: float, what: str) -> T:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
         time.sleep(0.2)
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+@contextmanager
+def temporal_dev_server(folder: Path, log: Path) -> Iterator[str]:
+    """A standalone Temporal dev server of its own (SQLite file in ``folder``); its address.
+
+    Its own, so that workflows with fixed ids (the log integrator) belong to this test alone.
+    """
+    port, ui_port = free_port(), free_port()
+    proc = spawn(
+        [
+            str(BIN / "temporal"), "server", "start-dev", "--headless",
+            "--ip", "127.0.0.1", "--port", str(port), "--ui-port", str(ui_port),
+            "--db-filename", str(folder / "temporal.db"),
+            "--log-level", "warn",
+        ],
+        mandate_env(),
+        log,
+    )  # fmt: skip
+    with running([proc]):
+
+        def up() -> bool:
+            assert proc.poll() is None, f"Temporal exited early:\n{log.read_text()}"
+            return listening(port)
+
+        eventually(up, 30, "the Temporal frontend port")
+        yield f"127.0.0.1:{port}"
+        stop(proc)

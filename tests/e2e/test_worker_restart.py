@@ -5,11 +5,9 @@ from __future__ import annotations
 import asyncio
 import signal
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from mandate.reconcile import start_round_workflow
@@ -18,18 +16,8 @@ from policies.phases import Phase
 from store import registry, rounds
 from store import rules as rules_store
 from store.db import Database
-from tests.conftest import throwaway_postgres
 from tests.e2e.processes import mandate, mandate_env, running, stop, wait_for
 from tests.keys import keyed_database, save_keys
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def fresh_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'mandate.db'}"
-        return
-    with throwaway_postgres() as url:
-        yield url
 
 
 def _phase(db: Database, round_id: str) -> str:

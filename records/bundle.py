@@ -22,8 +22,9 @@ Format ``mandate.bundle/2`` (a JSON object; this docstring is the reference)::
       ],                                 #   names to the bundle's checkpoint
       "consistency": [                   # optional: asked for at export with ?since=<size>
         {"old_size": int, "proof": [base64, ...]}  # from old_size to the checkpoint's size
-      ]
-    }
+      ],
+      "pending_entries": int             # optional, for information only: entries of the
+    }                                    #   round logged after the checkpoint (not verified)
 
 Log entries (see :mod:`records.logentry`) are DSSE envelopes over canonical JSON statements
 ``{"type", "scope", "seq", "at", "actor", "data"}``, signed by the ``records`` key valid at
@@ -50,10 +51,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import collections
 import hashlib
 import os
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -83,7 +85,7 @@ CRITERIA_TYPE = "criteria"  # the DSSE payload types of the signed criteria and 
 OUTCOME_TYPE = "outcome"
 
 _HASH_SIZE = 32
-_PARALLEL_FROM = 4000  # entries: below this, starting a worker costs more than it saves
+_PARALLEL_FROM = 2000  # entries: below this, starting a worker costs more than it saves
 _CHUNK = 2500  # entries a worker takes at a time
 
 
@@ -408,42 +410,73 @@ def _can_fork() -> bool:
 
 def _check_entries(
     rules: _EntryRules, items: list[tuple[int, object, object]], workers: int
-) -> list[_Checked]:
-    """Check ``items`` here and, for a big bundle, in up to ``workers`` forked processes at
-    once (Ed25519 holds the interpreter lock, so threads would not help). The results are
-    the same either way; whatever a worker fails to check is checked here."""
+) -> Iterator[_Checked]:
+    """Check ``items``, yielding the results in order, here and, for a big bundle, in up to
+    ``workers`` forked processes at once (Ed25519 holds the interpreter lock, so threads
+    would not help). The results are the same either way; whatever a worker fails to check
+    is checked here."""
     here = _EntryChecker(rules)
     if workers < 1 or len(items) < _PARALLEL_FROM or not _can_fork():
-        return here.check(items)
+        for start in range(0, len(items), _CHUNK):
+            yield from here.check(items[start : start + _CHUNK])
+        return
     import concurrent.futures
     import gc
     import multiprocessing
 
     global _FORKED
-    # Contiguous shares, so that each process's proven nodes serve its next entries.
+    # Contiguous shares, so that each process's proven nodes serve its next entries. The
+    # workers are kept a few shares ahead; this process checks its own, then takes shares
+    # back from the end while it waits (a busy machine may give the workers little time).
     mine = len(items) // (workers + 1)
-    shares = [(i, min(i + _CHUNK, len(items))) for i in range(mine, len(items), _CHUNK)]
-    out = []
+    remaining = collections.deque(
+        (i, min(i + _CHUNK, len(items))) for i in range(mine, len(items), _CHUNK)
+    )
+    ahead: collections.deque[tuple[tuple[int, int], concurrent.futures.Future[list[_Checked]]]]
+    ahead = collections.deque()
+    taken_back: list[list[_Checked]] = []
+    broken = False
+
+    def feed() -> None:
+        nonlocal broken
+        while not broken and remaining and len(ahead) < 2 * workers + 1:
+            try:
+                future = pool.submit(_check_in_worker, *remaining[0])
+            except (OSError, RuntimeError):  # no process could start, or the pool broke
+                broken = True
+                return
+            ahead.append((remaining.popleft(), future))
+
     _FORKED = (rules, items)
     gc.freeze()  # the workers' collector then leaves the inherited objects (and pages) alone
+    pool = concurrent.futures.ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("fork")
+    )
     try:
-        with concurrent.futures.ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("fork")
-        ) as pool:
-            futures = [pool.submit(_check_in_worker, a, b) for a, b in shares]
+        try:
+            feed()
+        finally:
             gc.unfreeze()
-            out = here.check(items[:mine])
-            for (a, b), future in zip(shares, futures, strict=True):
+        for start in range(0, mine, _CHUNK):
+            yield from here.check(items[start : min(start + _CHUNK, mine)])
+            feed()
+        while ahead or remaining:
+            if ahead and (ahead[0][1].done() or not remaining):
+                (a, b), future = ahead.popleft()
                 try:
-                    out.extend(future.result())
+                    checked = future.result()
                 except Exception:  # a worker that died: check its share here
-                    out.extend(here.check(items[a:b]))
-    except OSError:  # no process could start
-        out = here.check(items)
+                    checked = here.check(items[a:b])
+                yield from checked
+                feed()
+            else:
+                a, b = remaining.pop()
+                taken_back.append(here.check(items[a:b]))
+        for checked in reversed(taken_back):
+            yield from checked
     finally:
-        gc.unfreeze()
+        pool.shutdown()
         _FORKED = None
-    return out
 
 
 class _Verifier:

@@ -435,6 +435,16 @@ class InclusionVerifier:
         self._verify(index, leaf, proof, True)
 
     def _verify(self, index: int, leaf: bytes, proof: Sequence[Any], encoded: bool) -> None:
+        try:
+            self._walk(index, leaf, proof, encoded)
+        except ProofError:
+            # Say what is wrong the way verify_inclusion does, whatever came before: the
+            # same proof then gets the same message, in whatever order proofs are checked.
+            if encoded:
+                proof = [_proof_hash(p, position, True) for position, p in enumerate(proof)]
+            verify_inclusion(index, self._size, leaf, proof, self._root)
+
+    def _walk(self, index: int, leaf: bytes, proof: Sequence[Any], encoded: bool) -> None:
         size = self._size
         if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < size:
             raise ProofError(

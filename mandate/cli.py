@@ -20,7 +20,8 @@ Mandate: self-organised selection of representatives.
 Configuration comes from MANDATE_* environment variables (see README.md):
 MANDATE_DATA_DIR, MANDATE_DATABASE_URL, MANDATE_TEMPORAL_ADDRESS, MANDATE_TEMPORAL_NAMESPACE,
 MANDATE_TASK_QUEUE, MANDATE_API_HOST, MANDATE_API_PORT, MANDATE_TEMPORAL_UI_PORT,
-MANDATE_RECORD_KEY_FILE, MANDATE_TEMPORAL_BIN.
+MANDATE_TEMPORAL_BIN, MANDATE_KEYS_DIR, MANDATE_LOG_ORIGIN, MANDATE_INTEGRATE_INTERVAL,
+MANDATE_KEY_ACTIVATION_DELAY.
 """
 
 
@@ -87,15 +88,18 @@ def _bootstrap(settings: Settings, _: argparse.Namespace) -> int:
     return 0
 
 
-def _keygen(_: Settings, args: argparse.Namespace) -> int:
-    from mandate import keyfile
+def _keys(settings: Settings, args: argparse.Namespace) -> int:
+    from mandate import keycmd
 
-    path: Path = args.path
-    if path.exists():
-        print(f"mandate keygen: {path} exists; refusing to overwrite a key", file=sys.stderr)
+    if args.keys_command == "list":
+        print(keycmd.dump(keycmd.show(settings)))
+        return 0
+    try:
+        old, new, at = keycmd.rotate(settings, args.purpose, args.at)
+    except ValueError as exc:
+        print(f"mandate keys rotate: {exc}", file=sys.stderr)
         return 1
-    signer = keyfile.load_or_create(path)
-    print(f"wrote {path} (key id {signer.key_id})")
+    print(f"rotated {args.purpose} key {old} -> {new}; the new key signs from {at}")
     return 0
 
 
@@ -142,15 +146,26 @@ def build_parser() -> argparse.ArgumentParser:
         "worker": (_worker, "run one Temporal worker against an existing server and database"),
         "api": (_api, "run one API process against an existing server and database"),
         "migrate": (_migrate, "apply database migrations"),
-        "bootstrap": (_bootstrap, "migrate, create the signing key and a first secretariat token"),
-        "keygen": (_keygen, "write a new Ed25519 record signing key (PEM, mode 0600)"),
+        "bootstrap": (
+            _bootstrap,
+            "migrate, list the signing keys, issue a first secretariat token",
+        ),
+        "keys": (_keys, "show the published key list, or rotate a records or checkpoints key"),
         "verify": (_verify, "verify a round bundle offline: signatures, log, criteria, recount"),
     }
     for name, (func, text) in commands.items():
         p = sub.add_parser(name, help=text, description=text)
         p.set_defaults(func=func)
-        if name == "keygen":
-            p.add_argument("path", type=Path, help="where to write the private key")
+        if name == "keys":
+            keys_sub = p.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
+            keys_sub.add_parser("list", help="print the key list as published")
+            rot = keys_sub.add_parser("rotate", help="list a new key and retire the current one")
+            rot.add_argument("purpose", choices=["records", "checkpoints"])
+            rot.add_argument(
+                "--at",
+                help="RFC 3339 UTC time the new key takes over (default: "
+                "MANDATE_KEY_ACTIVATION_DELAY seconds from now)",
+            )
         if name == "verify":
             p.add_argument("bundle", type=Path, help="a bundle from GET /v1/rounds/{id}/bundle")
             p.add_argument(

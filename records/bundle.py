@@ -52,8 +52,11 @@ from __future__ import annotations
 import base64
 import binascii
 import collections
+import contextlib
 import hashlib
 import os
+import pickle
+import subprocess
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -85,7 +88,7 @@ CRITERIA_TYPE = "criteria"  # the DSSE payload types of the signed criteria and 
 OUTCOME_TYPE = "outcome"
 
 _HASH_SIZE = 32
-_PARALLEL_FROM = 2000  # entries: below this, starting a worker costs more than it saves
+_PARALLEL_FROM = 8000  # entries: below this, starting a worker costs more than it saves
 _CHUNK = 2500  # entries a worker takes at a time
 
 
@@ -373,20 +376,6 @@ class _EntryChecker:
         return out
 
 
-# What forked workers inherit: the rules and every item, so that only results are sent back.
-_FORKED: tuple[_EntryRules, list[tuple[int, object, object]]] | None = None
-_WORKER_CHECKER: _EntryChecker | None = None
-
-
-def _check_in_worker(start: int, stop: int) -> list[_Checked]:
-    global _WORKER_CHECKER
-    assert _FORKED is not None
-    rules, items = _FORKED
-    if _WORKER_CHECKER is None:
-        _WORKER_CHECKER = _EntryChecker(rules)
-    return _WORKER_CHECKER.check(items[start:stop])
-
-
 def _spare_cpus() -> int:
     try:
         cpus = len(os.sched_getaffinity(0))
@@ -395,88 +384,159 @@ def _spare_cpus() -> int:
     return max(0, min(cpus - 1, 7))
 
 
-def _can_fork() -> bool:
-    """Forking is quick and shares the parsed bundle, but is only safe in a process with no
-    other thread (and only well supported on Linux)."""
-    import multiprocessing
-    import threading
+def _worker_command() -> list[str]:
+    """How to start a checking process: a fresh interpreter running
+    :mod:`records.bundle_worker` (it shares no memory with this one and runs none of its
+    code but that)."""
+    return [sys.executable, "-m", "records.bundle_worker"]
 
-    return (
-        sys.platform == "linux"
-        and "fork" in multiprocessing.get_all_start_methods()
-        and threading.active_count() == 1
-    )
+
+class _Workers:
+    """Checking processes fed with shares of the entries, each through a pipe by a thread of
+    its own; another thread per process reads the results back. A share is taken by a worker
+    or by this process, never by both; what a worker does not answer is checked here."""
+
+    def __init__(
+        self, rules: _EntryRules, items: list[tuple[int, object, object]], count: int, first: int
+    ) -> None:
+        import threading
+
+        self.items = items
+        self.shares = [(a, min(a + _CHUNK, len(items))) for a in range(first, len(items), _CHUNK)]
+        self.remaining = collections.deque(self.shares)
+        self.results: dict[int, list[_Checked]] = {}
+        self.unanswered: dict[int, collections.deque[tuple[int, int]]] = {}
+        self.alive: set[int] = set()
+        self.changed = threading.Condition()
+        self.processes: list[subprocess.Popen[bytes]] = []
+        self.threads: list[threading.Thread] = []
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        for n in range(count):
+            try:
+                process = subprocess.Popen(
+                    _worker_command(),
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    env=env,
+                )
+            except (OSError, ValueError):
+                break
+            self.processes.append(process)
+            self.unanswered[n] = collections.deque()
+            self.alive.add(n)
+            for target in (self._feed, self._read):
+                thread = threading.Thread(target=target, args=(n, process, rules), daemon=True)
+                thread.start()
+                self.threads.append(thread)
+
+    def _feed(self, n: int, process: subprocess.Popen[bytes], rules: _EntryRules) -> None:
+        assert process.stdin is not None
+        try:
+            pickle.dump(rules, process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            while True:
+                with self.changed:  # two shares in hand at most: the rest stay to be taken
+                    while n in self.alive and self.remaining and len(self.unanswered[n]) > 1:
+                        self.changed.wait()
+                    if n not in self.alive or not self.remaining:
+                        break
+                    share = self.remaining.popleft()
+                    self.unanswered[n].append(share)
+                pickle.dump(self.items[share[0] : share[1]], process.stdin, pickle.HIGHEST_PROTOCOL)
+                process.stdin.flush()
+        except (OSError, ValueError, pickle.PicklingError):
+            self._lost(n)
+        finally:
+            with contextlib.suppress(OSError):
+                process.stdin.close()
+
+    def _read(self, n: int, process: subprocess.Popen[bytes], rules: _EntryRules) -> None:
+        assert process.stdout is not None
+        while True:
+            try:
+                checked = pickle.load(process.stdout)  # noqa: S301 (our own worker, our pipe)
+            except Exception:  # the worker ended (or said something unreadable)
+                self._lost(n)
+                return
+            with self.changed:
+                if not self.unanswered[n] or n not in self.alive:
+                    return
+                self.results[self.unanswered[n].popleft()[0]] = checked
+                self.changed.notify_all()
+
+    def _lost(self, n: int) -> None:
+        with self.changed:
+            self.alive.discard(n)
+            self.changed.notify_all()
+
+    def results_in_order(self, here: _EntryChecker) -> Iterator[_Checked]:
+        """Every share's results in order, checking here what no worker has taken (from the
+        end, while waiting) and what a worker that ended did not answer."""
+        taken_back: dict[int, list[_Checked]] = {}
+        for a, b in self.shares:
+            while True:
+                with self.changed:
+                    done = self.results.pop(a, None)
+                    if done is None and a in taken_back:
+                        done = taken_back.pop(a)
+                    waiting_for_a_worker = any(
+                        a == share[0] for n in self.alive for share in self.unanswered[n]
+                    )
+                    steal = None
+                    if done is None and self.remaining:
+                        steal = self.remaining.pop()
+                    elif done is None and not waiting_for_a_worker:
+                        steal = (a, b)  # no worker will answer for it
+                        for queue in self.unanswered.values():
+                            if (a, b) in queue:
+                                queue.remove((a, b))
+                    elif done is None:
+                        self.changed.wait(0.05)
+                        continue
+                if done is not None:
+                    yield from done
+                    break
+                if steal is not None:
+                    taken_back[steal[0]] = here.check(self.items[steal[0] : steal[1]])
+
+    def close(self) -> None:
+        with self.changed:
+            self.alive.clear()
+            self.remaining.clear()
+            self.changed.notify_all()
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+            for pipe in (process.stdin, process.stdout):
+                if pipe is not None:
+                    with contextlib.suppress(OSError):
+                        pipe.close()
+        for thread in self.threads:
+            thread.join()
 
 
 def _check_entries(
     rules: _EntryRules, items: list[tuple[int, object, object]], workers: int
 ) -> Iterator[_Checked]:
-    """Check ``items``, yielding the results in order, here and, for a big bundle, in up to
-    ``workers`` forked processes at once (Ed25519 holds the interpreter lock, so threads
-    would not help). The results are the same either way; whatever a worker fails to check
-    is checked here."""
+    """Check ``items``, yielding the results in order: here and, for a big bundle, in up to
+    ``workers`` other processes at once (Ed25519 holds the interpreter lock, so threads
+    would not help). The results are the same either way."""
     here = _EntryChecker(rules)
-    if workers < 1 or len(items) < _PARALLEL_FROM or not _can_fork():
+    if workers < 1 or len(items) < _PARALLEL_FROM or not sys.executable:
         for start in range(0, len(items), _CHUNK):
             yield from here.check(items[start : start + _CHUNK])
         return
-    import concurrent.futures
-    import gc
-    import multiprocessing
-
-    global _FORKED
-    # Contiguous shares, so that each process's proven nodes serve its next entries. The
-    # workers are kept a few shares ahead; this process checks its own, then takes shares
-    # back from the end while it waits (a busy machine may give the workers little time).
+    # Contiguous shares, so that each process's proven nodes serve its next entries; this
+    # process starts with the first, while the workers start up.
     mine = len(items) // (workers + 1)
-    remaining = collections.deque(
-        (i, min(i + _CHUNK, len(items))) for i in range(mine, len(items), _CHUNK)
-    )
-    ahead: collections.deque[tuple[tuple[int, int], concurrent.futures.Future[list[_Checked]]]]
-    ahead = collections.deque()
-    taken_back: list[list[_Checked]] = []
-    broken = False
-
-    def feed() -> None:
-        nonlocal broken
-        while not broken and remaining and len(ahead) < 2 * workers + 1:
-            try:
-                future = pool.submit(_check_in_worker, *remaining[0])
-            except (OSError, RuntimeError):  # no process could start, or the pool broke
-                broken = True
-                return
-            ahead.append((remaining.popleft(), future))
-
-    _FORKED = (rules, items)
-    gc.freeze()  # the workers' collector then leaves the inherited objects (and pages) alone
-    pool = concurrent.futures.ProcessPoolExecutor(
-        max_workers=workers, mp_context=multiprocessing.get_context("fork")
-    )
+    pool = _Workers(rules, items, workers, mine)
     try:
-        try:
-            feed()
-        finally:
-            gc.unfreeze()
         for start in range(0, mine, _CHUNK):
             yield from here.check(items[start : min(start + _CHUNK, mine)])
-            feed()
-        while ahead or remaining:
-            if ahead and (ahead[0][1].done() or not remaining):
-                (a, b), future = ahead.popleft()
-                try:
-                    checked = future.result()
-                except Exception:  # a worker that died: check its share here
-                    checked = here.check(items[a:b])
-                yield from checked
-                feed()
-            else:
-                a, b = remaining.pop()
-                taken_back.append(here.check(items[a:b]))
-        for checked in reversed(taken_back):
-            yield from checked
+        yield from pool.results_in_order(here)
     finally:
-        pool.shutdown()
-        _FORKED = None
+        pool.close()
 
 
 class _Verifier:
@@ -759,21 +819,27 @@ class _Verifier:
 
     def _collect(self, index: int, kind: str, at: str, data: dict[str, Any]) -> None:
         if kind == "ballot.cast":
-            try:
-                cid, voter, approvals = data["constituency_id"], data["voter"], data["approvals"]
-                if not (
-                    isinstance(cid, str) and isinstance(voter, str) and isinstance(approvals, list)
-                ):
-                    raise TypeError("constituency_id, voter or approvals")
-                if not all(isinstance(a, str) for a in approvals):
-                    raise TypeError("approvals")
-            except (KeyError, TypeError) as exc:
-                self.fail(f"entry {index}", f"ballot.cast data is malformed ({exc})")
+            cid, voter = data.get("constituency_id"), data.get("voter")
+            approvals = data.get("approvals")
+            if not (
+                type(cid) is str
+                and type(voter) is str
+                and type(approvals) is list
+                and {type(a) for a in approvals} <= {str}
+            ):
+                self.fail(
+                    f"entry {index}",
+                    "ballot.cast data is malformed: expected a constituency_id, a voter and a "
+                    "list of approvals, all strings",
+                )
                 return
             if self.closed_at is not None:
                 self.late_ballots += 1
                 return
-            self.ballots.setdefault(cid, {})[voter] = (index, frozenset(approvals))
+            votes = self.ballots.get(cid)
+            if votes is None:
+                votes = self.ballots[cid] = {}
+            votes[voter] = (index, frozenset(approvals))
         elif kind == "phase.changed":
             phase = data.get("phase")
             if phase == "voting_closed" and self.closed_at is None:

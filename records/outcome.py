@@ -21,7 +21,8 @@ def ballot_set_hash(ballots: Sequence[ApprovalBallot]) -> str:
         {"voter": b.voter, "approvals": sorted(b.approvals)}
         for b in sorted(ballots, key=lambda b: b.voter)
     ]
-    if all(type(r["voter"]) is str and all(type(a) is str for a in r["approvals"]) for r in rows):
+    kinds = {type(b.voter) for b in ballots} | {type(a) for b in ballots for a in b.approvals}
+    if kinds <= {str}:
         return sha256_hex(dumps_canonical_strings(rows))  # the same bytes, from json's C codec
     return canonical_hash(rows)
 

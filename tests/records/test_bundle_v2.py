@@ -4,11 +4,10 @@ every kind of tampering is reported, naming the entry, checkpoint or outcome at 
 from __future__ import annotations
 
 import base64
-import concurrent.futures
 import copy
 import json
 import os
-import time
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -512,74 +511,68 @@ def tampered(built: Built) -> dict[str, Any]:
     return bundle
 
 
+def worker_running(code: str, *args: str) -> list[str]:
+    """A worker command that runs ``code`` first, then the real worker."""
+    run = f"{code}\nfrom records.bundle_worker import main\nmain()"
+    return [sys.executable, "-c", run, *args]
+
+
+@pytest.fixture
+def small_shares(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rb, "_PARALLEL_FROM", 1)
+    monkeypatch.setattr(rb, "_CHUNK", 4)
+
+
+@pytest.mark.usefixtures("small_shares")
 def test_workers_report_exactly_what_one_process_does(
     built: Built, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    seen = tmp_path / "pids"
-    seen.mkdir()
-    real = rb._EntryChecker.check
-
-    def noting(self: Any, items: Any) -> Any:
-        (seen / str(os.getpid())).touch()
-        return real(self, items)
-
-    monkeypatch.setattr(rb, "_PARALLEL_FROM", 1)
-    monkeypatch.setattr(rb, "_CHUNK", 4)
-    monkeypatch.setattr(rb._EntryChecker, "check", noting)  # forked workers inherit it
+    code = "import os, pathlib, sys\npathlib.Path(sys.argv[1], str(os.getpid())).touch()"
+    monkeypatch.setattr(rb, "_worker_command", lambda: worker_running(code, str(tmp_path)))
     for bundle in (built.bundle, tampered(built)):
         alone = verify_bundle(bundle, workers=0)
         together = verify_bundle(bundle, workers=2)
         assert together == alone
     assert alone.problems  # the tampered one
-    if rb._can_fork():  # not in a process with other threads (then all is checked here)
-        assert {p.name for p in seen.iterdir()} - {str(os.getpid())}  # workers did check
+    assert len(list(tmp_path.iterdir())) == 4  # two workers, twice
 
 
-def test_what_a_worker_fails_to_check_is_checked_here(
-    built: Built, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.usefixtures("small_shares")
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["/nowhere/python"],  # cannot start
+        [sys.executable, "-c", "import sys; sys.stdin.buffer.read(100); sys.exit(3)"],
+        [sys.executable, "-c", "import sys; print('not a pickle'); sys.stdin.buffer.read()"],
+    ],
+    ids=["no-process", "dies", "garbled"],
+)
+def test_what_no_worker_checks_is_checked_here(
+    built: Built, monkeypatch: pytest.MonkeyPatch, command: list[str]
 ) -> None:
-    real, parent = rb._EntryChecker.check, os.getpid()
-
-    def dying(self: Any, items: Any) -> Any:
-        if os.getpid() != parent:
-            os._exit(3)
-        return real(self, items)
-
-    monkeypatch.setattr(rb, "_PARALLEL_FROM", 1)
-    monkeypatch.setattr(rb, "_CHUNK", 5)
-    monkeypatch.setattr(rb._EntryChecker, "check", dying)
+    monkeypatch.setattr(rb, "_worker_command", lambda: command)
     bundle = tampered(built)
     assert verify_bundle(bundle, workers=1) == verify_bundle(bundle, workers=0)
 
 
-def test_when_no_worker_can_start_everything_is_checked_here(
-    built: Built, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.usefixtures("small_shares")
+def test_shares_a_slow_worker_has_not_taken_are_taken_back(
+    built: Built, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    def refused(*args: Any, **kwargs: Any) -> Any:
-        raise OSError("fork refused")
-
-    monkeypatch.setattr(rb, "_PARALLEL_FROM", 1)
-    monkeypatch.setattr(rb, "_can_fork", lambda: True)
-    monkeypatch.setattr(concurrent.futures.ProcessPoolExecutor, "submit", refused)
+    done = tmp_path / "shares"
+    code = (
+        "import sys, time, records.bundle as rb\n"
+        "real = rb._EntryChecker.check\n"
+        "def slow(self, items):\n"
+        "    time.sleep(0.5)\n"
+        "    with open(sys.argv[1], 'a') as f: f.write('share\\n')\n"
+        "    return real(self, items)\n"
+        "rb._EntryChecker.check = slow"
+    )
+    monkeypatch.setattr(rb, "_worker_command", lambda: worker_running(code, str(done)))
     bundle = tampered(built)
     assert verify_bundle(bundle, workers=1) == verify_bundle(bundle, workers=0)
-
-
-def test_shares_a_slow_worker_has_not_started_are_taken_back(
-    built: Built, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    real, parent = rb._EntryChecker.check, os.getpid()
-
-    def slow(self: Any, items: Any) -> Any:
-        if os.getpid() != parent:
-            time.sleep(0.2)
-        return real(self, items)
-
-    monkeypatch.setattr(rb, "_PARALLEL_FROM", 1)
-    monkeypatch.setattr(rb, "_CHUNK", 3)
-    monkeypatch.setattr(rb._EntryChecker, "check", slow)
-    bundle = tampered(built)
-    started = time.monotonic()
-    assert verify_bundle(bundle, workers=1) == verify_bundle(bundle, workers=0)
-    chunks = len(bundle["entries"]) // 3
-    assert time.monotonic() - started < 0.2 * chunks / 2  # most were taken back
+    entries = len(bundle["entries"])
+    for_workers = len(range(entries // 2, entries, 4))
+    assert for_workers > 3
+    assert len(done.read_text().splitlines()) <= 2  # two in hand at most; the rest taken back

@@ -1,0 +1,29 @@
+"""A process that checks shares of a bundle's entries for :func:`records.bundle.verify_bundle`.
+
+It reads pickles from its standard input: first the rules, then lists of entries; it answers
+each list with the list of results, pickled on its standard output, and ends at end of input.
+Only ``verify_bundle`` starts it, with what it pickled itself.
+"""
+
+from __future__ import annotations
+
+import pickle
+import sys
+
+from records.bundle import _EntryChecker
+
+
+def main() -> None:
+    source, sink = sys.stdin.buffer, sys.stdout.buffer
+    checker = _EntryChecker(pickle.load(source))  # noqa: S301 (from verify_bundle, our parent)
+    while True:
+        try:
+            items = pickle.load(source)  # noqa: S301
+        except EOFError:
+            return
+        pickle.dump(checker.check(items), sink, protocol=pickle.HIGHEST_PROTOCOL)
+        sink.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -2,7 +2,7 @@
 
 It reads pickles from its standard input: first the rules, then lists of entries; it answers
 each list with the list of results, pickled on its standard output, and ends at end of input.
-Only ``verify_bundle`` starts it, with what it pickled itself.
+Only :func:`records.bundle_entries.check_entries` starts it, with what it pickled itself.
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from __future__ import annotations
 import pickle
 import sys
 
-from records.bundle import _EntryChecker
+from records.bundle_entries import EntryChecker
 
 
 def main() -> None:
     source, sink = sys.stdin.buffer, sys.stdout.buffer
-    checker = _EntryChecker(pickle.load(source))  # noqa: S301 (from verify_bundle, our parent)
+    checker = EntryChecker(pickle.load(source))  # noqa: S301 (from verify_bundle, our parent)
     while True:
         try:
             items = pickle.load(source)  # noqa: S301

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import records.bundle as rb
+import records.bundle_entries as be
 from policies.rules import ApprovalBallot
 from records import dsse
 from records.bundle import BUNDLE_FORMAT, Report, verify_bundle
@@ -519,8 +519,8 @@ def worker_running(code: str, *args: str) -> list[str]:
 
 @pytest.fixture
 def small_shares(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(rb, "_PARALLEL_FROM", 1)
-    monkeypatch.setattr(rb, "_CHUNK", 4)
+    monkeypatch.setattr(be, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(be, "CHUNK", 4)
 
 
 @pytest.mark.usefixtures("small_shares")
@@ -528,7 +528,7 @@ def test_workers_report_exactly_what_one_process_does(
     built: Built, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     code = "import os, pathlib, sys\npathlib.Path(sys.argv[1], str(os.getpid())).touch()"
-    monkeypatch.setattr(rb, "_worker_command", lambda: worker_running(code, str(tmp_path)))
+    monkeypatch.setattr(be, "worker_command", lambda: worker_running(code, str(tmp_path)))
     for bundle in (built.bundle, tampered(built)):
         alone = verify_bundle(bundle, workers=0)
         together = verify_bundle(bundle, workers=2)
@@ -550,7 +550,7 @@ def test_workers_report_exactly_what_one_process_does(
 def test_what_no_worker_checks_is_checked_here(
     built: Built, monkeypatch: pytest.MonkeyPatch, command: list[str]
 ) -> None:
-    monkeypatch.setattr(rb, "_worker_command", lambda: command)
+    monkeypatch.setattr(be, "worker_command", lambda: command)
     bundle = tampered(built)
     assert verify_bundle(bundle, workers=1) == verify_bundle(bundle, workers=0)
 
@@ -561,15 +561,15 @@ def test_shares_a_slow_worker_has_not_taken_are_taken_back(
 ) -> None:
     done = tmp_path / "shares"
     code = (
-        "import sys, time, records.bundle as rb\n"
-        "real = rb._EntryChecker.check\n"
+        "import sys, time, records.bundle_entries as be\n"
+        "real = be.EntryChecker.check\n"
         "def slow(self, items):\n"
         "    time.sleep(0.5)\n"
         "    with open(sys.argv[1], 'a') as f: f.write('share\\n')\n"
         "    return real(self, items)\n"
-        "rb._EntryChecker.check = slow"
+        "be.EntryChecker.check = slow"
     )
-    monkeypatch.setattr(rb, "_worker_command", lambda: worker_running(code, str(done)))
+    monkeypatch.setattr(be, "worker_command", lambda: worker_running(code, str(done)))
     bundle = tampered(built)
     assert verify_bundle(bundle, workers=1) == verify_bundle(bundle, workers=0)
     entries = len(bundle["entries"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import gc
 import json
 import os
 import sys
@@ -576,3 +577,15 @@ def test_shares_a_slow_worker_has_not_taken_are_taken_back(
     for_workers = len(range(entries // 2, entries, 4))
     assert for_workers > 3
     assert len(done.read_text().splitlines()) <= 2  # two in hand at most; the rest taken back
+
+
+def test_the_garbage_collector_is_left_as_it_was(built: Built) -> None:
+    assert gc.isenabled()
+    verify_bundle(built.bundle)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        verify_bundle(tampered(built))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -40,9 +40,29 @@ key list. The statements a verifier reads:
 - ``keys.published`` (scope ``keys``) {key_list, key_list_hash}: the latest must be the
   bundle's key list.
 
-:func:`verify_bundle` checks all of it and recounts every outcome from the logged ballots. It
-reports every problem it finds, each naming where (``entry <index>``, ``checkpoint``,
-``outcome <n> (<constituency>)``, ``key list``...), and never raises on malformed input.
+What :func:`verify_bundle` checks:
+
+1. the format; the key list (with pinned key ids, any other key is untrusted);
+2. the checkpoint: signed by a listed checkpoints key, not revoked, under the bundle's origin;
+3. a checkpoint the auditor kept from before (``--since``): signed likewise, and the bundle's
+   checkpoint extends it by the consistency proof the bundle carries for its size;
+4. every entry: its inclusion proof against the checkpoint, its strict form, a payload type
+   that is its statement's, a signature by the key it names, that key a records key valid at
+   the statement's ``at`` (the bytes received are what is hashed and verified, never a
+   re-serialisation), and a scope of this round or ``keys``;
+5. the order: indexes strictly increasing; in each scope, seqs 1, 2, 3... with no gap, rising
+   with the index (a dropped entry is named by its missing seq and its neighbours);
+6. the key list is the one the latest ``keys.published`` entry logs;
+7. the criteria: the canonical text is the signed payload, signed by a records key valid when
+   logged, with the logged hash;
+8. every outcome: its signature (a records key valid when it was logged), the
+   ``outcome.published`` entry with its hash, the checkpoint it names (the bundle's origin,
+   consistent with the bundle's checkpoint, covering every ballot counted), and a recount
+   from the logged ballots (each voter's last before voting closed) that gives the same bytes;
+   a decided round has an outcome for every participating constituency.
+
+Every problem found is reported, each naming where (``entry <index>``, ``checkpoint``,
+``outcome <n> (<constituency>)``, ``key list``...); malformed input is reported, never raised.
 
 Imports only the standard library, ``cryptography``, ``records`` and ``policies``.
 """

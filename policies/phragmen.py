@@ -133,14 +133,22 @@ class _Count:
         self.position = position
         self.candidates = list(candidates)
         self.by_lot = sorted((c.id for c in candidates), key=position.__getitem__)
+        # Voters who approve the same candidates always carry the same load, so the count keeps
+        # one load per distinct approval set, weighed by how many ballots share it.
+        known = {c.id for c in candidates}
+        weights = Counter(frozenset(ballot.approvals & known) for ballot in ballots)
         self.approvers: dict[str, list[int]] = {c.id: [] for c in candidates}
-        self.approved: list[list[str]] = []  # per ballot, the candidates it approves
-        for b, ballot in enumerate(ballots):
-            approved = [cid for cid in sorted(ballot.approvals) if cid in self.approvers]
+        self.approved: list[list[str]] = []  # per group, the candidates it approves
+        self.weight: list[int] = []  # per group, how many ballots it stands for
+        self.supporters = dict.fromkeys(known, 0)  # per candidate, how many ballots approve it
+        for approvals, weight in sorted(weights.items(), key=lambda item: sorted(item[0])):
+            approved = sorted(approvals)
             for cid in approved:
-                self.approvers[cid].append(b)
+                self.approvers[cid].append(len(self.weight))
+                self.supporters[cid] += weight
             self.approved.append(approved)
-        self.voter_load = [Fraction(0)] * len(ballots)
+            self.weight.append(weight)
+        self.voter_load = [Fraction(0)] * len(self.weight)
         # per candidate, the sum of its approvers' loads, kept up to date as loads change
         self.load_sum = {c.id: Fraction(0) for c in candidates}
         self.space = ProfileSpace(self.candidates, rules.constraints)
@@ -222,9 +230,9 @@ class _Count:
         """Unelected approved candidates with their new load, in (load, lot) order."""
         options = []
         for cid in self._unelected():  # already in lot order; sorting by load is stable
-            voters = self.approvers[cid]
+            voters = self.supporters[cid]
             if voters:
-                load = (1 + self.load_sum[cid]) / len(voters)
+                load = (1 + self.load_sum[cid]) / voters
                 options.append((load, cid))
         options.sort(key=lambda o: o[0])
         return options
@@ -271,12 +279,13 @@ class _Count:
         size: int = 0,
     ) -> None:
         if load is not None:
-            for v in self.approvers[cid]:
-                change = load - self.voter_load[v]
+            for g in self.approvers[cid]:
+                change = load - self.voter_load[g]
                 if change:
-                    for other in self.approved[v]:
-                        self.load_sum[other] += change
-                    self.voter_load[v] = load
+                    weighed = change * self.weight[g]
+                    for other in self.approved[g]:
+                        self.load_sum[other] += weighed
+                    self.voter_load[g] = load
         if winner:
             self.winners.append(cid)
             self._take(cid, size)

@@ -18,7 +18,16 @@ For each path: accepted ballots per second (accepted / wall time of the path), p
 latency of the accepted ones, and errors. Then the ratio of the two throughputs. The table is
 printed and written to ``bench/results/ballots-<date>.json``.
 
-    .venv/bin/python -m bench.ballots [--clients 100] [--ballots 2000]
+    .venv/bin/python -m bench.ballots [--clients 100] [--ballots 2000] [--no-baseline]
+
+With ``--compare-rev REV`` it measures instead the mandate path of this checkout ("new") against
+a stack started from REV ("old", a ``git worktree`` in a temporary folder, run with the same
+Python and ``PYTHONPATH`` pointing at it), each on a fresh stack of its own, taking turns
+``--compare-repeat`` times; it reports the ratio of the median throughputs new / old (the
+project's target for the Merkle log: at least 0.8), p50/p99 of both, and CPU milliseconds per
+ballot by process. The new stack's log integrator runs meanwhile, as the worker starts it.
+
+    .venv/bin/python -m bench.ballots --compare-rev 4b5c8c0 [--compare-repeat 2]
 
 All traffic goes to 127.0.0.1. Every loop is bounded by a count and by ``--path-timeout``.
 """
@@ -36,6 +45,7 @@ import platform
 import re
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,7 +53,7 @@ import threading
 import time
 import uuid
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -64,6 +74,7 @@ HOST = "127.0.0.1"
 READY_LINE = "Press Ctrl-C to stop."
 TOKEN_LINE = re.compile(r"^\s+(mdt_\S+)$")
 TARGET_RATIO = 5.0
+TARGET_INGEST_RATIO = 0.8  # with --compare-rev: new / old throughput
 CALL_TIMEOUT = 60.0  # seconds; a call that takes longer counts as an error
 
 
@@ -82,9 +93,14 @@ def free_ports(n: int) -> list[int]:
 
 
 class Stack:
-    """``mandate up`` as a child process on free ports and its own data folder."""
+    """``mandate up`` as a child process on free ports and its own data folder.
 
-    def __init__(self, data_dir: Path) -> None:
+    With ``code`` (a checkout of another revision), ``python -m mandate.cli up`` runs from that
+    checkout, with the same Python and packages: ``PYTHONPATH`` puts the checkout's packages
+    ahead of the editable install of this one, and the stack's own processes inherit it.
+    """
+
+    def __init__(self, data_dir: Path, code: Path | None = None) -> None:
         self.api_port, self.temporal_port, self.ui_port = free_ports(3)
         env = {k: v for k, v in os.environ.items() if not k.startswith("MANDATE_")}
         env.update(
@@ -94,12 +110,17 @@ class Stack:
             MANDATE_TEMPORAL_ADDRESS=self.temporal_address,
             MANDATE_TEMPORAL_UI_PORT=str(self.ui_port),
         )
+        if code is None:
+            command, cwd = [str(_mandate_command()), "up"], ROOT
+        else:
+            command, cwd = [sys.executable, "-m", "mandate.cli", "up"], code
+            env["PYTHONPATH"] = str(code)
         self.lines: deque[str] = deque(maxlen=200)
         self.token: str | None = None
         self.ready = threading.Event()
         self.proc = subprocess.Popen(
-            [str(_mandate_command()), "up"],
-            cwd=ROOT,
+            command,
+            cwd=cwd,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -310,13 +331,14 @@ def percentile(sorted_values: list[float], q: float) -> float | None:
 
 class CpuMeter:
     """CPU used during a path, in cores: by the whole machine and by this benchmark's processes
-    (this one and the stack's), so that load from elsewhere on the machine shows. Linux only;
-    empty elsewhere."""
+    (this one and the stack's), so that load from elsewhere on the machine shows; and by each
+    of the benchmark's processes by role (the API, the worker, the Temporal server, the
+    benchmark itself). Linux only; empty elsewhere."""
 
     def __init__(self, root_pid: int) -> None:
         self.root_pid = root_pid
         self.hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-        self._start: tuple[float, float, float] | None = None
+        self._start: tuple[float, float, dict[int, tuple[str, float]]] | None = None
 
     def _ours(self) -> list[int]:
         parents: dict[int, int] = {}
@@ -329,31 +351,50 @@ class CpuMeter:
             ours |= {pid for pid, ppid in parents.items() if ppid in ours}
         return sorted(ours)
 
-    def _sample(self) -> tuple[float, float, float]:
+    def _role(self, pid: int) -> str:
+        if pid == os.getpid():
+            return "benchmark"
+        if pid == self.root_pid:
+            return "mandate up"
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        words = [a.decode(errors="replace") for a in args if a]
+        if words and words[-1] in ("api", "worker"):
+            return words[-1]
+        if any(w.endswith("temporal") for w in words[:1]):
+            return "temporal server"
+        return "other (" + " ".join(words)[:40] + ")"
+
+    def _sample(self) -> tuple[float, float, dict[int, tuple[str, float]]]:
         with open("/proc/stat") as f:
             ticks = [int(v) for v in f.readline().split()[1:]]
         busy = sum(ticks) - ticks[3] - ticks[4]  # all but idle and iowait
-        own = 0
+        own: dict[int, tuple[str, float]] = {}
         for pid in self._ours():
             with contextlib.suppress(OSError, IndexError, ValueError):
                 fields = _proc_fields(Path(f"/proc/{pid}/stat"))
-                own += int(fields[11]) + int(fields[12])  # utime + stime
-        return time.monotonic(), busy / self.hz, own / self.hz
+                used = (int(fields[11]) + int(fields[12])) / self.hz  # utime + stime
+                own[pid] = (self._role(pid), used)
+        return time.monotonic(), busy / self.hz, own
 
     def start(self) -> None:
         self._start = self._sample() if Path("/proc/stat").exists() else None
 
-    def stop(self) -> dict[str, float]:
+    def stop(self) -> dict[str, Any]:
         if self._start is None:
             return {}
         t1, busy1, own1 = self._sample()
         t0, busy0, own0 = self._start
         wall = t1 - t0
-        machine, ours = (busy1 - busy0) / wall, (own1 - own0) / wall
+        roles: dict[str, float] = {}
+        for pid, (role, used) in own1.items():
+            roles[role] = roles.get(role, 0.0) + used - own0.get(pid, (role, 0.0))[1]
+        machine, ours = (busy1 - busy0) / wall, sum(roles.values()) / wall
         return {
             "machine_busy_cores": round(machine, 2),
             "benchmark_processes_cores": round(ours, 2),
             "other_processes_cores": round(max(0.0, machine - ours), 2),
+            "cores_by_process": {k: round(v / wall, 2) for k, v in sorted(roles.items())},
+            "seconds": round(wall, 2),
         }
 
 
@@ -409,9 +450,28 @@ async def drive(name: str, clients: int, total: int, limit: float, call: Call) -
     )
 
 
+async def log_size(base_url: str) -> int | None:
+    """The size of the latest signed checkpoint, or None for a stack without a Merkle log."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=CALL_TIMEOUT) as http:
+        r = await http.get("/v1/log")
+    if r.status_code != 200:
+        return None
+    size: int = r.json()["size"]
+    return size
+
+
 async def mandate_path(
-    base_url: str, e: Election, clients: int, total: int, limit: float
+    base_url: str,
+    e: Election,
+    clients: int,
+    total: int,
+    limit: float,
+    cpu: CpuMeter | None = None,
+    name: str = "mandate",
 ) -> PathResult:
+    """The Mandate path; ``cpu`` (started by the caller) is stopped as soon as the last call
+    ends. On a stack with a Merkle log, also how far its integrator had got by then."""
+    size_before = await log_size(base_url)
     https = [
         httpx.AsyncClient(
             base_url=base_url,
@@ -430,15 +490,44 @@ async def mandate_path(
             return None
         return f"HTTP {r.status_code} {r.text[:100]}"
 
+    if cpu is not None:
+        cpu.start()
     try:
-        result = await drive("mandate", clients, total, limit, cast)
+        result = await drive(name, clients, total, limit, cast)
     finally:
+        if cpu is not None:
+            result_cpu = cpu.stop()
         for http in https:
             await http.aclose()
+    if cpu is not None:
+        result.notes["cpu"] = result_cpu
+    if size_before is not None:
+        result.notes["merkle log"] = await integrator_progress(
+            base_url, size_before, result.accepted
+        )
     result.notes["ballot.cast entries in the audit log"] = await logged_ballots(
         base_url, e.round_id
     )
     return result
+
+
+async def integrator_progress(base_url: str, before: int, accepted: int) -> dict[str, Any]:
+    """How many entries the stack's integrator had put in a signed checkpoint when the path
+    ended, and how long it then took to cover every accepted ballot (polled, up to 60 s)."""
+    at_end = await log_size(base_url)
+    t0 = time.perf_counter()
+    size = at_end
+    while size is not None and size < before + accepted and time.perf_counter() - t0 < 60:
+        await asyncio.sleep(0.25)
+        size = await log_size(base_url)
+    return {
+        "checkpoint size before the path": before,
+        "checkpoint size when the last ballot was answered": at_end,
+        "entries still to integrate then (at least)": max(0, before + accepted - (at_end or 0)),
+        "seconds until a checkpoint covered every ballot": None
+        if size is None or size < before + accepted
+        else round(time.perf_counter() - t0, 2),
+    }
 
 
 def error_kind(exc: BaseException) -> str:
@@ -541,7 +630,9 @@ def table(rows: list[PathResult]) -> str:
     )
 
 
-def summary(mandate: PathResult, baseline: PathResult) -> dict[str, Any]:
+def summary(mandate: PathResult, baseline: PathResult | None) -> dict[str, Any]:
+    if baseline is None:
+        return {"ratio": None, "ratio_note": "the baseline was not run (--no-baseline)"}
     ratio = (
         None
         if baseline.accepted_per_s == 0
@@ -566,17 +657,17 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             election = await set_up_election(stack.base_url, token, args.clients)
             print(f"round {election.round_id}: voting open, {args.clients} members", flush=True)
             cpu = CpuMeter(stack.proc.pid)
-            cpu.start()
             mandate = await mandate_path(
-                stack.base_url, election, args.clients, args.ballots, args.path_timeout
+                stack.base_url, election, args.clients, args.ballots, args.path_timeout, cpu
             )
-            mandate.notes["cpu"] = cpu.stop()
             print(table([mandate]), flush=True)
-            cpu.start()
-            baseline = await baseline_path(
-                stack.temporal_address, args.clients, args.ballots, args.path_timeout
-            )
-            baseline.notes["cpu"] = cpu.stop()
+            baseline = None
+            if args.baseline:
+                cpu.start()
+                baseline = await baseline_path(
+                    stack.temporal_address, args.clients, args.ballots, args.path_timeout
+                )
+                baseline.notes["cpu"] = cpu.stop()
         finally:
             code = await asyncio.to_thread(stack.stop)
             print(f"stack stopped (exit {code})", flush=True)
@@ -584,11 +675,198 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "benchmark": "ballots",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
+        "code": code_state(),
         "params": {"clients": args.clients, "ballots": args.ballots},
         "mandate": asdict(mandate),
-        "baseline": asdict(baseline),
+        "baseline": None if baseline is None else asdict(baseline),
         **summary(mandate, baseline),
     }
+
+
+# --- against an earlier revision ---------------------------------------------------------------
+
+
+def git(*args: str) -> str:
+    done = subprocess.run(
+        ["git", *args], cwd=ROOT, capture_output=True, text=True, check=True, timeout=120
+    )
+    return done.stdout.strip()
+
+
+def code_state() -> dict[str, Any]:
+    """The commit measured, and whether the checkout had uncommitted changes to the code."""
+    return {
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "uncommitted_files": git(
+            "status", "--porcelain", "--", "api", "activities", "mandate", "policies", "records",
+            "store", "workflows",
+        ).splitlines(),
+    }  # fmt: skip
+
+
+@contextlib.contextmanager
+def worktree(rev: str, parent: Path) -> Iterator[Path]:
+    """A detached ``git worktree`` of ``rev`` under ``parent``, removed afterwards."""
+    path = parent / "tree"
+    git("worktree", "add", "--detach", str(path), rev)
+    try:
+        yield path
+    finally:
+        subprocess.run(
+            ["git", "worktree", "remove", "--force", str(path)],
+            cwd=ROOT,
+            capture_output=True,
+            check=False,
+            timeout=120,
+        )
+
+
+async def stack_run(
+    label: str, code: Path | None, args: argparse.Namespace, with_baseline: bool
+) -> tuple[PathResult, PathResult | None]:
+    """Start a stack (this checkout, or ``code``), set up a round, measure the Mandate path
+    (and the Update baseline, if asked), stop the stack."""
+    baseline = None
+    with tempfile.TemporaryDirectory(prefix=f"mandate-bench-{label}-") as tmp:
+        stack = Stack(Path(tmp) / "data", code)
+        try:
+            token = await asyncio.to_thread(stack.wait_ready, 180)
+            election = await set_up_election(stack.base_url, token, args.clients)
+            print(f"{label}: stack up, round {election.round_id} open for voting", flush=True)
+            result = await mandate_path(
+                stack.base_url,
+                election,
+                args.clients,
+                args.ballots,
+                args.path_timeout,
+                CpuMeter(stack.proc.pid),
+                label,
+            )
+            print(table([result]), flush=True)
+            if with_baseline:
+                cpu = CpuMeter(stack.proc.pid)
+                cpu.start()
+                baseline = await baseline_path(
+                    stack.temporal_address, args.clients, args.ballots, args.path_timeout
+                )
+                baseline.notes["cpu"] = cpu.stop()
+        finally:
+            code_ = await asyncio.to_thread(stack.stop)
+            print(f"{label}: stack stopped (exit {code_})", flush=True)
+    return result, baseline
+
+
+def _median(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return round(statistics.median(known), 2) if known else None
+
+
+def cpu_ms_per_ballot(r: PathResult) -> dict[str, float]:
+    """CPU milliseconds per accepted ballot, by process: what each ballot cost, whatever the
+    machine's other load (which changes the wall time, not the work)."""
+    cpu = r.notes.get("cpu") or {}
+    if not r.accepted or "seconds" not in cpu:
+        return {}
+    per = cpu["seconds"] * 1000 / r.accepted
+    out = {k: round(v * per, 2) for k, v in cpu["cores_by_process"].items()}
+    out["stack (api + worker + temporal server)"] = round(
+        sum(v for k, v in out.items() if k in ("api", "worker", "temporal server")), 2
+    )
+    return out
+
+
+def medians(runs: list[PathResult]) -> dict[str, Any]:
+    costs = [cpu_ms_per_ballot(r) for r in runs]
+    return {
+        "runs": len(runs),
+        "accepted_per_s": _median([r.accepted_per_s for r in runs]),
+        "p50_ms": _median([r.p50_ms for r in runs]),
+        "p99_ms": _median([r.p99_ms for r in runs]),
+        "errors": sum(r.errors for r in runs),
+        "other_processes_cores": _median(
+            [(r.notes.get("cpu") or {}).get("other_processes_cores") for r in runs]
+        ),
+        "cpu_ms_per_ballot": {
+            k: _median([c.get(k) for c in costs]) for k in sorted({k for c in costs for k in c})
+        },
+    }
+
+
+async def run_compare(args: argparse.Namespace) -> dict[str, Any]:
+    """The Mandate path on this checkout ("new") and on ``--compare-rev`` ("old"), each on its
+    own fresh stack, taking turns new-old, old-new, ... so that drifting load from elsewhere
+    falls on both."""
+    rev = git("rev-parse", "--short", f"{args.compare_rev}^{{commit}}")
+    new_runs: list[PathResult] = []
+    old_runs: list[PathResult] = []
+    baseline = None
+    with (
+        tempfile.TemporaryDirectory(prefix="mandate-bench-rev-") as tmp,
+        worktree(rev, Path(tmp)) as old_code,
+    ):
+        print(f"old: {args.compare_rev} ({rev}) checked out at {old_code}", flush=True)
+        for i in range(args.compare_repeat):
+            order = ("new", "old") if i % 2 == 0 else ("old", "new")
+            for label in order:
+                if label == "new":
+                    want_baseline = args.baseline and baseline is None
+                    result, b = await stack_run("new", None, args, want_baseline)
+                    baseline = baseline or b
+                    new_runs.append(result)
+                else:
+                    result, _ = await stack_run("old", old_code, args, False)
+                    old_runs.append(result)
+    new, old = medians(new_runs), medians(old_runs)
+    ratio = (
+        round(new["accepted_per_s"] / old["accepted_per_s"], 3)
+        if new["accepted_per_s"] and old["accepted_per_s"]
+        else None
+    )
+    # Each turn ran one stack right after the other: their ratio sees the least load drift.
+    paired = [
+        round(n.accepted_per_s / o.accepted_per_s, 3)
+        for n, o in zip(new_runs, old_runs, strict=True)
+        if o.accepted_per_s
+    ]
+    api_new = new["cpu_ms_per_ballot"].get("api")
+    api_old = old["cpu_ms_per_ballot"].get("api")
+    return {
+        "benchmark": "ballots-compare",
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "code": {"new": code_state(), "old": {"rev": args.compare_rev, "commit": rev}},
+        "params": {
+            "clients": args.clients,
+            "ballots": args.ballots,
+            "compare_repeat": args.compare_repeat,
+        },
+        "new": new,
+        "old": old,
+        "new_runs": [asdict(r) for r in new_runs],
+        "old_runs": [asdict(r) for r in old_runs],
+        "baseline": None if baseline is None else asdict(baseline),
+        "ratio": ratio,
+        "ratio_note": "median accepted/s of the new stack divided by that of the old one",
+        "paired_ratios": paired,
+        "paired_ratio_median": _median(list(paired)),
+        "api_cpu_ratio": round(api_old / api_new, 3) if api_new and api_old else None,
+        "api_cpu_ratio_note": "old API CPU ms per ballot divided by new: the throughput ratio "
+        "an API process with a core to itself would show",
+        "target": f">= {TARGET_INGEST_RATIO:g}, 0 errors on either path",
+        "target_met": ratio is not None
+        and ratio >= TARGET_INGEST_RATIO
+        and new["errors"] == 0
+        and old["errors"] == 0,
+    }
+
+
+def print_paths(rows: list[PathResult]) -> None:
+    print(table(rows))
+    for r in rows:
+        for kind, n in r.error_kinds.items():
+            print(f"  {r.path} error x{n}: {kind}")
+        for what, value in r.notes.items():
+            print(f"  {r.path}: {what}: {value}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -601,28 +879,64 @@ def main(argv: list[str] | None = None) -> int:
         "--path-timeout", type=float, default=120, help="seconds after which a path stops early"
     )
     parser.add_argument(
+        "--compare-rev",
+        metavar="REV",
+        help="also measure the Mandate path on a stack started from REV (a git worktree), "
+        "and report the throughput ratio this checkout / REV",
+    )
+    parser.add_argument(
+        "--compare-repeat",
+        type=int,
+        default=2,
+        help="with --compare-rev: runs of each stack, taking turns (medians are reported)",
+    )
+    parser.add_argument(
+        "--baseline",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="run the Update baseline path (default: yes, but no with --compare-rev)",
+    )
+    parser.add_argument(
         "--out",
         type=Path,
         default=None,
-        help="results file (default bench/results/ballots-DATE.json)",
+        help="results file (default bench/results/ballots[-compare]-DATE.json)",
     )
     args = parser.parse_args(argv)
-    if args.clients < 2 or args.ballots < 1:
-        parser.error("--clients must be at least 2 (two members stand) and --ballots at least 1")
-    report = asyncio.run(run(args))
-    mandate, baseline = PathResult(**report["mandate"]), PathResult(**report["baseline"])
-    print()
-    print(table([mandate, baseline]))
-    for r in (mandate, baseline):
-        for kind, n in r.error_kinds.items():
-            print(f"  {r.path} error x{n}: {kind}")
-        for what, value in r.notes.items():
-            print(f"  {r.path}: {what}: {value}")
-    ratio = "n/a" if report["ratio"] is None else f"{report['ratio']}x"
-    print(f"ratio (mandate accepted/s / baseline accepted/s): {ratio}")
-    print(f"target {report['target']}: {'MET' if report['target_met'] else 'NOT MET'}")
-    out = args.out or RESULTS / f"ballots-{datetime.now(UTC).date().isoformat()}.json"
-    out = out.resolve()
+    if args.clients < 2 or args.ballots < 1 or args.compare_repeat < 1:
+        parser.error(
+            "--clients must be at least 2 (two members stand), --ballots and --compare-repeat "
+            "at least 1"
+        )
+    if args.baseline is None:
+        args.baseline = args.compare_rev is None
+    date = datetime.now(UTC).date().isoformat()
+    if args.compare_rev:
+        report = asyncio.run(run_compare(args))
+        print()
+        print_paths(
+            [PathResult(**r) for r in report["new_runs"] + report["old_runs"]]
+            + ([PathResult(**report["baseline"])] if report["baseline"] else [])
+        )
+        print(f"new (median of {report['new']['runs']}): {report['new']}")
+        print(f"old (median of {report['old']['runs']}): {report['old']}")
+        print(f"ratio (new accepted/s / old accepted/s): {report['ratio']}")
+        print(f"  turn by turn: {report['paired_ratios']}")
+        print(f"  API CPU per ballot, old / new: {report['api_cpu_ratio']}")
+        print(f"target {report['target']}: {'MET' if report['target_met'] else 'NOT MET'}")
+        default_out = RESULTS / f"ballots-compare-{date}.json"
+    else:
+        report = asyncio.run(run(args))
+        print()
+        rows = [PathResult(**report["mandate"])]
+        if report["baseline"] is not None:
+            rows.append(PathResult(**report["baseline"]))
+        print_paths(rows)
+        if report["ratio"] is not None:
+            print(f"ratio (mandate accepted/s / baseline accepted/s): {report['ratio']}x")
+            print(f"target {report['target']}: {'MET' if report['target_met'] else 'NOT MET'}")
+        default_out = RESULTS / f"ballots-{date}.json"
+    out = (args.out or default_out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")
     print(f"written to {out}")

@@ -209,17 +209,13 @@ class EntryChecker:
 
 
 def spare_cpus() -> int:
-    """The CPUs that sat idle over the last minute (by the load average), besides the one
-    this process runs on: a worker on a CPU that is busy anyway only slows everything."""
+    """The CPUs this process may use besides its own. A worker on a CPU that turns out busy
+    costs little: shares go to whichever process is free, this one included."""
     try:
         cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cpus = os.cpu_count() or 1
-    try:
-        busy = os.getloadavg()[0]
-    except (AttributeError, OSError):
-        busy = 0.0
-    return max(0, min(cpus - 1, int(cpus - busy), 7))
+    return max(0, min(cpus - 1, 7))
 
 
 def worker_command() -> list[str]:

@@ -574,8 +574,10 @@ class _Verifier:
 
     # -- criteria and outcomes
 
-    def _criteria(self, item: object) -> dict[str, Any] | None:
-        where = "criteria"
+    def _envelope_of(
+        self, where: str, item: object, statement_type: str
+    ) -> tuple[dict[str, Any], dsse.Envelope] | None:
+        """The bundle item as an object and its envelope, which should be of ``statement_type``."""
         if not isinstance(item, dict):
             self.fail(where, f"got {type(item).__name__}, expected an object")
             return None
@@ -584,13 +586,18 @@ class _Verifier:
         except DomainError as exc:
             self.fail(where, exc.detail)
             return None
+        expected = dsse.payload_type_for(statement_type)
+        if envelope.payload_type != expected:
+            self.fail(where, f"got payload type {envelope.payload_type!r}, expected {expected!r}")
+        return item, envelope
+
+    def _criteria(self, item: object) -> dict[str, Any] | None:
+        where = "criteria"
+        opened = self._envelope_of(where, item, CRITERIA_TYPE)
+        if opened is None:
+            return None
+        item, envelope = opened
         payload = envelope.payload
-        if envelope.payload_type != dsse.payload_type_for(CRITERIA_TYPE):
-            self.fail(
-                where,
-                f"got payload type {envelope.payload_type!r}, "
-                f"expected {dsse.payload_type_for(CRITERIA_TYPE)!r}",
-            )
         canonical = item.get("canonical")
         if not isinstance(canonical, str) or canonical.encode("utf-8", "replace") != payload:
             self.fail(where, "the canonical text is not the signed payload")
@@ -677,20 +684,10 @@ class _Verifier:
                 )
 
     def _outcome(self, where: str, item: object, criteria: dict[str, Any] | None) -> str | None:
-        if not isinstance(item, dict):
-            self.fail(where, f"got {type(item).__name__}, expected an object")
+        opened = self._envelope_of(where, item, OUTCOME_TYPE)
+        if opened is None:
             return None
-        try:
-            envelope = dsse.Envelope.from_json(item.get("envelope"))
-        except DomainError as exc:
-            self.fail(where, exc.detail)
-            return None
-        if envelope.payload_type != dsse.payload_type_for(OUTCOME_TYPE):
-            self.fail(
-                where,
-                f"got payload type {envelope.payload_type!r}, "
-                f"expected {dsse.payload_type_for(OUTCOME_TYPE)!r}",
-            )
+        item, envelope = opened
         payload = envelope.payload
         try:
             signed = loads_canonical(payload)

@@ -73,3 +73,26 @@ async def start(
         id=rounds.workflow_id_for(row["id"]),
         task_queue=task_queue,
     )
+
+
+def members(db: Database, constituency_id: str, n: int) -> list[str]:
+    """``n`` new organisations, admitted as members of the constituency."""
+    ids = []
+    with db.write() as conn:
+        for i in range(n):
+            org = registry.register_organisation(
+                conn,
+                {
+                    "name": f"Org {i} {uuid.uuid4().hex[:6]}",
+                    "country": "SN",
+                    "region": ["africa", "asia", "europe"][i % 3],
+                    "type": "network",
+                    "migrant_led": i % 2 == 0,
+                    "grassroots": True,
+                    "contact_email": "x@example.org",
+                },
+                "test",
+            )
+            registry.admit_member(conn, constituency_id, org["id"], "test")
+            ids.append(org["id"])
+    return ids

@@ -17,7 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 from policies.phases import Phase
 from records import merkle
 from records.note import open_checkpoint
-from store import audit, ballots, log, nominations, outcomes, registry
+from store import audit, ballots, log, nominations, outcomes
 from store.db import Database
 from store.tables import log_entry
 from tests.keys import CHECKPOINTS, ORIGIN, keyed_database
@@ -29,7 +29,7 @@ from tests.workflows.log_support import (
     until_continued,
     until_event,
 )
-from tests.workflows.support import DAY, published_round, running_worker, start
+from tests.workflows.support import DAY, members, published_round, running_worker, start
 from workflows.log_integrator import REFUSED_PAUSE, IntegratorInput, LogIntegratorWorkflow
 
 
@@ -151,34 +151,12 @@ async def test_a_refused_integration_pauses_and_resumes_once_the_tree_is_sound(
 # -- the count names a checkpoint that holds every ballot
 
 
-def _members(db: Database, constituency_id: str, n: int) -> list[str]:
-    ids = []
-    with db.write() as conn:
-        for i in range(n):
-            org = registry.register_organisation(
-                conn,
-                {
-                    "name": f"Org {i} {uuid.uuid4().hex[:6]}",
-                    "country": "KE",
-                    "region": ["africa", "asia"][i % 2],
-                    "type": "network",
-                    "migrant_led": False,
-                    "grassroots": True,
-                    "contact_email": "x@example.org",
-                },
-                "test",
-            )
-            registry.admit_member(conn, constituency_id, org["id"], "test")
-            ids.append(org["id"])
-    return ids
-
-
 async def test_the_outcome_names_a_checkpoint_holding_every_ballot(
     time_env: WorkflowEnvironment, wf_db: Database
 ) -> None:
     row = published_round(wf_db, await time_env.get_current_time(), rules={"alternates": 1})
     rid, cid = row["id"], row["participants"][0]["constituency_id"]
-    orgs = _members(wf_db, cid, 6)
+    orgs = members(wf_db, cid, 6)
     # An integrator runs beside the round, as in a deployment; the count integrates as well.
     every_six_hours = IntegratorInput(interval_seconds=6 * 3600, turns=20)
     async with (

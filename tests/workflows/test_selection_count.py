@@ -4,7 +4,6 @@ approval ballots, the constrained count and the signed outcome, with real activi
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import datetime, timedelta
 
 from temporalio.testing import WorkflowEnvironment
@@ -12,12 +11,13 @@ from temporalio.testing import WorkflowEnvironment
 from policies.phases import Phase
 from records import dsse
 from records.bundle import verify_bundle
-from store import ballots, bundles, log, nominations, outcomes, registry
+from store import ballots, bundles, log, nominations, outcomes
 from store.db import Database
 from tests.keys import ORIGIN
 from tests.workflows.support import (
     DAY,
     SIGNER,
+    members,
     phase_in_db,
     published_round,
     running_worker,
@@ -26,28 +26,6 @@ from tests.workflows.support import (
 from workflows.selection_round import SelectionRoundWorkflow
 
 RULES = {"alternates": 1, "constraints": [{"attribute": "gender", "value": "woman", "min": 1}]}
-
-
-def _members(db: Database, constituency_id: str, n: int) -> list[str]:
-    ids = []
-    with db.write() as conn:
-        for i in range(n):
-            org = registry.register_organisation(
-                conn,
-                {
-                    "name": f"Org {i} {uuid.uuid4().hex[:6]}",
-                    "country": "SN",
-                    "region": ["africa", "asia", "europe"][i % 3],
-                    "type": "network",
-                    "migrant_led": i % 2 == 0,
-                    "grassroots": True,
-                    "contact_email": "x@example.org",
-                },
-                "test",
-            )
-            registry.admit_member(conn, constituency_id, org["id"], "test")
-            ids.append(org["id"])
-    return ids
 
 
 def _nominate(
@@ -76,7 +54,7 @@ async def test_round_with_nominations_consent_timeout_count_and_outcome(
     start_at = await time_env.get_current_time()
     row = published_round(wf_db, start_at, days=14, rules=RULES)
     rid, cid = row["id"], row["participants"][0]["constituency_id"]
-    orgs = _members(wf_db, cid, 5)
+    orgs = members(wf_db, cid, 5)
     async with running_worker(time_env.client, wf_db) as tq:
         handle = await start(time_env.client, row, tq)
         await time_env.sleep(DAY * 2)

@@ -32,6 +32,7 @@ from records.note import (
 )
 from records.tlogproof import format_tlog_proof
 from store.db import KEYRING, utcnow
+from store.keys import key_list
 from store.tables import checkpoint, log_entry, log_state, tree_node
 from store.upsert import insert_ignore
 
@@ -111,8 +112,6 @@ def integrate_all(conn: Connection, origin: str) -> SignedCheckpoint:
 
 def _as_signed(conn: Connection, previous: SignedCheckpoint, origin: str) -> SignedCheckpoint:
     """The previous checkpoint as its signed note says, not as its row's columns say."""
-    from store.keys import key_list  # the key list reads through the log's own module
-
     verifiers = [
         NoteVerifier(origin, k.ed25519().public_bytes_raw())
         for k in key_list(conn).keys

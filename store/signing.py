@@ -20,6 +20,7 @@ from policies.times import iso
 from records.keylist import KeyList
 from records.keys import Signer
 from records.note import NoteSigner
+from store import keys
 
 KeyLoader = Callable[[str], Signer | None]
 
@@ -34,8 +35,6 @@ class KeyRing:
         self._lock = threading.Lock()
 
     def key_list(self, conn: Connection, *, fresh: bool = False) -> KeyList:
-        from store import keys  # the key list's repository; imported late to avoid a cycle
-
         with self._lock:
             stale = time.monotonic() - self._loaded_at > self._refresh
             if fresh or stale or self._keys is None:

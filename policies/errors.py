@@ -88,3 +88,9 @@ class SignatureError(RecordError):
 
 class ChainError(RecordError):
     code = "broken_chain"
+
+
+class SolverLimit(DomainError):
+    """A count that needs a solver (PAV, the maximin lottery) hit the rules' time limit."""
+
+    code = "count_time_limit"

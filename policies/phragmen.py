@@ -21,6 +21,7 @@ from typing import Any
 
 from policies.constraints import ProfileSpace, check_rules, diagnose, largest_feasible_size
 from policies.errors import InvalidInput
+from policies.result import CountResult
 from policies.rules import (
     APPROVAL_PHRAGMEN,
     ApprovalBallot,
@@ -68,36 +69,12 @@ class CountStep:
         }
 
 
-@dataclass(frozen=True)
-class CountResult:
-    method: str
-    method_version: str
-    seats: int
-    winners: tuple[str, ...]  # in the order elected
-    alternates: tuple[str, ...]  # in the order they step in
-    steps: tuple[CountStep, ...]
-    unfilled: int
-    unfilled_reason: str | None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "method": self.method,
-            "method_version": self.method_version,
-            "seats": self.seats,
-            "winners": list(self.winners),
-            "alternates": list(self.alternates),
-            "steps": [s.to_json() for s in self.steps],
-            "unfilled": self.unfilled,
-            "unfilled_reason": self.unfilled_reason,
-        }
-
-
 def count(
     candidates: Sequence[Candidate],
     ballots: Sequence[ApprovalBallot],
     rules: SelectionRules,
     order: Sequence[str],
-) -> CountResult:
+) -> CountResult[CountStep]:
     """Count approval ballots by sequential Phragmén under ``rules``.
 
     ``order`` is the lot order of the candidate ids (``policies.lot.lot_order``) and breaks every
@@ -161,7 +138,7 @@ class _Count:
         self.alternates: list[str] = []
         self.steps: list[CountStep] = []
 
-    def run(self) -> CountResult:
+    def run(self) -> CountResult[CountStep]:
         seats = self.rules.seats
         constraints = self.rules.constraints
         self.witness = self._completion(tuple(self.chosen), seats)

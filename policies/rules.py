@@ -12,7 +12,31 @@ from typing import Any
 from policies.errors import InvalidInput
 
 APPROVAL_PHRAGMEN = "approval.phragmen"
-METHODS = frozenset({APPROVAL_PHRAGMEN})
+APPROVAL_EQUAL_SHARES = "approval.equal_shares"
+APPROVAL_PAV = "approval.pav"
+RANKED_STV = "ranked.stv"
+LOTTERY_UNIFORM = "lottery.uniform"
+LOTTERY_MAXIMIN = "lottery.maximin"
+DESIGNATION = "designation"
+
+APPROVAL_METHODS = frozenset({APPROVAL_PHRAGMEN, APPROVAL_EQUAL_SHARES, APPROVAL_PAV})
+RANKED_METHODS = frozenset({RANKED_STV})
+LOTTERY_METHODS = frozenset({LOTTERY_UNIFORM, LOTTERY_MAXIMIN})
+METHODS = APPROVAL_METHODS | RANKED_METHODS | LOTTERY_METHODS | {DESIGNATION}
+
+# What a ballot looks like under each method: a set of approvals, a ranking, or no ballot at all
+# (lotteries draw from the nominees; designation is decided by the coordinators).
+APPROVAL = "approval"
+RANKING = "ranking"
+NO_BALLOT = "none"
+
+
+def ballot_shape(method: str) -> str:
+    if method in APPROVAL_METHODS:
+        return APPROVAL
+    if method in RANKED_METHODS:
+        return RANKING
+    return NO_BALLOT
 
 
 class InvalidRules(InvalidInput):
@@ -63,11 +87,28 @@ class Endorsements:
 
 
 @dataclass(frozen=True)
+class Beacon:
+    """A future round of a public drand beacon whose value joins the lot seed."""
+
+    chain_hash: str  # hex: names the drand network
+    round: int
+    public_key: str | None = None  # hex BLS key; when set, the verifier checks the signature
+
+    def to_json(self) -> dict[str, Any]:
+        return {"chain_hash": self.chain_hash, "round": self.round, "public_key": self.public_key}
+
+
+@dataclass(frozen=True)
 class SelectionRules:
     seats: int
     alternates: int = 0
     method: str = APPROVAL_PHRAGMEN
     max_approvals: int | None = None  # most candidates one approval ballot may name
+    max_ranks: int | None = None  # most candidates one ranking may list (ranked methods)
+    quorum: int | None = None  # designation: coordinators who must approve the same decision
+    time_limit: int = 20  # seconds a solver (PAV, maximin) may take before the count fails
+    panels: int = 1000  # lottery.maximin: the published list holds this many panels
+    beacon: Beacon | None = None
     endorsements: Endorsements = field(default_factory=Endorsements)
     one_nominee_per_organisation: bool = True
     constraints: tuple[Constraint, ...] = ()
@@ -79,6 +120,7 @@ class SelectionRules:
             "alternates": self.alternates,
             "method": self.method,
             "max_approvals": self.max_approvals,
+            **self._method_json(),
             "endorsements": {
                 "required": self.endorsements.required,
                 "distinct_regions": self.endorsements.distinct_regions,
@@ -91,6 +133,21 @@ class SelectionRules:
             "consent_required": self.consent_required,
         }
 
+    def _method_json(self) -> dict[str, Any]:
+        # Only what differs from the defaults, so the rules of older rounds keep their bytes.
+        out: dict[str, Any] = {}
+        if self.max_ranks is not None:
+            out["max_ranks"] = self.max_ranks
+        if self.quorum is not None:
+            out["quorum"] = self.quorum
+        if self.time_limit != 20:
+            out["time_limit"] = self.time_limit
+        if self.panels != 1000:
+            out["panels"] = self.panels
+        if self.beacon is not None:
+            out["beacon"] = self.beacon.to_json()
+        return out
+
     @staticmethod
     def from_json(data: Mapping[str, Any]) -> SelectionRules:
         try:
@@ -102,6 +159,11 @@ class SelectionRules:
                 max_approvals=None
                 if data.get("max_approvals") is None
                 else _int(data["max_approvals"]),
+                max_ranks=_opt_int(data.get("max_ranks")),
+                quorum=_opt_int(data.get("quorum")),
+                time_limit=_int(data.get("time_limit", 20)),
+                panels=_int(data.get("panels", 1000)),
+                beacon=None if data.get("beacon") is None else _beacon(data["beacon"]),
                 endorsements=Endorsements(
                     required=_int(e.get("required", 0)),
                     distinct_regions=_int(e.get("distinct_regions", 0)),
@@ -122,6 +184,19 @@ class SelectionRules:
             raise InvalidRules(f"rules are malformed: {exc!r}") from exc
 
 
+def _opt_int(value: Any) -> int | None:
+    return None if value is None else _int(value)
+
+
+def _beacon(data: Mapping[str, Any]) -> Beacon:
+    key = data.get("public_key")
+    return Beacon(
+        chain_hash=str(data["chain_hash"]),
+        round=_int(data["round"]),
+        public_key=None if key is None else str(key),
+    )
+
+
 def _int(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"expected an integer, got {value!r}")
@@ -140,3 +215,11 @@ class Candidate:
 class ApprovalBallot:
     voter: str
     approvals: frozenset[str]
+
+
+@dataclass(frozen=True)
+class RankedBallot:
+    """A ranking: the first candidate is the voter's first preference. No ties, no repeats."""
+
+    voter: str
+    ranking: tuple[str, ...]

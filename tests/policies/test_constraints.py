@@ -81,7 +81,7 @@ def with_(**changes: object) -> SelectionRules:
         (with_(seats=0), "seats must be at least 1, got 0"),
         (with_(seats=True), "seats must be an integer, got True"),
         (with_(alternates=-1), "alternates must be 0 or more, got -1"),
-        (with_(method="approval.pav"), "method must be one of ['approval.phragmen'], got"),
+        (with_(method="approval.borda"), "method must be one of ['approval.equal_shares', "),
         (with_(max_approvals=0), "max_approvals must be at least 1, got 0"),
         (
             with_(endorsements=Endorsements(required=-1)),

@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from policies.constraints import check_rules, satisfies
 from policies.errors import DomainError, InvalidInput
 from policies.lot import lot_order, lot_seed
-from policies.phragmen import METHOD, METHOD_VERSION, CountResult, count
+from policies.phragmen import METHOD, METHOD_VERSION, CountStep, count
+from policies.result import CountResult
 from policies.rules import (
     ApprovalBallot,
     Candidate,
@@ -49,7 +50,7 @@ def run(
     alternates: int = 0,
     constraints: Sequence[Constraint] = (),
     order: Sequence[str] | None = None,
-) -> CountResult:
+) -> CountResult[CountStep]:
     rules = SelectionRules(seats=seats, alternates=alternates, constraints=tuple(constraints))
     ids = [c.id for c in candidates]
     return count(candidates, cast, rules, sorted(ids) if order is None else order)

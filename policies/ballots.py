@@ -1,15 +1,43 @@
-"""What a valid ballot looks like under a constituency's rules."""
+"""What a valid ballot looks like under a constituency's rules: each method declares its shape."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from policies.errors import InvalidInput
-from policies.rules import SelectionRules
+from policies.rules import APPROVAL, RANKING, SelectionRules, ballot_shape
 
 
 class InvalidBallot(InvalidInput):
     code = "invalid_ballot"
+
+
+def check_ballot(
+    approvals: Sequence[str] | None,
+    ranking: Sequence[str] | None,
+    standing: Sequence[str],
+    rules: SelectionRules,
+) -> tuple[str, list[str]]:
+    """The ballot's shape and its content (approvals sorted, a ranking as given).
+
+    Exactly one of ``approvals`` and ``ranking`` is given, the one the method counts.
+    """
+    shape = ballot_shape(rules.method)
+    if shape == APPROVAL:
+        if ranking is not None or approvals is None:
+            raise InvalidBallot(
+                f"{rules.method} counts approval ballots: send approvals (a set of candidate "
+                "ids), not a ranking"
+            )
+        return APPROVAL, check_approval_ballot(approvals, standing, rules)
+    if shape == RANKING:
+        if approvals is not None or ranking is None:
+            raise InvalidBallot(
+                f"{rules.method} counts ranked ballots: send a ranking (candidate ids, first "
+                "preference first), not approvals"
+            )
+        return RANKING, check_ranking(ranking, standing, rules)
+    raise InvalidBallot(f"this selection is by {rules.method}: nobody casts a ballot in it")
 
 
 def check_approval_ballot(
@@ -18,14 +46,38 @@ def check_approval_ballot(
     """The ballot's approvals, sorted; InvalidBallot saying what is wrong otherwise."""
     if len(set(approvals)) != len(approvals):
         raise InvalidBallot("an approval ballot names each candidate at most once")
-    unknown = sorted(set(approvals) - set(standing))
-    if unknown:
-        raise InvalidBallot(
-            f"not on the candidate list: {', '.join(unknown)}; "
-            f"standing: {', '.join(sorted(standing)) or 'nobody'}"
-        )
+    _known(approvals, standing)
     if rules.max_approvals is not None and len(approvals) > rules.max_approvals:
         raise InvalidBallot(
             f"a ballot may approve at most {rules.max_approvals} candidates, got {len(approvals)}"
         )
     return sorted(approvals)
+
+
+def check_ranking(
+    ranking: Sequence[str], standing: Sequence[str], rules: SelectionRules
+) -> list[str]:
+    """The ranking as given; InvalidBallot saying what is wrong otherwise."""
+    if not ranking:
+        raise InvalidBallot("a ranking names at least one candidate")
+    repeated = sorted({c for c in ranking if ranking.count(c) > 1})
+    if repeated:
+        raise InvalidBallot(
+            f"a ranking names each candidate once (no ties, no repeats), got twice: "
+            f"{', '.join(repeated)}"
+        )
+    _known(ranking, standing)
+    if rules.max_ranks is not None and len(ranking) > rules.max_ranks:
+        raise InvalidBallot(
+            f"a ranking may list at most {rules.max_ranks} candidates, got {len(ranking)}"
+        )
+    return list(ranking)
+
+
+def _known(named: Sequence[str], standing: Sequence[str]) -> None:
+    unknown = sorted(set(named) - set(standing))
+    if unknown:
+        raise InvalidBallot(
+            f"not on the candidate list: {', '.join(unknown)}; "
+            f"standing: {', '.join(sorted(standing)) or 'nobody'}"
+        )

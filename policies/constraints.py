@@ -15,18 +15,26 @@ No floats, no randomness, everything ordered explicitly: results never depend on
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
 from policies.rules import (
+    APPROVAL,
+    DESIGNATION,
     METHODS,
+    RANKING,
     Candidate,
     Constraint,
     InfeasibleRules,
     InvalidRules,
     SelectionRules,
+    ballot_shape,
 )
+
+MAX_TIME_LIMIT = 600  # seconds: a count must finish well inside the count activity's timeout
+MAX_PANELS = 100_000
 
 __all__ = [
     "can_complete",
@@ -49,8 +57,7 @@ def check_rules(rules: SelectionRules) -> None:
     _check_int("alternates", rules.alternates, least=0)
     if rules.method not in METHODS:
         raise InvalidRules(f"method must be one of {sorted(METHODS)}, got {rules.method!r}")
-    if rules.max_approvals is not None:
-        _check_int("max_approvals", rules.max_approvals, least=1)
+    _check_method_parameters(rules)
     _check_int("endorsements.required", rules.endorsements.required, least=0)
     _check_int("endorsements.distinct_regions", rules.endorsements.distinct_regions, least=0)
     if rules.endorsements.distinct_regions > rules.endorsements.required:
@@ -70,6 +77,46 @@ def check_rules(rules: SelectionRules) -> None:
             )
         seen[key] = c
     _check_feasible(rules.seats, rules.constraints)
+
+
+def _check_method_parameters(rules: SelectionRules) -> None:
+    shape = ballot_shape(rules.method)
+    if rules.max_approvals is not None:
+        if shape != APPROVAL:
+            raise InvalidRules(f"max_approvals is for approval methods, not {rules.method}")
+        _check_int("max_approvals", rules.max_approvals, least=1)
+    if rules.max_ranks is not None:
+        if shape != RANKING:
+            raise InvalidRules(f"max_ranks is for ranked methods, not {rules.method}")
+        _check_int("max_ranks", rules.max_ranks, least=1)
+    if rules.method == DESIGNATION:
+        if rules.quorum is None:
+            raise InvalidRules("designation needs a quorum: how many coordinators must approve")
+        _check_int("quorum", rules.quorum, least=1)
+    elif rules.quorum is not None:
+        raise InvalidRules(f"quorum is for designation, not {rules.method}")
+    _check_int("time_limit", rules.time_limit, least=1)
+    if rules.time_limit > MAX_TIME_LIMIT:
+        raise InvalidRules(
+            f"time_limit must be at most {MAX_TIME_LIMIT} seconds, got {rules.time_limit}"
+        )
+    _check_int("panels", rules.panels, least=1)
+    if rules.panels > MAX_PANELS:
+        raise InvalidRules(f"panels must be at most {MAX_PANELS}, got {rules.panels}")
+    if rules.beacon is not None:
+        b = rules.beacon
+        if re.fullmatch(r"[0-9a-f]{64}", b.chain_hash) is None:
+            raise InvalidRules(
+                f"beacon.chain_hash must be 64 lowercase hex digits, got {b.chain_hash!r}"
+            )
+        _check_int("beacon.round", b.round, least=1)
+        if (
+            b.public_key is not None
+            and re.fullmatch(r"(?:[0-9a-f]{2}){48,96}", b.public_key) is None
+        ):
+            raise InvalidRules(
+                f"beacon.public_key must be a hex BLS12-381 public key, got {b.public_key!r}"
+            )
 
 
 def _check_int(name: str, value: object, *, least: int) -> None:

@@ -12,7 +12,7 @@ from temporalio.client import Client
 
 from api import errors
 from api.deps import Services
-from api.routes import credentials, meta, registry, rounds, selection
+from api.routes import credentials, designation, meta, randomness, registry, rounds, selection
 from api.routes import log as log_routes
 from mandate import keyfile
 from mandate.settings import Settings
@@ -52,7 +52,15 @@ def create_app(
     app.state.services = svc
     errors.install(app)
     app.include_router(meta.router)
-    for module in (registry, credentials, rounds, selection, log_routes):
+    for module in (
+        registry,
+        credentials,
+        rounds,
+        selection,
+        randomness,
+        designation,
+        log_routes,
+    ):
         app.include_router(module.router, prefix="/v1")
     return app
 

@@ -368,12 +368,53 @@ class EndorsementsIn(In):
     distinct_regions: int = Field(default=0, ge=0, le=100)
 
 
+Hex64 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class BeaconIn(In):
+    chain_hash: Hex64 = Field(description="the drand network's chain hash")
+    round: int = Field(ge=1, le=2**53 - 1)
+    public_key: str | None = Field(
+        default=None,
+        pattern=r"^(?:[0-9a-f]{2}){48,96}$",
+        description="the network's BLS public key (hex): `mandate verify` checks the value",
+    )
+
+    def to_rules(self) -> dict[str, Any]:
+        return {"chain_hash": self.chain_hash, "round": self.round, "public_key": self.public_key}
+
+
 class RulesIn(In):
     """A constituency's own rules; seats come from the round's frame."""
 
     alternates: int = Field(default=0, ge=0, le=50)
-    method: Literal["approval.phragmen"] = "approval.phragmen"
-    max_approvals: int | None = Field(default=None, ge=1, le=1000)
+    method: Literal[
+        "approval.phragmen",
+        "approval.equal_shares",
+        "approval.pav",
+        "ranked.stv",
+        "lottery.uniform",
+        "lottery.maximin",
+        "designation",
+    ] = "approval.phragmen"
+    max_approvals: int | None = Field(
+        default=None, ge=1, le=1000, description="approval methods: most approvals per ballot"
+    )
+    max_ranks: int | None = Field(
+        default=None, ge=1, le=1000, description="ranked.stv: most candidates per ranking"
+    )
+    quorum: int | None = Field(
+        default=None, ge=1, le=100, description="designation: coordinators who must approve"
+    )
+    time_limit: int = Field(
+        default=20, ge=1, le=600, description="seconds the PAV or maximin solver may take"
+    )
+    panels: int = Field(
+        default=1000, ge=1, le=100_000, description="lottery.maximin: equally likely panels"
+    )
+    beacon: BeaconIn | None = Field(
+        default=None, description="a future drand round whose value joins the lot seed"
+    )
     endorsements: EndorsementsIn = Field(default_factory=EndorsementsIn)
     one_nominee_per_organisation: bool = True
     constraints: list[ConstraintIn] = Field(default_factory=list, max_length=50)
@@ -453,12 +494,18 @@ class CandidatesOut(BaseModel):
 
 
 class BallotIn(In):
-    approvals: list[Id] = Field(max_length=1000)
+    """Approvals for an approval method, a ranking for a ranked one: the method decides."""
+
+    approvals: list[Id] | None = Field(default=None, max_length=1000)
+    ranking: list[Id] | None = Field(
+        default=None, max_length=1000, description="candidate ids, first preference first"
+    )
 
 
 class BallotCast(BaseModel):
     ballot_id: int
-    approvals: list[str]
+    approvals: list[str] | None
+    ranking: list[str] | None = None
     receipt: str = Field(description="hash of the ballot's log entry")
 
 
@@ -466,6 +513,7 @@ class BallotOut(BaseModel):
     ballot_id: int
     voter_organisation_id: str
     approvals: list[str]
+    ranking: list[str] | None = None
     receipt: str
     cast_at: datetime
     counted: bool = Field(description="false when the voter cast a later ballot")
@@ -478,3 +526,62 @@ class OutcomeOut(BaseModel):
     canonical: str = Field(description="the exact RFC 8785 bytes that were signed")
     record_hash: str
     envelope: dict[str, Any]
+
+
+class CommitmentIn(In):
+    commitment: Hex64 = Field(
+        description='hex SHA-256 of "mandate.commit/1\\n" + party + "\\n" + secret (64 hex)'
+    )
+
+
+class RevealIn(In):
+    secret: Hex64
+
+
+class BeaconValueIn(In):
+    round: int = Field(ge=1, le=2**53 - 1)
+    randomness: Hex64
+    signature: str = Field(pattern=r"^[0-9a-f]{2,400}$")
+
+
+class RandomnessWritten(BaseModel):
+    party: str
+    commitment: str | None = None
+    secret: str | None = None
+    receipt: str
+
+
+class RandomnessOut(BaseModel):
+    round_id: str
+    constituency_id: str
+    parties: list[str] = Field(description="who may commit: the secretariat and the coordinators")
+    commitments: list[dict[str, Any]]
+    reveals: list[dict[str, Any]]
+    beacon: dict[str, Any] | None
+
+
+class DecisionIn(In):
+    winners: list[Id] = Field(max_length=100)
+    alternates: list[Id] = Field(default_factory=list, max_length=100)
+
+
+class DecisionOut(BaseModel):
+    decision_hash: str
+    winners: list[str]
+    alternates: list[str]
+    receipt: str
+
+
+class CountOut(BaseModel):
+    round_id: str
+    constituency_id: str
+    method: str
+    winners: list[str]
+    alternates: list[str]
+    unfilled: int
+    unfilled_reason: str | None
+    steps: list[dict[str, Any]] = Field(description="the count step by step, as the method ran it")
+    details: dict[str, Any]
+    seed: str
+    randomness: dict[str, Any] | None
+    record_hash: str

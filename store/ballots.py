@@ -7,9 +7,9 @@ from datetime import datetime
 
 from sqlalchemy import Connection, RowMapping, func, select
 
-from policies.ballots import check_approval_ballot
+from policies.ballots import check_ballot
 from policies.errors import Forbidden
-from policies.rules import ApprovalBallot
+from policies.rules import APPROVAL, ApprovalBallot, RankedBallot
 from store import audit, registry
 from store import rules as rules_store
 from store.db import utcnow
@@ -29,9 +29,11 @@ def cast(
     round_id: str,
     constituency_id: str,
     voter_organisation_id: str,
-    approvals: list[str],
+    approvals: list[str] | None,
     actor: str,
     now: datetime | None = None,
+    *,
+    ranking: list[str] | None = None,
 ) -> Cast:
     # One admission time: the deadline is judged at it, and the log and the ballot record it.
     now = now or utcnow()
@@ -43,16 +45,13 @@ def cast(
         )
     rules = rules_store.rules_for(conn, round_id, constituency_id)
     standing = [c.id for c in candidates(conn, round_id, constituency_id)]
-    chosen = check_approval_ballot(approvals, standing, rules)
+    shape, chosen = check_ballot(approvals, ranking, standing, rules)
+    field = "approvals" if shape == APPROVAL else "ranking"
     entry = audit.append(
         conn,
         audit.round_scope(round_id),
         "ballot.cast",
-        {
-            "constituency_id": constituency_id,
-            "voter": voter_organisation_id,
-            "approvals": chosen,
-        },
+        {"constituency_id": constituency_id, "voter": voter_organisation_id, field: chosen},
         actor,
         now,
     )
@@ -61,7 +60,8 @@ def cast(
             round_id=round_id,
             constituency_id=constituency_id,
             voter_organisation_id=voter_organisation_id,
-            approvals=chosen,
+            approvals=chosen if shape == APPROVAL else [],
+            ranking=None if shape == APPROVAL else chosen,
             entry_hash=entry.leaf_hash,  # the receipt: the entry's Merkle leaf hash
             cast_at=now,
         )
@@ -70,7 +70,9 @@ def cast(
     return Cast(int(ballot_id), entry.leaf_hash)
 
 
-def final_ballots(conn: Connection, round_id: str, constituency_id: str) -> list[ApprovalBallot]:
+def final_ballots(
+    conn: Connection, round_id: str, constituency_id: str
+) -> list[ApprovalBallot | RankedBallot]:
     """Each voter's last ballot; casting again replaces the previous one."""
     last = (
         select(func.max(ballot.c.id))
@@ -78,11 +80,16 @@ def final_ballots(conn: Connection, round_id: str, constituency_id: str) -> list
         .group_by(ballot.c.voter_organisation_id)
     )
     rows = conn.execute(
-        select(ballot.c.voter_organisation_id, ballot.c.approvals)
+        select(ballot.c.voter_organisation_id, ballot.c.approvals, ballot.c.ranking)
         .where(ballot.c.id.in_(last))
         .order_by(ballot.c.voter_organisation_id)
     )
-    return [ApprovalBallot(voter=r[0], approvals=frozenset(r[1])) for r in rows]
+    return [
+        ApprovalBallot(voter=r[0], approvals=frozenset(r[1]))
+        if r[2] is None
+        else RankedBallot(voter=r[0], ranking=tuple(r[2]))
+        for r in rows
+    ]
 
 
 def list_cast(conn: Connection, round_id: str, constituency_id: str) -> list[RowMapping]:

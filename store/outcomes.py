@@ -10,7 +10,7 @@ from policies.errors import NotFound
 from records import dsse
 from records.canonical import canonical_json, sha256_hex
 from records.outcome import outcome_statement
-from store import audit, ballots, nominations
+from store import audit, ballots, designation, nominations, randomness
 from store import rules as rules_store
 from store.db import KEYRING, utcnow
 from store.log import SignedCheckpoint
@@ -45,6 +45,7 @@ def publish_outcomes(conn: Connection, round_id: str, covering: SignedCheckpoint
         cid = p["constituency_id"]
         if _get(conn, round_id, cid) is not None:
             continue  # a retried activity: already counted
+        decisions, approvals = designation.inputs(conn, round_id, cid)
         statement = outcome_statement(
             round_id=round_id,
             constituency_id=cid,
@@ -54,6 +55,9 @@ def publish_outcomes(conn: Connection, round_id: str, covering: SignedCheckpoint
             candidates=nominations.candidates(conn, round_id, cid),
             ballots=ballots.final_ballots(conn, round_id, cid),
             checkpoint=covering.to_json(),
+            randomness=randomness.settled(conn, round_id, cid),
+            decisions=decisions,
+            approvals=approvals,
         )
         payload = canonical_json(statement)
         digest = sha256_hex(payload)

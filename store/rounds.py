@@ -91,10 +91,14 @@ def _schedule_fields() -> tuple[str, ...]:
     return ("nominations_open_at", "nominations_close_at", "voting_open_at", "voting_close_at")
 
 
-def get(conn: Connection, round_id: str, *, for_update: bool = False) -> RowMapping:
+def get(
+    conn: Connection, round_id: str, *, for_update: bool = False, for_share: bool = False
+) -> RowMapping:
     query = select(round_).where(round_.c.id == round_id)
     if for_update:
         query = query.with_for_update()
+    elif for_share:
+        query = query.with_for_update(read=True)
     row = conn.execute(query).first()
     if row is None:
         raise NotFound(f"no round with id {round_id}")

@@ -9,9 +9,10 @@ from sqlalchemy import Connection, RowMapping, select, update
 from policies.constraints import check_rules
 from policies.errors import Conflict, NotFound, WrongPhase
 from policies.phases import Phase
-from policies.rules import SelectionRules
+from policies.rules import DESIGNATION, InfeasibleRules, SelectionRules
 from store import audit
 from store.db import utcnow
+from store.registry import list_coordinators
 from store.tables import constituency_rules, round_
 
 
@@ -38,6 +39,7 @@ def publish_rules(
     # Seats come from the round's frame, never from the constituency.
     rules = SelectionRules.from_json({**data, "seats": seats_of(round_row, constituency_id)})
     check_rules(rules)
+    _check_quorum(conn, constituency_id, rules)
     current = _get(conn, round_id, constituency_id)
     now = utcnow()
     if current is None:
@@ -106,6 +108,7 @@ def all_rules(conn: Connection, round_row: RowMapping) -> dict[str, dict[str, An
             continue
         rules = SelectionRules.from_json({**row["rules"], "seats": p["seats"]})
         check_rules(rules)
+        _check_quorum(conn, p["constituency_id"], rules)
         out[p["constituency_id"]] = rules.to_json()
     if missing:
         raise Conflict(
@@ -113,3 +116,15 @@ def all_rules(conn: Connection, round_row: RowMapping) -> dict[str, dict[str, An
             f"published; missing: {', '.join(sorted(missing))}"
         )
     return out
+
+
+def _check_quorum(conn: Connection, constituency_id: str, rules: SelectionRules) -> None:
+    """A designation quorum larger than the constituency's coordinators can never be met."""
+    if rules.method != DESIGNATION or rules.quorum is None:
+        return
+    coordinators = len(list_coordinators(conn, constituency_id))
+    if rules.quorum > coordinators:
+        raise InfeasibleRules(
+            f"a quorum of {rules.quorum} coordinators can never be met: constituency "
+            f"{constituency_id} has {coordinators}"
+        )

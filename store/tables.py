@@ -250,7 +250,8 @@ ballot = Table(
     Column("round_id", String(36), ForeignKey("round.id"), nullable=False),
     Column("constituency_id", String(36), ForeignKey("constituency.id"), nullable=False),
     Column("voter_organisation_id", String(36), ForeignKey("organisation.id"), nullable=False),
-    Column("approvals", JSON, nullable=False),
+    Column("approvals", JSON, nullable=False),  # [] on a ranked ballot
+    Column("ranking", JSON, nullable=True),  # ranked methods: first preference first
     Column("entry_hash", String(64), nullable=False),
     Column("cast_at", UTCDateTime, nullable=False),
 )
@@ -272,4 +273,66 @@ Index(
     ballot.c.round_id,
     ballot.c.constituency_id,
     ballot.c.voter_organisation_id,
+)
+
+# Commit-reveal randomness of a selection: each party's commitments (before nominations close)
+# and reveals (after), and the public beacon's value where the rules name one.
+randomness_commitment = Table(
+    "randomness_commitment",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("round_id", String(36), ForeignKey("round.id"), nullable=False),
+    Column("constituency_id", String(36), ForeignKey("constituency.id"), nullable=False),
+    Column("party", String(100), nullable=False),
+    Column("commitment", String(64), nullable=False),
+    Column("committed_at", UTCDateTime, nullable=False),
+    Index("ix_randomness_commitment_selection", "round_id", "constituency_id"),
+)
+
+randomness_reveal = Table(
+    "randomness_reveal",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("round_id", String(36), ForeignKey("round.id"), nullable=False),
+    Column("constituency_id", String(36), ForeignKey("constituency.id"), nullable=False),
+    Column("party", String(100), nullable=False),
+    Column("secret", String(64), nullable=False),
+    Column("revealed_at", UTCDateTime, nullable=False),
+    Index("ix_randomness_reveal_selection", "round_id", "constituency_id"),
+)
+
+beacon_value = Table(
+    "beacon_value",
+    metadata,
+    Column("round_id", String(36), ForeignKey("round.id"), primary_key=True),
+    Column("constituency_id", String(36), ForeignKey("constituency.id"), primary_key=True),
+    Column("chain_hash", String(64), nullable=False),
+    Column("beacon_round", BigInteger, nullable=False),
+    Column("randomness", String(64), nullable=False),
+    Column("signature", Text, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+# Designation: decisions the coordinators propose, and their approvals (the latest counts).
+designation_decision = Table(
+    "designation_decision",
+    metadata,
+    Column("round_id", String(36), ForeignKey("round.id"), primary_key=True),
+    Column("constituency_id", String(36), ForeignKey("constituency.id"), primary_key=True),
+    Column("decision_hash", String(64), primary_key=True),
+    Column("decision", JSON, nullable=False),
+    Column("proposed_by", String(100), nullable=False),
+    Column("proposed_at", UTCDateTime, nullable=False),
+)
+
+designation_approval = Table(
+    "designation_approval",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("round_id", String(36), ForeignKey("round.id"), nullable=False),
+    Column("constituency_id", String(36), ForeignKey("constituency.id"), nullable=False),
+    Column("coordinator", String(100), nullable=False),
+    Column("decision_hash", String(64), nullable=False),
+    Column("approved_at", UTCDateTime, nullable=False),
+    Index("ix_designation_approval_selection", "round_id", "constituency_id"),
 )

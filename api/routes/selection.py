@@ -190,10 +190,19 @@ async def cast_ballot(
 
     def work(conn: Connection) -> s.BallotCast:
         done = ballots.cast(
-            conn, round_id, constituency_id, voter, body.approvals, caller.credential_id
+            conn,
+            round_id,
+            constituency_id,
+            voter,
+            body.approvals,
+            caller.credential_id,
+            ranking=body.ranking,
         )
         return s.BallotCast(
-            ballot_id=done.ballot_id, approvals=sorted(body.approvals), receipt=done.receipt
+            ballot_id=done.ballot_id,
+            approvals=None if body.approvals is None else sorted(body.approvals),
+            ranking=body.ranking,
+            receipt=done.receipt,
         )
 
     return await writer.run(work)
@@ -212,6 +221,7 @@ async def list_ballots(round_id: str, constituency_id: str, svc: ServicesDep) ->
                 ballot_id=r["id"],
                 voter_organisation_id=r["voter_organisation_id"],
                 approvals=r["approvals"],
+                ranking=r["ranking"],
                 receipt=r["entry_hash"],
                 cast_at=r["cast_at"],
                 counted=last[r["voter_organisation_id"]] == r["id"],
@@ -233,6 +243,32 @@ async def get_outcome(round_id: str, constituency_id: str, svc: ServicesDep) -> 
             canonical=row["record"],
             record_hash=row["record_hash"],
             envelope=json.loads(row["envelope"]),
+        )
+
+    return await read(svc, load)
+
+
+@router.get(BASE + "/count", response_model=s.CountOut)
+async def get_count(round_id: str, constituency_id: str, svc: ServicesDep) -> s.CountOut:
+    """The count step by step, as an observer reads a results sheet: from the signed outcome."""
+
+    def load(conn: Connection) -> s.CountOut:
+        row = outcomes.get(conn, round_id, constituency_id)
+        record = json.loads(row["record"])
+        result = record["result"]
+        return s.CountOut(
+            round_id=round_id,
+            constituency_id=constituency_id,
+            method=result["method"],
+            winners=result["winners"],
+            alternates=result["alternates"],
+            unfilled=result["unfilled"],
+            unfilled_reason=result["unfilled_reason"],
+            steps=result["steps"],
+            details=result.get("details", {}),
+            seed=record["seed"],
+            randomness=record.get("randomness"),
+            record_hash=row["record_hash"],
         )
 
     return await read(svc, load)

@@ -54,6 +54,7 @@ class Ids:
             d=self.d,
             n=self.n,
             i=0,
+            h="ab" * 32,
         )
 
 
@@ -174,6 +175,41 @@ CASES = [
     ),
     Case("GET", "/v1/rounds/{r}/constituencies/{c}/ballots", PUBLIC, succeeds=False),
     Case("GET", "/v1/rounds/{r}/constituencies/{c}/outcome", PUBLIC, succeeds=False),
+    Case("GET", "/v1/rounds/{r}/constituencies/{c}/count", PUBLIC, succeeds=False),
+    Case(
+        "POST",
+        "/v1/rounds/{r}/constituencies/{c}/randomness/commitments",
+        frozenset({"secretariat", "coordinator_own"}),
+        {"commitment": "ab" * 32},
+    ),
+    Case(
+        "POST",
+        "/v1/rounds/{r}/constituencies/{c}/randomness/reveals",
+        frozenset({"secretariat", "coordinator_own"}),
+        {"secret": "cd" * 32},
+        succeeds=False,  # nominations are still open
+    ),
+    Case(
+        "PUT",
+        "/v1/rounds/{r}/constituencies/{c}/randomness/beacon",
+        frozenset({"secretariat"}),
+        {"round": 7, "randomness": "ef" * 32, "signature": "aa" * 48},
+        succeeds=False,  # the rules name no beacon
+    ),
+    Case("GET", "/v1/rounds/{r}/constituencies/{c}/randomness", PUBLIC),
+    Case(
+        "POST",
+        "/v1/rounds/{r}/constituencies/{c}/designation",
+        frozenset({"coordinator_own"}),
+        {"winners": []},
+        succeeds=False,  # voting is not open
+    ),
+    Case(
+        "POST",
+        "/v1/rounds/{r}/constituencies/{c}/designation/{h}/approval",
+        frozenset({"coordinator_own"}),
+        succeeds=False,  # voting is not open
+    ),
     Case("GET", "/v1/rounds/{r}/bundle", PUBLIC),
     Case("GET", "/v1/log/registry", PUBLIC),
     Case("GET", "/v1/log", PUBLIC),
@@ -197,6 +233,7 @@ def test_every_route_is_in_the_matrix(api_routes: set[tuple[str, str]]) -> None:
             ("{credential_id}", "{m}"),
             ("{nomination_id}", "{n}"),
             ("{index}", "{i}"),
+            ("{decision_hash}", "{h}"),
         ]:
             path = path.replace(name, short)
         if "{round_id}" in path:

@@ -1,8 +1,9 @@
 # Sourced by ./test: a separate virtualenv with the independent implementations that the
-# count (abcvoting), the Merkle tree (pymerkle) and DSSE (securesystemslib) are checked against.
+# counts (abcvoting, pref_voting), the Merkle tree (pymerkle) and DSSE (securesystemslib) are
+# checked against.
 # Test-only: the app never imports them.
 ORACLE="$ROOT/.venv-oracle"
-ORACLE_PINS="abcvoting==2.19.2 pymerkle==7.0.0 securesystemslib[crypto]==1.6.0"
+ORACLE_PINS="abcvoting==2.19.2 pymerkle==7.0.0 securesystemslib[crypto]==1.6.0 pref_voting==1.18.2"
 if [ ! -f "$ORACLE/.installed" ] || [ "$(cat "$ORACLE/.installed")" != "$ORACLE_PINS" ]; then
     echo "Installing the test oracle ($ORACLE_PINS) into $ORACLE ..." >&2
     rm -rf "$ORACLE"

@@ -92,7 +92,9 @@ class Beacon:
 
     chain_hash: str  # hex: names the drand network
     round: int
-    public_key: str | None = None  # hex BLS key; when set, the verifier checks the signature
+    # hex BLS key of an unchained G1 network (drand quicknet's scheme, bls-unchained-g1-rfc9380);
+    # when set, the verifier checks the signature
+    public_key: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"chain_hash": self.chain_hash, "round": self.round, "public_key": self.public_key}

@@ -35,7 +35,14 @@ key list. The statements a verifier reads:
 - ``phase.changed`` {phase, ...}: ballots count until ``voting_closed``; ``decided`` means
   every participating constituency has its outcome;
 - ``candidates.fixed`` {constituency_id, standing: [{id, attributes}]};
-- ``ballot.cast`` {constituency_id, voter, approvals}: a voter's last ballot counts;
+- ``ballot.cast`` {constituency_id, voter, approvals | ranking}: a voter's last ballot counts;
+- ``randomness.committed`` {constituency_id, party, commitment} (on time before
+  ``nominations_closed``), ``randomness.revealed`` {constituency_id, party, secret} (before
+  ``voting_closed``), ``beacon.recorded`` {constituency_id, chain_hash, round, randomness,
+  signature}: what the seed mixes in (``policies.randomness``);
+- ``designation.proposed`` {constituency_id, coordinator, decision, decision_hash} and
+  ``designation.approved`` {constituency_id, coordinator, decision_hash}: a designation's
+  decisions and approvals (``policies.designation``);
 - ``outcome.published`` {constituency_id, outcome_hash, key_id, winners, alternates, unfilled};
 - ``keys.published`` (scope ``keys``) {key_list, key_list_hash}: the latest must be the
   bundle's key list.
@@ -58,7 +65,9 @@ What :func:`verify_bundle` checks:
 8. every outcome: its signature (a records key valid when it was logged), the
    ``outcome.published`` entry with its hash, the checkpoint it names (the bundle's origin,
    consistent with the bundle's checkpoint, covering every ballot counted), and a recount
-   from the logged ballots (each voter's last before voting closed) that gives the same bytes;
+   from the logged ballots (each voter's last before voting closed), commitments, reveals,
+   beacon value and designation approvals that gives the same bytes, by the method the
+   criteria name; a beacon value must verify against the rules' public key where one is named;
    a decided round has an outcome for every participating constituency.
 
 Every problem found is reported, each naming where (``entry <index>``, ``checkpoint``,
@@ -76,8 +85,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from policies.designation import Approval, Decision
 from policies.errors import DomainError
-from policies.rules import ApprovalBallot, Candidate, SelectionRules
+from policies.randomness import BeaconValue, Commitment, Reveal, settle
+from policies.rules import ApprovalBallot, Candidate, RankedBallot, SelectionRules
 from records import dsse
 from records.bundle_entries import EntryRules, Signatures, check_entries, spare_cpus
 from records.canonical import canonical_hash, canonical_json, sha256_hex
@@ -247,7 +258,9 @@ class _Verifier:
         self.closed_at: int | None = None
         self.decided_at: int | None = None
         self.candidates: dict[str, tuple[int, list[Candidate]]] = {}
-        self.ballots: dict[str, dict[str, tuple[int, frozenset[str]]]] = {}
+        self.ballots: dict[str, dict[str, tuple[int, ApprovalBallot | RankedBallot]]] = {}
+        self.nominations_closed_at: int | None = None
+        self.inputs: dict[str, _SelectionInputs] = {}  # randomness and designation, by constituency
         self.late_ballots = 0
         self.rejected = 0  # entries that did not verify, left out of the recount
 
@@ -502,17 +515,19 @@ class _Verifier:
     def _collect(self, index: int, kind: str, at: str, data: dict[str, Any]) -> None:
         if kind == "ballot.cast":
             cid, voter = data.get("constituency_id"), data.get("voter")
-            approvals = data.get("approvals")
+            approvals, ranking = data.get("approvals"), data.get("ranking")
+            content = approvals if ranking is None else ranking
             if not (
                 type(cid) is str
                 and type(voter) is str
-                and type(approvals) is list
-                and {type(a) for a in approvals} <= {str}
+                and (approvals is None) != (ranking is None)
+                and type(content) is list
+                and {type(a) for a in content} <= {str}
             ):
                 self.fail(
                     f"entry {index}",
-                    "ballot.cast data is malformed: expected a constituency_id, a voter and a "
-                    "list of approvals, all strings",
+                    "ballot.cast data is malformed: expected a constituency_id, a voter and "
+                    "either a list of approvals or a ranking, all strings",
                 )
                 return
             if self.closed_at is not None:
@@ -521,9 +536,18 @@ class _Verifier:
             votes = self.ballots.get(cid)
             if votes is None:
                 votes = self.ballots[cid] = {}
-            votes[voter] = (index, frozenset(approvals))
+            cast: ApprovalBallot | RankedBallot = (
+                ApprovalBallot(voter, frozenset(content))
+                if ranking is None
+                else RankedBallot(voter, tuple(content))
+            )
+            votes[voter] = (index, cast)
+        elif kind in _SELECTION_INPUTS:
+            self._selection_input(index, kind, data)
         elif kind == "phase.changed":
             phase = data.get("phase")
+            if phase == "nominations_closed" and self.nominations_closed_at is None:
+                self.nominations_closed_at = index
             if phase == "voting_closed" and self.closed_at is None:
                 self.closed_at = index
             elif phase == "decided":
@@ -749,7 +773,10 @@ class _Verifier:
                     f"counts {len(late)} entry(ies) that the checkpoint it names (size "
                     f"{named}) does not cover: entry {shown}",
                 )
-        ballots = [ApprovalBallot(voter, votes[voter][1]) for voter in sorted(votes)]
+        ballots = [votes[voter][1] for voter in sorted(votes)]
+        inputs = self.inputs.get(cid, _SelectionInputs())
+        rules = SelectionRules.from_json(participant.get("rules") or {})
+        self._check_beacon(where, rules, inputs)
         version = criteria.get("version")
         if isinstance(version, bool) or not isinstance(version, int):
             self.fail(where, f"not recounted: the criteria version is {version!r}")
@@ -760,10 +787,18 @@ class _Verifier:
                 constituency_id=cid,
                 criteria_hash=criteria["_hash"],
                 criteria_version=version,
-                rules=SelectionRules.from_json(participant.get("rules") or {}),
+                rules=rules,
                 candidates=candidates,
                 ballots=ballots,
                 checkpoint=signed.get("checkpoint") or {},
+                randomness=settle(
+                    inputs.commitments,
+                    inputs.reveals,
+                    inputs.beacon,
+                    beacon_named=rules.beacon is not None,
+                ),
+                decisions=inputs.decisions,
+                approvals=inputs.approvals,
             )
         except (DomainError, KeyError, TypeError) as exc:
             detail = exc.detail if isinstance(exc, DomainError) else repr(exc)
@@ -788,6 +823,81 @@ class _Verifier:
                 f"{where}: recount of {len(ballots)} ballot(s) matches the signed outcome"
             )
         return cid
+
+    def _selection_input(self, index: int, kind: str, data: dict[str, Any]) -> None:
+        """Commitments, reveals, the beacon value and designation entries, in log order."""
+        cid = data.get("constituency_id")
+        if type(cid) is not str:
+            self.fail(f"entry {index}", f"{kind} data names no constituency_id")
+            return
+        found = self.inputs.setdefault(cid, _SelectionInputs())
+        try:
+            if kind == "randomness.committed":
+                on_time = self.nominations_closed_at is None
+                found.commitments.append(
+                    Commitment(_text(data, "party"), _text(data, "commitment"), on_time)
+                )
+            elif kind == "randomness.revealed":
+                if self.closed_at is None:  # a reveal after voting closed is too late
+                    found.reveals.append(Reveal(_text(data, "party"), _text(data, "secret")))
+            elif kind == "beacon.recorded":
+                found.beacon = BeaconValue(
+                    _text(data, "chain_hash"),
+                    _integer(data, "round"),
+                    _text(data, "randomness"),
+                    _text(data, "signature"),
+                )
+            elif kind == "designation.proposed":
+                decision = Decision.from_json(data.get("decision") or {})
+                if decision.hash != data.get("decision_hash"):
+                    raise ValueError("its decision_hash is not the hash of its decision")
+                if self.closed_at is None:
+                    found.decisions.append(decision)
+                    found.approvals.append(Approval(_text(data, "coordinator"), decision.hash))
+            elif self.closed_at is None:  # designation.approved
+                found.approvals.append(
+                    Approval(_text(data, "coordinator"), _text(data, "decision_hash"))
+                )
+        except (DomainError, ValueError) as exc:
+            detail = exc.detail if isinstance(exc, DomainError) else str(exc)
+            self.fail(f"entry {index}", f"{kind} data is malformed: {detail}")
+
+    def _check_beacon(self, where: str, rules: SelectionRules, inputs: _SelectionInputs) -> None:
+        """The recorded beacon value: the round the rules name, its randomness the hash of its
+        signature, and its signature valid under the rules' public key where one is given."""
+        named, value = rules.beacon, inputs.beacon
+        if named is None or value is None:
+            if named is not None:
+                self.fail(where, f"the rules name drand round {named.round}; no value is logged")
+            return
+        if (value.chain_hash, value.round) != (named.chain_hash, named.round):
+            self.fail(
+                where,
+                f"the logged beacon is round {value.round} of {value.chain_hash}, the rules "
+                f"name round {named.round} of {named.chain_hash}",
+            )
+            return
+        from records import drand  # only bundles with a beacon need the pairing code
+
+        try:
+            if drand.beacon_randomness(value.signature) != value.randomness:
+                self.fail(where, "the beacon randomness is not the SHA-256 of its signature")
+                return
+            if named.public_key is None:
+                self.report.checked.append(
+                    f"{where}: beacon randomness matches its signature (no public key named)"
+                )
+                return
+            drand.verify_beacon(
+                scheme=drand.SCHEME_QUICKNET,
+                public_key_hex=named.public_key,
+                round=named.round,
+                signature_hex=value.signature,
+            )
+        except DomainError as exc:
+            self.fail(where, f"the beacon value does not verify: {exc.detail}")
+            return
+        self.report.checked.append(f"{where}: beacon round {named.round} verifies")
 
     def _outcome_logged_agrees(
         self, where: str, entry: _Logged, signed: dict[str, Any], envelope: dsse.Envelope
@@ -861,3 +971,37 @@ def _unb64_hash(text: object) -> bytes | None:
     except (binascii.Error, ValueError):
         return None
     return h if len(h) == _HASH_SIZE else None
+
+
+_SELECTION_INPUTS = frozenset(
+    {
+        "randomness.committed",
+        "randomness.revealed",
+        "beacon.recorded",
+        "designation.proposed",
+        "designation.approved",
+    }
+)
+
+
+@dataclass
+class _SelectionInputs:
+    commitments: list[Commitment] = field(default_factory=list)
+    reveals: list[Reveal] = field(default_factory=list)
+    beacon: BeaconValue | None = None
+    decisions: list[Decision] = field(default_factory=list)
+    approvals: list[Approval] = field(default_factory=list)
+
+
+def _text(data: Mapping[str, Any], name: str) -> str:
+    value = data.get(name)
+    if type(value) is not str:
+        raise ValueError(f"{name} is {value!r}, expected a string")
+    return value
+
+
+def _integer(data: Mapping[str, Any], name: str) -> int:
+    value = data.get(name)
+    if type(value) is not int:
+        raise ValueError(f"{name} is {value!r}, expected an integer")
+    return value

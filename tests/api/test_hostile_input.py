@@ -42,7 +42,7 @@ def _extreme_rounds(w: Any) -> list[dict[str, Any]]:
     return bodies
 
 
-WRITES = [c for c in CASES if c.method in ("POST", "PATCH", "DELETE")]
+WRITES = [c for c in CASES if c.method in ("POST", "PUT", "PATCH", "DELETE")]
 
 
 @pytest.mark.parametrize("case", WRITES, ids=lambda c: f"{c.method} {c.path}")

@@ -17,8 +17,8 @@ pedersen-bls-unchained      G1, 48 B   G2, 96 B  SHA-256(n)                     
 
 DST_G1 = "BLS_SIG_BLS12381G1_XMD:SHA-256_SSWU_RO_NUL_",
 DST_G2 = "BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_NUL_".
-(*) drand's deprecated scheme that hashes to G1 under the G2 tag; quicknet (League of Entropy,
-chain 52db9ba7…) uses bls-unchained-g1-rfc9380, the League's default chain pedersen-bls-chained.
+(*) deprecated by drand: it hashes to G1 under the G2 tag. The League of Entropy's quicknet
+chain (52db9ba7…) uses bls-unchained-g1-rfc9380, its default chain (8990e7a9…) pedersen-bls-chained.
 For the chained scheme σ_(n-1) is the previous round's signature (the genesis seed for n = 1).
 
 A beacon verifies when all of these hold (the IETF BLS signature draft, CoreVerify):
@@ -84,7 +84,7 @@ class BeaconError(RecordError):
 P = (  # the base field's prime
     0x1A0111EA397FE69A4B1BA7B6434BACD764774B84F38512BF6730D2A0F6B0F6241EABFFFEB153FFFFB9FEFFFFFFFFAAAB
 )
-R = 0x73EDA753299D7D483339D80809A1D80553BDA402FFFE5BFEFFFFFFFF00000001
+R = 0x73EDA753299D7D483339D80809A1D80553BDA402FFFE5BFEFFFFFFFF00000001  # the order of G1 and G2
 X_ABS = 0xD201000000010000  # the curve parameter x is -X_ABS
 _FP_BYTES = 48
 
@@ -980,14 +980,12 @@ def verify_beacon(
         pk2 = _public_key_g2(key)
         sig1 = decode_g1(sig, "beacon signature")
         h1 = G1_SUITE.hash_to_curve(message, rules.dst)
-        assert h1 is not None  # a hash to the identity would need a SHA-256 preimage attack
-        valid = pairing_product_is_one([(sig1, _NEG_G2), (h1, pk2)])
+        valid = h1 is not None and pairing_product_is_one([(sig1, _NEG_G2), (h1, pk2)])
     else:
         pk1 = _public_key_g1(key)
         sig2 = decode_g2(sig, "beacon signature")
         h2 = G2_SUITE.hash_to_curve(message, rules.dst)
-        assert h2 is not None
-        valid = pairing_product_is_one([(_NEG_G1, sig2), (pk1, h2)])
+        valid = h2 is not None and pairing_product_is_one([(_NEG_G1, sig2), (pk1, h2)])
     if not valid:
         raise BeaconError(
             f"beacon signature does not verify for round {round} under the given public key "

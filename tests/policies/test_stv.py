@@ -8,7 +8,6 @@ import os
 import random
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -601,25 +600,21 @@ def large_election(seed: int) -> tuple[list[Candidate], list[RankedBallot], list
     return candidates, cast, lot_order(lot_seed("a" * 64, "b" * 64), ids)
 
 
-def test_ten_thousand_ballots_and_fifty_candidates_count_fast() -> None:
+def test_ten_thousand_ballots_and_fifty_candidates() -> None:
+    """The benchmark's size counts correctly; its speed is measured in bench/, not here."""
     candidates, cast, order = large_election(5)
     binding = (Constraint("gender", "woman", min=2), Constraint("region", None, max=2))
-    timings = {}
-    for name, constraints in (("free", ()), ("binding", binding)):
+    for constraints in ((), binding):
         rules = SelectionRules(
             seats=5, alternates=5, method=RANKED_STV, constraints=tuple(constraints)
         )
-        start = time.perf_counter()
         result = count(candidates, cast, rules, order)
-        timings[name] = time.perf_counter() - start
         assert len(result.winners) == 5
         assert conserved(result)
         if constraints:
             by_id = {c.id: c for c in candidates}
             assert satisfies([by_id[w] for w in result.winners], binding)
             assert any("protected" in s.note for s in result.steps)  # the constraints bind
-    # the target is well under 1 s; the bound leaves room for a slow CI machine
-    assert max(timings.values()) < 2.0, timings
 
 
 # -- pref_voting as an oracle, where no constraint applies

@@ -1,8 +1,10 @@
-"""The seeded lot order that breaks every tie and orders every lottery.
+"""The seeded lot order that breaks every tie and orders every lottery, and seeded draws.
 
 seed = SHA-256 over the domain tag, the criteria hash, the hash of the closed ballot set and the
 randomness contributions, joined by newlines; a candidate's lot = SHA-256(seed bytes, candidate id);
-candidates are ordered by (lot, id). Anyone holding the published inputs can recompute it.
+candidates are ordered by (lot, id). A lottery draws a whole number below n with ``draw_below``
+(SHA-256 of the seed, a label and a counter, by rejection: no modulo bias). Anyone holding the
+published inputs can recompute both.
 """
 
 from __future__ import annotations
@@ -45,3 +47,42 @@ def _seed_bytes(seed: str) -> bytes:
     if not isinstance(seed, str) or _HEX64.fullmatch(seed) is None:
         raise InvalidInput(f"a lot seed must be 64 hex digits (a SHA-256), got {seed!r}")
     return bytes.fromhex(seed)
+
+
+def draw_below(seed: str, label: str, n: int) -> int:
+    """A whole number in [0, n), uniformly distributed, drawn from the seed under ``label``.
+
+    Byte-exact rule (so it can be redone in any language):
+
+    - k = the bit length of n − 1 (the fewest bits that write every number below n), and
+      w = ⌈k / 256⌉ blocks per attempt. For n = 1 the draw is 0, with no hashing.
+    - block c = SHA-256(S ‖ L ‖ C), where S is the seed's 32 bytes (the 64 hex digits decoded),
+      L the UTF-8 bytes of ``label`` and C the counter c as 8 bytes, big-endian, unsigned.
+    - attempt t (t = 0, 1, 2, ...) joins blocks t·w, t·w + 1, ..., t·w + w − 1 in that order, reads
+      the w·32 bytes as one big-endian unsigned integer and keeps its k lowest bits (the integer
+      modulo 2^k). The first attempt whose value is below n is the draw.
+
+    Every value below 2^k is equally likely in an attempt, so every value below n is equally
+    likely in the draw; an attempt succeeds with probability more than 1/2. S and C have fixed
+    lengths, so (seed, label, counter) → bytes is one-to-one.
+    """
+    prefix = _seed_bytes(seed)
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise InvalidInput(f"a draw needs a whole number of outcomes, 1 or more, got {n!r}")
+    if not isinstance(label, str):
+        raise InvalidInput(f"a draw's label must be a string, got {label!r}")
+    if n == 1:
+        return 0
+    bits = (n - 1).bit_length()
+    width = -(-bits // 256)
+    mask = (1 << bits) - 1
+    prefix += label.encode("utf-8")
+    counter = 0
+    while True:
+        blocks = b"".join(
+            hashlib.sha256(prefix + (counter + i).to_bytes(8, "big")).digest() for i in range(width)
+        )
+        counter += width
+        value = int.from_bytes(blocks, "big") & mask
+        if value < n:
+            return value

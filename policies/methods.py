@@ -7,6 +7,7 @@ loads the solver that PAV and the maximin lottery need.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +38,20 @@ MODULES = {
     "lottery.uniform": "policies.lottery",
     "lottery.maximin": "policies.maximin",
 }
+
+
+def available(method: str) -> bool:
+    """Whether this installation can count ``method``."""
+    if method == DESIGNATION:
+        return True
+    name = MODULES.get(method)
+    return name is not None and importlib.util.find_spec(name) is not None
+
+
+def require_available(method: str) -> None:
+    if not available(method):
+        ready = sorted(m for m in [*MODULES, DESIGNATION] if available(m))
+        raise InvalidRules(f"method {method!r} cannot be counted here; available: {ready}")
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from sqlalchemy import Connection, RowMapping, select, update
 
 from policies.constraints import check_rules
 from policies.errors import Conflict, NotFound, WrongPhase
+from policies.methods import require_available
 from policies.phases import Phase
 from policies.rules import DESIGNATION, InfeasibleRules, SelectionRules
 from store import audit
@@ -39,6 +40,7 @@ def publish_rules(
     # Seats come from the round's frame, never from the constituency.
     rules = SelectionRules.from_json({**data, "seats": seats_of(round_row, constituency_id)})
     check_rules(rules)
+    require_available(rules.method)
     _check_quorum(conn, constituency_id, rules)
     current = _get(conn, round_id, constituency_id)
     now = utcnow()

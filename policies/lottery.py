@@ -20,7 +20,10 @@ so far and, for each bound, how many with its value were taken (capped at the bo
 when it has no maximum); a bound is checked and forgotten after the last profile it touches, and
 a state is dropped as soon as it exceeds a maximum or can no longer reach a minimum or the
 panel's size. Within a profile, the y-subsets are counted by the binomial coefficient. The same
-programme unranks the drawn number and gives each candidate's exact inclusion probability.
+programme unranks the drawn number and gives each candidate's exact inclusion probability. With
+many constrained attributes the states multiply; past ``STATES_PER_SECOND`` × ``rules.time_limit``
+states the draw fails with ``SolverLimit`` — a fixed amount of work, so whether it fails never
+depends on the machine.
 
 When no valid panel of ``rules.seats`` exists, the largest size that has one is drawn the same
 way and the rest are reported unfilled, with the reason (as in ``policies.phragmen``).
@@ -38,10 +41,10 @@ from fractions import Fraction
 from typing import Any
 
 from policies.constraints import ProfileSpace, check_rules, diagnose, largest_feasible_size
-from policies.errors import InvalidInput
+from policies.errors import InvalidInput, SolverLimit
 from policies.lot import draw_below, lot_order
 from policies.result import CountResult
-from policies.rules import LOTTERY_UNIFORM, Candidate, InvalidRules, SelectionRules
+from policies.rules import LOTTERY_UNIFORM, Candidate, Constraint, InvalidRules, SelectionRules
 
 METHOD = LOTTERY_UNIFORM
 METHOD_VERSION = "1"
@@ -50,6 +53,7 @@ PANEL_LABEL = "panel"
 PANEL = "panel"
 ALTERNATES = "alternates"
 NOTE_ALTERNATES = "the candidates not drawn, in the lot order of the seed, without constraints"
+STATES_PER_SECOND = 100_000  # states of the programme allowed per second of rules.time_limit
 
 
 @dataclass(frozen=True)
@@ -93,7 +97,7 @@ def draw(
 ) -> CountResult[DrawStep]:
     """Draw a panel uniformly among all valid panels, with ``seed`` (64 hex digits)."""
     pool = _checked(candidates, rules)
-    panels = Panels(pool, rules.constraints)
+    panels = Panels(pool, rules.constraints, _most_states(rules))
     seats = rules.seats
     size, reason = seats, None
     total = panels.count(seats)
@@ -157,7 +161,7 @@ def draw(
 def valid_panel_count(candidates: Sequence[Candidate], rules: SelectionRules) -> int:
     """The exact number of sets of ``rules.seats`` candidates that meet every constraint."""
     pool = _checked(candidates, rules, method=False)
-    return Panels(pool, rules.constraints).count(rules.seats)
+    return Panels(pool, rules.constraints, _most_states(rules)).count(rules.seats)
 
 
 def inclusion_probabilities(
@@ -169,7 +173,7 @@ def inclusion_probabilities(
     there is none of that size (every probability 0 when there is none of any size).
     """
     pool = _checked(candidates, rules, method=False)
-    panels = Panels(pool, rules.constraints)
+    panels = Panels(pool, rules.constraints, _most_states(rules))
     size = rules.seats
     if panels.count(size) == 0:
         size = largest_feasible_size(pool, rules.seats, rules.constraints)
@@ -189,6 +193,10 @@ def _checked(
     return sorted(candidates, key=lambda c: c.id)
 
 
+def _most_states(rules: SelectionRules) -> int:
+    return STATES_PER_SECOND * rules.time_limit
+
+
 def _alternates(pool: Sequence[Candidate], winners: Sequence[str], n: int, seed: str) -> list[str]:
     drawn = set(winners)
     rest = lot_order(seed, [c.id for c in pool if c.id not in drawn])
@@ -202,10 +210,17 @@ class Panels:
     """The valid panels of a pool, by profile: counted, numbered and unranked exactly.
 
     ``members[i]`` are the ids of the i-th profile in the order of the module docstring, sorted.
-    The pool must not repeat an id.
+    The pool must not repeat an id. Counting a size that needs more than ``most_states`` states
+    raises ``SolverLimit``.
     """
 
-    def __init__(self, pool: Sequence[Candidate], constraints: Sequence[Any]) -> None:
+    def __init__(
+        self,
+        pool: Sequence[Candidate],
+        constraints: Sequence[Constraint],
+        most_states: int | None = None,
+    ) -> None:
+        self.most_states = most_states
         space = ProfileSpace(pool, constraints)
         self.space = space
         bounds = space.bounds
@@ -265,6 +280,7 @@ class Panels:
         start: State = (0,) * (1 + len(self.lo))
         moves: list[dict[State, list[tuple[int, State]]]] = []
         layer: dict[State, None] = {start: None} if not self.unreachable else {}
+        states = len(layer)
         for i in range(r):
             here: dict[State, list[tuple[int, State]]] = {}
             following: dict[State, None] = {}
@@ -278,6 +294,14 @@ class Panels:
                 here[state] = options
             moves.append(here)
             layer = following
+            states += len(layer)
+            if self.most_states is not None and states > self.most_states:
+                raise SolverLimit(
+                    f"uniform lottery: counting the valid panels of {size} needs more than "
+                    f"{self.most_states} states ({STATES_PER_SECOND} per second of the rules' "
+                    "time_limit); expected fewer: raise time_limit in the rules, or constrain "
+                    "fewer attributes"
+                )
         ways: list[dict[State, int]] = [{} for _ in range(r + 1)]
         ways[r] = {s: 1 for s in layer if s[0] == size}
         for i in range(r - 1, -1, -1):

@@ -1,4 +1,5 @@
-"""The seeded lot order: known vectors, a permutation, and a different order for another seed."""
+"""The seeded lot order and seeded draws: known vectors, a permutation, uniformity, and a
+different outcome for another seed."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policies.errors import InvalidInput
-from policies.lot import LOT_DOMAIN, lot, lot_order, lot_seed
+from policies.lot import LOT_DOMAIN, draw_below, lot, lot_order, lot_seed
 
 # The vectors below were computed once, outside this code, with nothing but hashlib:
 #
@@ -76,3 +77,63 @@ def test_order_changes_with_the_seed() -> None:
     orders = {tuple(lot_order(lot_seed(CRITERIA, BALLOTS, [str(n)]), ids)) for n in range(5)}
     assert len(orders) == 5  # 20! orders: five seeds agreeing would be a broken hash
     assert lot_order(SEED, ids) != lot_order(lot_seed(CRITERIA, "a" * 64, ["alpha", "beta"]), ids)
+
+
+# -- draw_below
+#
+# The vectors below were computed once, outside this code, with nothing but hashlib:
+#
+#   block = lambda label, c: hashlib.sha256(
+#       bytes.fromhex(SEED) + label.encode() + c.to_bytes(8, "big")).digest()
+#   int.from_bytes(block("panel", c), "big") % 2**k     # k = (n - 1).bit_length()
+#
+# For n = 600 (k = 10) the attempts c = 0, 1, 2, 3 give 987, 821, 1005, 701 — all rejected —
+# and c = 4 gives 292. For n = 2**300 + 1 (k = 301) an attempt joins two blocks (c = 0, 1).
+
+
+def test_draw_below_known_vectors() -> None:
+    assert draw_below(SEED, "panel", 1000) == 987  # first attempt accepted
+    assert draw_below(SEED, "panel", 600) == 292  # four attempts rejected: no modulo bias
+    assert draw_below(SEED, "panel", 7) == 3  # k = 3 bits
+    assert draw_below(SEED, "alternate:1", 1000) == 280
+    assert draw_below(SEED, "panel", 2**300 + 1) == int(
+        "118760304345179027155160323848255566778015734094536234055829311155942342419776959386757941"
+    )
+    assert draw_below(SEED, "anything", 1) == 0
+
+
+def test_draw_below_refuses_bad_input() -> None:
+    for n in (0, -3, True, 2.0, "5"):
+        with pytest.raises(InvalidInput, match="1 or more"):
+            draw_below(SEED, "panel", n)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput, match="64 hex digits"):
+        draw_below("abc", "panel", 5)
+    with pytest.raises(InvalidInput, match="label"):
+        draw_below(SEED, None, 5)  # type: ignore[arg-type]
+
+
+@settings(max_examples=200)
+@given(n=st.integers(1, 2**70), label=st.text(max_size=12), contribution=st.text(max_size=6))
+def test_draw_below_is_in_range_and_reproducible(n: int, label: str, contribution: str) -> None:
+    seed = lot_seed(CRITERIA, BALLOTS, [contribution])
+    value = draw_below(seed, label, n)
+    assert 0 <= value < n
+    assert draw_below(seed, label, n) == value
+
+
+def test_draw_below_changes_with_seed_and_label() -> None:
+    n = 10**30
+    by_seed = {draw_below(lot_seed(CRITERIA, BALLOTS, [str(i)]), "panel", n) for i in range(20)}
+    by_label = {draw_below(SEED, f"alternate:{i}", n) for i in range(20)}
+    assert len(by_seed) == len(by_label) == 20  # 10^30 outcomes: a repeat would be a broken hash
+
+
+def test_draw_below_is_uniform() -> None:
+    # n = 5 needs 3 bits: a draw modulo 5 would favour 0, 1 and 2 (8 = 5 + 3). Over 5,000 fixed
+    # labels each value should come 1,000 times; the chi-square statistic with 4 degrees of
+    # freedom exceeds 18.467 with probability 0.001. The labels are fixed: it cannot flake.
+    counts = [0] * 5
+    for i in range(5000):
+        counts[draw_below(SEED, f"check:{i}", 5)] += 1
+    chi2 = sum((c - 1000) ** 2 / 1000 for c in counts)
+    assert chi2 < 18.467, counts

@@ -29,7 +29,8 @@ be drawn, and are left out of the minimum below (and named in the record).
       to the panel that sorts first; s is its largest |k_i − m·π_i| over eligible candidates;
    b. an integer programme on HiGHS (the options above, MIP gap below 1 as the objective is an
       integer, at most ``ROUNDING_NODES`` branch-and-bound nodes: a fixed amount of work) then
-      maximises the smallest k_i over eligible candidates, up to ⌊m·min_i π_i⌋ — no list of m
+      maximises the smallest k_i over eligible candidates, up to ⌊m·min_i π_i + 10⁻⁶⌋ (``SLACK``
+      absorbs the solver's rounding when m·z* is a whole number) — no list of m
       equally likely panels does better at the bottom (up to the solver's precision) — keeping
       every |k_i − m·π_i| ≤ s, from the start. Its answer is checked exactly and kept only when
       it is such a rounding and raises the smallest k_i; otherwise the start stands.
@@ -89,6 +90,7 @@ TOLERANCE = 1e-9  # a panel prices in when its weight exceeds z by more than thi
 GRID = 10**12  # the optimal probabilities are read as multiples of 1/GRID
 EXTRA = 10  # more panels priced from one solve of the master
 ROUNDING_NODES = 1000  # branch-and-bound nodes the rounding may use (a fixed amount of work)
+SLACK = Fraction(1, 10**6)  # how far below an integer m·z* may fall and still count as it
 
 
 @dataclass(frozen=True)
@@ -369,7 +371,8 @@ def _round(
             base[i] += floors[j]
             if scaled[j].denominator != 1:
                 holders[i].append(j)
-    bound = int(min(target, default=Fraction(0)))
+    # the solver's probabilities are exact only to its precision: m·z* = 19.9999999 means 20
+    bound = math.floor(min(target, default=Fraction(0)) + SLACK)
     # start: largest remainder, equal remainders to the panel that sorts first
     ranked = sorted(fractional, key=lambda j: (-(scaled[j] - floors[j]), columns[j]))
     start = set(ranked[:left])

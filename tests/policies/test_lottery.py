@@ -298,24 +298,24 @@ ATTRIBUTES = {"gender": ["w", "m"], "region": ["n", "s", "e"]}
 
 @st.composite
 def lotteries(draw_: st.DrawFn) -> tuple[list[Candidate], SelectionRules]:
-    n = draw_(st.integers(0, 8))
+    n = draw_(st.integers(0, 9))
     pool = []
     for i in range(n):
         attributes = {}
         for attribute, values in ATTRIBUTES.items():
-            value = draw_(st.sampled_from([None, *values]))
+            value = draw_(st.sampled_from([None, *values, *values]))
             if value is not None:
                 attributes[attribute] = value
         pool.append(Candidate(f"c{i}", attributes))
     constraints = []
     for attribute, values in ATTRIBUTES.items():
         for value in values:
-            if draw_(st.booleans()):
+            if draw_(st.integers(0, 2)) == 0:
                 low = draw_(st.integers(0, 2))
-                high = draw_(st.sampled_from([None, low, low + 1]))
+                high = draw_(st.sampled_from([None, low, low + 1, low + 2]))
                 constraints.append(Constraint(attribute, value, min=low, max=high))
-        if draw_(st.integers(0, 2)) == 0:
-            constraints.append(Constraint(attribute, None, max=draw_(st.integers(0, 2))))
+        if draw_(st.integers(0, 3)) == 0:
+            constraints.append(Constraint(attribute, None, max=draw_(st.integers(1, 2))))
     r = SelectionRules(
         seats=draw_(st.integers(1, 4)),
         alternates=draw_(st.integers(0, 3)),

@@ -11,36 +11,41 @@ be drawn, and are left out of the minimum below (and named in the record).
    to Σ_panels p = 1 and, for each eligible candidate, Σ_{panels holding them} p ≥ z) and, after
    each solve, a pricing integer programme that finds the valid panel of greatest weight under
    the master's duals (one row per constraint bound); when no panel weighs more than z (up to
-   ``TOLERANCE``) the list is complete. It starts from panels found the same way with weight 1
-   on every eligible candidate no panel holds yet, until every one is held. Both programmes run
-   on HiGHS (highspy): one thread, random seed 0, no output, zero MIP gaps, and all runs together
-   may take ``rules.time_limit`` seconds of solver time; beyond that the count fails with
+   ``TOLERANCE``) the list is complete. After each solve of the master, up to ``EXTRA`` more
+   panels are priced from the same duals, each time weighing down the members of the panel just
+   added until it no longer prices in (as Flanigan et al. do). The list starts from panels found
+   the same way with weight 1 on every eligible candidate no panel holds yet, until every one is
+   held. Both programmes run on HiGHS (highspy): one thread, random seed 0, no output, primal
+   simplex (a new panel keeps the basis feasible), zero MIP gaps, and all runs together may take
+   ``rules.time_limit`` seconds of solver time; beyond that the count fails with
    ``SolverLimit``. Candidates are numbered by id before anything is built, so the order they
    arrive in changes nothing. Who is eligible is decided exactly, without the solver
    (``policies.constraints.ProfileSpace``: some valid panel holds a member of the profile).
 
-2. The published list of m = ``rules.panels`` equally likely panels. The optimal probabilities
-   p_j are read to 12 decimals (``GRID``) and scaled to sum to 1 exactly; let x_j = m·p_j and π_i
-   be candidate i's probability in that lottery. Each panel gets ⌊x_j⌋ or ⌈x_j⌉ copies, m in all,
-   so a candidate's copies k_i differ from m·π_i by less than the number of their panels with a
-   fractional x_j. Which panels get the extra copy:
+2. The published list of m = ``rules.panels`` equally likely panels, computed exactly, without
+   the solver. The optimal probabilities p_j are read to 12 decimals (``GRID``) and scaled to sum
+   to 1 exactly; the panels with p_j > 0 are taken in list order (each a sorted tuple of ids,
+   compared as lists); let x_j = m·p_j and π_i be candidate i's probability in that lottery. Each
+   panel gets ⌊x_j⌋ or ⌈x_j⌉ copies, m in all, so a candidate's copies k_i differ from m·π_i by
+   less than the number of their panels with a fractional x_j. Which panels get the extra copy:
 
-   a. the start is largest remainder (Hamilton): the panels with the largest x_j − ⌊x_j⌋, ties
-      to the panel that sorts first; s is its largest |k_i − m·π_i| over eligible candidates;
-   b. an integer programme on HiGHS (the options above, MIP gap below 1 as the objective is an
-      integer, at most ``ROUNDING_NODES`` branch-and-bound nodes: a fixed amount of work) then
-      maximises the smallest k_i over eligible candidates, up to ⌊m·min_i π_i + 10⁻⁶⌋ (``SLACK``
-      absorbs the solver's rounding when m·z* is a whole number) — no list of m
-      equally likely panels does better at the bottom (up to the solver's precision) — keeping
-      every |k_i − m·π_i| ≤ s, from the start. Its answer is checked exactly and kept only when
-      it is such a rounding and raises the smallest k_i; otherwise the start stands.
+   a. largest remainder (Hamilton) first: the panels with the largest x_j − ⌊x_j⌋, equal
+      remainders to the panel first in list order. Let s be its largest |k_i − m·π_i| over the
+      eligible candidates;
+   b. then exchanges, each moving an extra copy from one panel to another, as long as one lifts a
+      candidate holding the fewest copies (μ) while no one who loses a copy falls below μ + 1
+      and every |k_i − m·π_i| stays within s; the exact order is in ``_exchange``. They end
+      when no such exchange is left.
 
-   (Flanigan, Kehne and Procaccia, "Fair sortition made transparent", NeurIPS 2021, round with
-   a guarantee of k/m per candidate, k the panel size; this rounding instead stays within the
-   largest-remainder distance s, published, and is best for the smallest probability.) The list
-   is the copies sorted (each panel a sorted list of ids; panels compared as lists), so it is the
-   same whichever order the solver found them in. Every panel in it is checked exactly against
-   every constraint. A candidate's probability in the list is k_i/m, exactly.
+   The list's smallest probability is thus at least largest remainder's, and no list of m
+   equally likely panels can give every eligible candidate more than ⌊m·z*⌋ copies (published as
+   ``bound``; read within ``SLACK``, as the solver's z* is exact only to its precision); the
+   rounding often reaches it. (Flanigan, Kehne and Procaccia, "Fair sortition made transparent",
+   NeurIPS 2021, round with a guarantee of k/m per candidate, k the panel size; this rounding
+   keeps everyone within the largest-remainder distance s, published as the deviation.) The list
+   is the copies in list order, so it does not depend on the order the solver found the panels
+   in. Every panel in it is checked exactly against every constraint. A candidate's probability
+   in the list is k_i/m, exactly.
 
 3. The draw. Panel number ``draw_below(seed, "panel", m)`` (``policies.lot``) of the list, counted
    from 0, is drawn. Alternates are the candidates not drawn, in the lot order of the same seed
@@ -89,7 +94,7 @@ NOTE_ALTERNATES = "the candidates not drawn, in the lot order of the seed, witho
 TOLERANCE = 1e-9  # a panel prices in when its weight exceeds z by more than this
 GRID = 10**12  # the optimal probabilities are read as multiples of 1/GRID
 EXTRA = 10  # more panels priced from one solve of the master
-ROUNDING_NODES = 1000  # branch-and-bound nodes the rounding may use (a fixed amount of work)
+ROUNDING_NODES = 5  # branch-and-bound nodes the rounding may use (a fixed amount of work)
 SLACK = Fraction(1, 10**6)  # how far below an integer m·z* may fall and still count as it
 
 
@@ -102,8 +107,9 @@ class Portfolio:
     exactly (k/m, k = ``copies``). ``lp_value`` is the solver's optimal minimum probability z*
     over the eligible candidates, as a decimal string, and ``bound`` = ⌊m · that lottery's
     smallest probability⌋, the most copies the rounding could give every eligible candidate.
-    ``columns`` is how many valid panels the master programme was given and ``support`` how many
-    of them the optimal lottery uses. ``deviation`` is the largest difference between a
+    ``columns`` is how many valid panels the master programme was given; ``lottery`` the optimal
+    lottery as read (its panels in list order, each with p_j exactly), from which anyone can
+    redo the rounding. ``deviation`` is the largest difference between a
     candidate's probability in the list and in that lottery (read to ``GRID``). ``size`` is the
     panel size (the seats, or fewer when ``unfilled_reason`` says why).
     """
@@ -115,7 +121,7 @@ class Portfolio:
     eligible: tuple[str, ...]
     excluded: tuple[str, ...]
     columns: int
-    support: int
+    lottery: tuple[tuple[tuple[str, ...], Fraction], ...]
     lp_value: str
     deviation: Fraction
     bound: int
@@ -209,7 +215,9 @@ def draw(
             columns=found.columns,
             lp_value=found.lp_value,
             smallest=f"{found.smallest}/{found.m}",
+            bound=f"{found.bound}/{found.m}",
             deviation=str(found.deviation),
+            lottery=[{"panel": list(p), "probability": str(q)} for p, q in found.lottery],
         )
     drawn = set(winners)
     rest = lot_order(seed, [c for c in sorted(found.probabilities) if c not in drawn])
@@ -286,7 +294,7 @@ def portfolio(candidates: Sequence[Candidate], rules: SelectionRules) -> Portfol
             eligible=(),
             excluded=tuple(ids),
             columns=0,
-            support=0,
+            lottery=(),
             lp_value="0",
             deviation=Fraction(0),
             bound=0,
@@ -305,7 +313,7 @@ def portfolio(candidates: Sequence[Candidate], rules: SelectionRules) -> Portfol
     optimum = _Optimum(pool, space, eligible_profiles, size, rules.time_limit)
     columns, weights, lp_value = optimum.run()
     by_id = {c.id: c for c in pool}
-    rounded = _round(columns, weights, eligible, m, optimum.budget)
+    rounded = _round(columns, weights, eligible, m)
     panels = rounded.panels
     for panel in sorted(set(panels)):
         members = [by_id[c] for c in panel]
@@ -325,7 +333,7 @@ def portfolio(candidates: Sequence[Candidate], rules: SelectionRules) -> Portfol
         eligible=tuple(eligible),
         excluded=tuple(excluded),
         columns=len(columns),
-        support=rounded.support,
+        lottery=rounded.lottery,
         lp_value=f"{lp_value:.12f}",
         deviation=rounded.deviation,
         bound=rounded.bound,
@@ -342,130 +350,107 @@ def portfolio(candidates: Sequence[Candidate], rules: SelectionRules) -> Portfol
 class _Rounded:
     panels: list[tuple[str, ...]]  # the m copies, sorted
     deviation: Fraction  # largest |probability in the list − in the lottery| over the eligible
-    bound: int  # ⌊m · the lottery's smallest probability⌋: the most copies the ILP asks for
-    support: int  # panels the lottery gives a positive probability (read to GRID)
+    bound: int  # ⌊m · the lottery's smallest probability⌋ (within SLACK)
+    lottery: tuple[tuple[tuple[str, ...], Fraction], ...]  # its panels, in list order, and p_j
 
 
 def _round(
-    columns: Sequence[tuple[str, ...]],
-    weights: Sequence[float],
-    eligible: Sequence[str],
-    m: int,
-    budget: _Budget,
+    columns: Sequence[tuple[str, ...]], weights: Sequence[float], eligible: Sequence[str], m: int
 ) -> _Rounded:
-    """The optimal lottery as m copies of its panels (see the module docstring, step 2)."""
-    grid = [max(0, round(w * GRID)) for w in weights]
-    total = sum(grid)
-    scaled = [Fraction(g * m, total) for g in grid]  # m·p, exactly
-    floors = [int(s) for s in scaled]
-    left = m - sum(floors)
-    fractional = [j for j, s in enumerate(scaled) if s.denominator != 1]
+    """The optimal lottery as m copies of its panels (the module docstring, step 2)."""
+    grid = {panel: max(0, round(w * GRID)) for panel, w in zip(columns, weights, strict=True)}
+    panels = sorted(p for p, g in grid.items() if g)  # the lottery's panels, in list order
+    total = sum(grid.values())
+    scaled = [Fraction(grid[p] * m, total) for p in panels]  # m·p_j, exactly
+    floors = [int(x) for x in scaled]
     row = {c: i for i, c in enumerate(eligible)}
-    target = [Fraction(0)] * len(eligible)  # m · probability in the lottery
-    base = [0] * len(eligible)  # copies from the floors alone
-    holders: list[list[int]] = [[] for _ in eligible]  # per candidate, its fractional panels
-    for j, panel in enumerate(columns):
+    target = [Fraction(0)] * len(eligible)  # m·π_i
+    for x, panel in zip(scaled, panels, strict=True):
         for c in panel:
-            i = row[c]
-            target[i] += scaled[j]
-            base[i] += floors[j]
-            if scaled[j].denominator != 1:
-                holders[i].append(j)
-    # the solver's probabilities are exact only to its precision: m·z* = 19.9999999 means 20
-    bound = math.floor(min(target, default=Fraction(0)) + SLACK)
-    # start: largest remainder, equal remainders to the panel that sorts first
-    ranked = sorted(fractional, key=lambda j: (-(scaled[j] - floors[j]), columns[j]))
-    start = set(ranked[:left])
-    counted = [b + sum(1 for j in js if j in start) for b, js in zip(base, holders, strict=True)]
-    spread = max((abs(g - t) for g, t in zip(counted, target, strict=True)), default=Fraction(0))
-    within = [
-        (math.ceil(t - spread) - b, math.floor(t + spread) - b)
-        for t, b in zip(target, base, strict=True)
-    ]
-    least = min(counted, default=0)
-    up = start
-    if fractional and least < bound:
-        found = _most_copies(fractional, start, holders, base, within, left, bound, least, budget)
-        # the solver's answer, checked exactly: kept only when it is a rounding of the
-        # lottery, within the spread, and has a larger smallest count than the start
-        got = [b + sum(1 for j in js if j in found) for b, js in zip(base, holders, strict=True)]
-        if (
-            len(found) == left
-            and all(lo <= g - b <= hi for g, b, (lo, hi) in zip(got, base, within, strict=True))
-            and min(got, default=0) > least
-        ):
-            up = found
-    shares = [f + (1 if j in up else 0) for j, f in enumerate(floors)]
-    got = [b + sum(1 for j in js if j in up) for b, js in zip(base, holders, strict=True)]
-    deviation = max((abs(g - t) for g, t in zip(got, target, strict=True)), default=Fraction(0))
-    panels = sorted(p for j, p in enumerate(columns) for _ in range(shares[j]))
-    support = sum(1 for g in grid if g)
-    return _Rounded(panels=panels, deviation=deviation / m, bound=bound, support=support)
+            target[row[c]] += x
+    # the start: largest remainder, equal remainders to the panel first in list order
+    fractional = [j for j, x in enumerate(scaled) if x.denominator != 1]
+    by_remainder = sorted(fractional, key=lambda j: -(scaled[j] - floors[j]))  # stable
+    extra = set(by_remainder[: m - sum(floors)])
+    copies = [f + (j in extra) for j, f in enumerate(floors)]
+    held = [0] * len(eligible)  # k_i
+    for n, panel in zip(copies, panels, strict=True):
+        for c in panel:
+            held[row[c]] += n
+    spread = max((abs(k - t) for k, t in zip(held, target, strict=True)), default=Fraction(0))
+    lowest = [math.ceil(t - spread) for t in target]
+    highest = [math.floor(t + spread) for t in target]
+    members = [[row[c] for c in panel] for panel in panels]
+    _exchange(members, fractional, extra, held, lowest, highest)
+    copies = [f + (j in extra) for j, f in enumerate(floors)]
+    if sum(copies) != m:  # pragma: no cover - every exchange keeps the number of copies
+        raise RuntimeError(f"the rounding gives {sum(copies)} copies, expected {m}")
+    deviation = max((abs(k - t) for k, t in zip(held, target, strict=True)), default=Fraction(0))
+    return _Rounded(
+        panels=[p for n, p in zip(copies, panels, strict=True) for _ in range(n)],
+        deviation=deviation / m,
+        bound=math.floor(min(target, default=Fraction(0)) + SLACK),
+        lottery=tuple((p, Fraction(grid[p], total)) for p in panels),
+    )
 
 
-def _most_copies(
+def _exchange(
+    members: list[list[int]],
     fractional: list[int],
-    start: set[int],
-    holders: list[list[int]],
-    base: list[int],
-    within: list[tuple[int, int]],
-    left: int,
-    bound: int,
-    least: int,
-    budget: _Budget,
-) -> set[int]:
-    """Which fractional panels get their extra copy: the integer programme ``maximise t`` over
-    binary u_j (one per fractional panel) and an integer t ≤ bound, with Σ u = left and, for each
-    eligible candidate i, with extra_i = Σ_{fractional panels holding i} u: base_i + extra_i ≥ t
-    and lo_i ≤ extra_i ≤ hi_i (``within``); started from ``start``, whose smallest count is
-    ``least``."""
-    n = len(fractional)
-    position = {j: v for v, j in enumerate(fractional)}
-    rows: list[tuple[list[int], list[float], float, float]] = [
-        (list(range(n)), [1.0] * n, float(left), float(left))
-    ]
-    inf = highspy.kHighsInf
-    for i, js in enumerate(holders):
-        cols = [position[j] for j in js]
-        rows.append(([*cols, n], [1.0] * len(cols) + [-1.0], float(-base[i]), inf))
-        lo, hi = within[i]
-        if cols:
-            rows.append((cols, [1.0] * len(cols), float(lo), float(hi)))
-    lp = highspy.HighsLp()
-    lp.num_col_ = n + 1
-    lp.num_row_ = len(rows)
-    lp.col_cost_ = np.array([0.0] * n + [1.0])
-    lp.col_lower_ = np.zeros(n + 1)
-    lp.col_upper_ = np.array([1.0] * n + [float(bound)])
-    lp.row_lower_ = np.array([lo for _, _, lo, _ in rows])
-    lp.row_upper_ = np.array([hi for _, _, _, hi in rows])
-    starts, index, value = [0], [], []
-    for cols, vals, _, _ in rows:
-        index += cols
-        value += vals
-        starts.append(len(index))
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
-    lp.a_matrix_.index_ = np.array(index, dtype=np.int32)
-    lp.a_matrix_.value_ = np.array(value)
-    lp.sense_ = highspy.ObjSense.kMaximize
-    lp.integrality_ = [highspy.HighsVarType.kInteger] * (n + 1)
-    h = _highs()
-    h.setOptionValue("mip_abs_gap", 0.5)  # t is an integer: a gap below 1 proves the optimum
-    h.setOptionValue("mip_max_nodes", ROUNDING_NODES)
-    h.passModel(lp)
-    first = [1.0 if j in start else 0.0 for j in fractional]
-    solution = highspy.HighsSolution()
-    solution.col_value = [*first, float(min(least, bound))]
-    h.setSolution(solution)
-    budget.run(h)
-    status = h.getModelStatus()
-    if status not in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kSolutionLimit):
-        raise RuntimeError(  # pragma: no cover - the start is a solution
-            f"the rounding programme ended {status}, expected a solution"
-        )
-    x = h.getSolution().col_value
-    return {j for v, j in enumerate(fractional) if x[v] > 0.5}
+    extra: set[int],
+    held: list[int],
+    lowest: list[int],
+    highest: list[int],
+) -> None:
+    """Move extra copies between fractional panels while that helps the least favoured.
+
+    An exchange takes the extra copy from panel a and gives it to panel b (both fractional, a
+    holding one, b not). It is allowed when everyone who loses a copy keeps at least μ + 1 and at
+    least ``lowest``, and everyone who gains stays at most ``highest`` (μ = the fewest copies
+    anyone eligible holds). The exchange made is the first found going through the candidates
+    holding μ copies by id, for each the panels b holding them, then the panels a not holding
+    them, both in list order. Each one lifts a candidate off μ and puts nobody on it, so the
+    exchanges end. ``extra`` and ``held`` are updated in place.
+    """
+    holding: list[list[int]] = [[] for _ in held]  # per candidate, its fractional panels
+    for j in fractional:
+        for i in members[j]:
+            holding[i].append(j)
+    spots = {j: set(members[j]) for j in fractional}
+    while True:
+        least = min(held, default=0)
+        # per panel with the extra copy, the members who could not spare one
+        short = {
+            a: {i for i in members[a] if held[i] - 1 < max(lowest[i], least + 1)}
+            for a in sorted(extra)
+        }
+        found: tuple[int, int] | None = None
+        for i in (i for i, k in enumerate(held) if k == least):
+            for b in holding[i]:
+                if b in extra:
+                    continue
+                full = {x for x in members[b] if held[x] + 1 > highest[x]}
+                found = next(
+                    (
+                        (a, b)
+                        for a, lacking in short.items()
+                        if i not in spots[a] and lacking <= spots[b] and full <= spots[a]
+                    ),
+                    None,
+                )
+                if found:
+                    break
+            if found:
+                break
+        if found is None:
+            return
+        a, b = found
+        extra.remove(a)
+        extra.add(b)
+        for i in members[a]:
+            held[i] -= 1
+        for i in members[b]:
+            held[i] += 1
 
 
 # ---------------------------------------------------------------------------------------------

@@ -78,6 +78,43 @@ def check_list(found: Portfolio, pool: Sequence[Candidate], r: SelectionRules) -
     assert sum(found.probabilities.values()) == found.size
     assert sorted([*found.eligible, *found.excluded]) == sorted(by_id)
     assert all(found.probabilities[c] == 0 for c in found.excluded)
+    check_rounding(found)
+
+
+def check_rounding(found: Portfolio) -> None:
+    """The list against the optimal lottery it rounds, redone here from the published lottery."""
+    m = found.m
+    lottery = found.lottery
+    assert [p for p, _ in lottery] == sorted({p for p, _ in lottery})
+    assert sum(q for _, q in lottery) == 1
+    assert all(q > 0 for _, q in lottery)
+    x = [q * m for _, q in lottery]
+    listed = {p: found.panels.count(p) for p, _ in lottery}
+    assert sum(listed.values()) == m  # no panel outside the lottery
+    for (panel, _), share in zip(lottery, x, strict=True):
+        assert math.floor(share) <= listed[panel] <= math.ceil(share)
+    target = dict.fromkeys(found.eligible, Fraction(0))
+    for (panel, _), share in zip(lottery, x, strict=True):
+        for c in panel:
+            target[c] += share
+    # largest remainder, by hand: floors, then one more for the largest remainders
+    floors = [math.floor(share) for share in x]
+    order = sorted(range(len(x)), key=lambda j: (-(x[j] - floors[j]), j))
+    start = [f + (j in order[: m - sum(floors)]) for j, f in enumerate(floors)]
+    held = dict.fromkeys(found.eligible, 0)
+    for (panel, _), n in zip(lottery, start, strict=True):
+        for c in panel:
+            held[c] += n
+    spread = max((abs(held[c] - target[c]) for c in found.eligible), default=Fraction(0))
+    assert found.smallest >= min(held.values(), default=0)
+    for c in found.eligible:
+        assert abs(found.copies[c] - target[c]) <= spread
+    assert found.deviation == max(
+        (abs(found.probabilities[c] - target[c] / m) for c in found.eligible),
+        default=Fraction(0),
+    )
+    least = min(target.values(), default=Fraction(0))
+    assert found.bound == math.floor(least + Fraction(1, 10**6))
     assert found.smallest <= found.bound or found.bound == 0
 
 
@@ -218,19 +255,26 @@ def test_malformed_input_is_refused() -> None:
 
 
 def test_time_limit_fails_with_a_clear_error() -> None:
-    # 20 seats from 300: about 35 s of solver time on the machine this was written on
+    # 60 seats from 1,000 under three attributes: over a minute on the machine this was written
+    # on, so a limit of 1 s is hit whatever the machine
     rng = random.Random(2026)
     pool = [
-        cand(f"p{i:03d}", region=rng.choice("nsew"), gender=rng.choice(["woman", "man"]))
-        for i in range(300)
+        cand(
+            f"p{i:04d}",
+            region=rng.choice("nsewc"),
+            gender=rng.choice(["woman", "man"]),
+            age=rng.choice("abcd"),
+        )
+        for i in range(1000)
     ]
     one_second = SelectionRules(
-        seats=20,
+        seats=60,
         method=LOTTERY_MAXIMIN,
         time_limit=1,
         constraints=(
-            Constraint("region", None, max=6),
-            Constraint("gender", "woman", min=9, max=11),
+            Constraint("region", None, max=14),
+            Constraint("gender", "woman", min=29, max=31),
+            *(Constraint("age", a, min=13, max=17) for a in "abcd"),
         ),
     )
     with pytest.raises(SolverLimit, match="time limit of 1 s set in the rules") as caught:

@@ -216,7 +216,7 @@ def draw(
             lp_value=found.lp_value,
             smallest=f"{found.smallest}/{found.m}",
             bound=f"{found.bound}/{found.m}",
-            deviation=str(found.deviation),
+            deviation=_decimal_up(found.deviation),
             lottery=[{"panel": list(p), "probability": str(q)} for p, q in found.lottery],
         )
     drawn = set(winners)
@@ -249,6 +249,13 @@ def draw(
         unfilled_reason=found.unfilled_reason,
         details=details,
     )
+
+
+def _decimal_up(value: Fraction, places: int = 6) -> str:
+    """``value`` ≥ 0 as a decimal string, rounded up to ``places`` decimals (still a bound)."""
+    scaled = math.ceil(value * 10**places)
+    whole, part = divmod(scaled, 10**places)
+    return f"{whole}.{part:0{places}d}"
 
 
 def _note(found: Portfolio, index: int) -> str:

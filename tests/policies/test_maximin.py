@@ -199,7 +199,14 @@ def test_draw_record() -> None:
     )
     assert result.details["panels"] == [list(p) for p in found.panels]
     assert result.details["drawn"] == index
-    assert result.details["smallest"] == "428/1000"
+    assert result.details["smallest"] == result.details["bound"] == "428/1000"
+    assert result.details["lp_value"] == "0.428571428571"
+    assert result.details["lottery"] == [
+        {"panel": list(p), "probability": str(q)} for p, q in found.lottery
+    ]
+    # the largest difference from the optimal lottery, rounded up to 6 decimals
+    deviation = Fraction(result.details["deviation"])
+    assert deviation >= found.deviation > deviation - Fraction(1, 10**6)
     data = result.to_json()
     assert json.loads(json.dumps(data)) == data
 

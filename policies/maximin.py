@@ -185,6 +185,7 @@ def draw(
     if rules.method != METHOD:
         check_rules(rules)
         raise InvalidRules(f"this draw is for method {METHOD!r}, got rules for {rules.method!r}")
+    lot_order(seed, [])  # refuses a malformed seed before any work
     found = portfolio(candidates, rules)
     steps: list[DrawStep] = []
     winners: tuple[str, ...] = ()
@@ -322,7 +323,7 @@ def portfolio(candidates: Sequence[Candidate], rules: SelectionRules) -> Portfol
     by_id = {c.id: c for c in pool}
     rounded = _round(columns, weights, eligible, m)
     panels = rounded.panels
-    for panel in sorted(set(panels)):
+    for panel in columns:  # every panel the programme saw, so z* is over valid panels only
         members = [by_id[c] for c in panel]
         if len(set(panel)) != size or not satisfies(members, rules.constraints):
             raise RuntimeError(  # pragma: no cover - every column is built to be valid

@@ -14,7 +14,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from policies.constraints import check_rules, satisfies
@@ -333,10 +333,12 @@ def test_draw_matches_brute_force(lottery: tuple[list[Candidate], SelectionRules
     try:
         check_rules(r)
     except DomainError:
+        event("invalid rules")
         with pytest.raises(InvalidRules):
             draw(pool, r, s)
         return
     panels = numbered(pool, r, r.seats)
+    event(f"{len(pool)} candidates, {len(panels)} valid panels" if panels else "no valid panel")
     assert valid_panel_count(pool, r) == len(panels)
     best = next((k for k in range(r.seats, 0, -1) if numbered(pool, r, k)), 0)
     result = draw(pool, r, s)

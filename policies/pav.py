@@ -14,17 +14,25 @@ without it. PAV has no order of its own, so alternates are the best next additio
 constraints: each is the candidate that most increases the PAV score of the winners and the
 alternates before it (ties by lot order).
 
-How the optimum is found (the rule above does not depend on it): the integer programme
-``maximise Σ_groups weight × Σ_{l=1..k} y_{g,l} / l`` with ``Σ_l y_{g,l} ≤ Σ_{c ∈ A_g} x_c``,
-``Σ x_c = k``, one row per constraint bound, ``x`` binary and ``0 ≤ y ≤ 1``, where a group is
-the ballots with the same approval set, scaled to integers by lcm(1..k) and solved by HiGHS
-(single thread, fixed seed, zero relative gap, absolute gap half the integer step). It is solved
-over a subset of the candidates that provably holds every committee scoring at least as well as
-a known committee: for every other candidate, a Lagrangian bound (from the duals of the linear
-relaxation, rounded, then evaluated exactly in integers) shows that any committee containing it
-scores less. Every committee the solver returns is checked exactly (size, constraints, score).
-The whole count may use the solver for ``rules.time_limit`` seconds; beyond that it fails with
-``SolverLimit``. Scores are published as exact fractions "p/q".
+How the optimum is found (the rule above does not depend on it). The integer programme is
+``maximise Σ_groups weight × Σ_{l=1..k} y_{g,l} / l`` subject to ``Σ_l y_{g,l} ≤ Σ_{c ∈ A_g} x_c``
+per group, ``Σ x_c = k`` and one row per constraint bound, ``x`` binary, ``0 ≤ y ≤ 1``; a group
+is the ballots with the same approval set, and the objective is scaled to integers by
+lcm(1..min(k, longest ballot)). HiGHS solves it: single thread, random seed 0, no output, zero
+relative gap and an absolute gap of half the integer step (so its optimum is exact). It is
+solved over a pool of candidates that provably holds every committee scoring at least as well as
+the best committee known (found by sequential PAV, by rounding the linear relaxation, and by
+swaps): for every candidate outside the pool, a Lagrangian bound, from the duals of the linear
+relaxation rounded to rationals and then evaluated exactly in integers, shows that every
+committee containing it scores less. The solver is asked for the best committee other than the
+best known one: scoring less settles that the known one is the only optimal committee (no solve
+at all when the bounds leave only its members); scoring more makes it the best known, and the
+question is asked again; scoring the same means several optimal committees, and the first in
+the lot order is then fixed candidate by candidate in lot order, each time asking for an optimal
+committee that holds one of the earlier candidates not yet ruled out (a known optimal committee
+answers without a solve). Every committee the solver returns is checked exactly: size,
+constraints, score. All solves of a count share ``rules.time_limit`` seconds; beyond that the
+count fails with ``SolverLimit``. Scores are published as exact fractions "p/q".
 """
 
 from __future__ import annotations
@@ -69,6 +77,8 @@ _DUAL_SCALE = 2**20
 _FIRST_EXTRA = 6
 # A bound that rules nobody out.
 _UNBOUNDED = 2**62
+# Two-for-two swaps are tried when there are at most this many (they are cheap, not free).
+_PAIR_SWAPS = 50_000
 
 
 @dataclass(frozen=True)
@@ -338,6 +348,8 @@ class _Solver:
             ):
                 h.setOptionValue(option, False)
             h.setOptionValue("mip_heuristic_effort", 0.0)
+            # branch on pseudo-costs from the start: strong branching costs more than it saves
+            h.setOptionValue("mip_pscost_minreliable", 0)
             h.setSolution(len(start), list(start), [1.0] * len(start))
         h.run()
         self.runs += 1
@@ -491,9 +503,10 @@ class _Optimum:
         while that raises the score (the best swap each time, the first found on ties), keeping
         the constraints met."""
         score = self.units(committee)
+        pairs = math.comb(self.size, 2) * math.comb(len(pool), 2)
         while True:
             best: list[int] | None = None
-            for width, into in ((1, range(self.m)), (2, pool)):
+            for width, into in ((1, range(self.m)), (2, pool if pairs <= _PAIR_SWAPS else ())):
                 for out in itertools.combinations(committee, width):
                     rest = [c for c in committee if c not in out]
                     base = self.units(rest)
@@ -608,7 +621,14 @@ class _Optimum:
         if any(min(abs(v), abs(v - 1)) > 1e-6 for v in values):
             raise RuntimeError("the solver returned a committee that is not integral")
         committee = [c for c, v in zip(pool, values, strict=True) if v > 0.5]
-        if not self.meets(committee) or set(committee) == set(forbid):
+        chosen = set(committee)
+        if (
+            not self.meets(committee)
+            or chosen == set(forbid)
+            or not set(fix_in) <= chosen
+            or chosen & set(fix_out)
+            or (some_of and not chosen & set(some_of))
+        ):
             raise RuntimeError("the solver returned a committee that breaks its constraints")
         score = self.units(committee)
         info = h.getInfo()

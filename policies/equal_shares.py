@@ -1,7 +1,8 @@
 """The Method of Equal Shares for approval ballots, completed by sequential Phragmén, with the
 balance constraints built in.
 
-Every candidate costs 1. With n ballots and k seats, every ballot starts with a budget of k/n.
+Every candidate costs 1. With n ballots (those approving no candidate included) and k seats,
+every ballot starts with a budget of k/n.
 A candidate is affordable when its approvers hold at least 1 between them; its price per voter
 ρ is the smallest number such that the approvers, each paying ``min(budget, ρ)``, pay exactly
 1 together. In each round the affordable unelected candidates are taken in the order (ρ,

@@ -79,6 +79,8 @@ _FIRST_EXTRA = 6
 _UNBOUNDED = 2**62
 # Two-for-two swaps are tried when there are at most this many (they are cheap, not free).
 _PAIR_SWAPS = 50_000
+# The pool is narrowed again while the last relaxation took out at least this share of it.
+_SHRINK = 0.1
 
 
 @dataclass(frozen=True)
@@ -445,17 +447,22 @@ class _Optimum:
         pool = sorted(first)
         proven: list[int] | None = None
         proof: list[int] = []
+        tried: set[frozenset[int]] = set()
         while True:
             bounds, values = self._relax(pool)
             by_value = sorted(values, key=lambda c: -values[c])
-            rounded = self._improve(self._greedy(_always(by_value)), pool)
-            if (found := self.units(rounded)) > score:
-                committee, score = rounded, found
+            rounded = self._greedy(_always(by_value))
+            if frozenset(rounded) not in tried:
+                tried.add(frozenset(rounded))
+                rounded = self._improve(rounded, pool)
+                if (found := self.units(rounded)) > score:
+                    committee, score = rounded, found
             alive = [c for c in range(self.m) if bounds[c] >= score]
             if set(alive) <= set(pool):
+                shrunk = proven is None or len(proven) - len(alive) >= _SHRINK * len(proven)
                 proven, proof = alive, bounds
-                if len(alive) == len(pool):
-                    break
+                if not shrunk or len(alive) == len(pool):
+                    break  # another relaxation would not narrow the pool enough to pay
             elif proven is not None:
                 break  # the narrower pool's bounds are weaker: keep the last proven one
             pool = alive if proven is not None else sorted(set(pool) | set(alive))

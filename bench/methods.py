@@ -88,7 +88,7 @@ STRAY = 0.3  # chance she also approves one candidate from anywhere
 
 SLOW = 20.0  # a count slower than this (seconds) is not repeated
 CHILD_TIMEOUT = 180.0  # seconds for one child process, start-up included
-LOTTERY_REF_TIMEOUT = 150.0  # seconds for one sortition-algorithms child (leximin is slow)
+LOTTERY_REF_TIMEOUT = 240.0  # seconds for one sortition-algorithms child (leximin: 1.5-4 min)
 PAV_TIME_LIMIT = 120  # rules.time_limit for PAV and maximin: measure the time, not the limit
 MAXIMIN_PANELS = 1000  # rules.panels' default: the published list of equally likely panels
 

@@ -12,29 +12,34 @@ Each Mandate method is counted through ``policies.methods.run`` on seeded synthe
 The references count the same inputs in the same run, each in a process of its own under its
 own virtualenv (``bench/refs/``): abcvoting (sequential Phragmén, Equal Shares, PAV on its PuLP
 ILP backends) and pref_voting (``stv_scottish``) under ``.venv-oracle``; sortition-algorithms
-(maximin, leximin, legacy, nash) under a throwaway venv made on demand::
+(maximin, leximin, legacy) under a throwaway venv, made on demand (``bench_python``)::
 
-    python3 -m venv /tmp/mandate-bench-venv
-    /tmp/mandate-bench-venv/bin/pip install sortition-algorithms==0.12.15
+    python -m venv --clear /tmp/mandate-bench-venv
+    /tmp/mandate-bench-venv/bin/python -m pip install sortition-algorithms==0.12.15 gurobipy==13.0.3
 
 The model. Candidates and voters sit on a line [0, 1]. Voters come from three clusters (centres
-0.2, 0.45, 0.8; weights 0.45, 0.35, 0.2; spread 0.07); each approves the candidates within a
-radius drawn from [0.03, 0.12] of her position (at least the nearest one, at most the 8 nearest)
-and ranks candidates by distance plus noise, listing her approvals and up to 3 more (a partial
-ranking). A candidate's region is where she stands (6 equal stretches of the line); the 40 %
-standing nearest a cluster centre are men, the others alternate woman / man by position, so the
-popular candidates are men standing close together and both constraints bind.
+0.2, 0.45, 0.8; weights 0.45, 0.35, 0.2; spread 0.07). Each approves the candidates within a
+radius drawn from [0.08, 0.25] of her position, each with probability 0.9, and with probability
+0.3 one more from anywhere (at least the nearest one, at most 8); she ranks candidates by
+distance plus noise, listing as many as she approves and up to 3 more (a partial ranking). A
+candidate's region is where she stands (6 equal stretches of the line); the 40 % standing
+nearest a cluster centre are men, the others alternate woman / man by position, so the popular
+candidates are men standing close together and both constraints bind.
 
-Timing. Every count runs in a child process (Mandate's too), ``--repeat`` times, and the child
-times only the call (``time.perf_counter`` around ``run`` / ``compute_*`` / ``stv_scottish`` /
-``find_distribution_*`` + rounding), after building its inputs; medians are reported with the
-process CPU time of the same calls (CPU well below wall time means another tenant had the core).
-A count slower than ``SLOW`` seconds is not repeated. abcvoting gets each distinct approval set
-once, weighted by its number of ballots (it supports weights; it is much faster that way), and
-pref_voting each distinct ranking once with its count. Ratios are Mandate / the fastest reference
-that computes the same thing; agreement compares winners as sets where no constraint applies.
+Timing. Every count runs in a child process (Mandate's too) and the child times only the call
+(``time.perf_counter`` around ``run`` / ``compute_*`` / ``stv_scottish`` /
+``find_distribution_*`` + rounding), after building its inputs: up to ``--repeat`` runs, three
+when they take more than ``SLOW`` / 4 seconds together, one when a run takes more than ``SLOW``
+(``bench.refs.common.enough``). Medians are reported, with the CPU time of the same calls
+(the process's and its finished children's: PuLP runs CBC as one); CPU well below wall time
+means another tenant had the core. abcvoting gets each distinct approval set once, weighted by
+its number of ballots (it supports weights, and is much faster that way), and pref_voting each
+distinct ranking once with its count; Mandate's timed call includes checking and grouping the
+ballots. Ratios are Mandate / the fastest reference that computes the same thing; agreement
+compares winners as sets where no constraint applies.
 
-    .venv/bin/python -m bench.methods [--repeat 3] [--only approval|ranked|lottery] [--out PATH]
+    .venv/bin/python -m bench.methods [--repeat 5] [--only approval|ranked|lottery] [--no-refs]
+                                      [--out PATH]
 
 Results go to ``bench/results/methods-<date>.json``; the table is printed as Markdown.
 """
@@ -83,7 +88,8 @@ REGIONS = 6  # along the line, for the approval and ranked elections
 CENTRES = ((0.2, 0.45), (0.45, 0.35), (0.8, 0.2))  # (centre, weight) of the voter clusters
 SPREAD = 0.07
 MAX_APPROVALS = 8
-KEEP = 0.8  # chance a voter approves a candidate within her radius
+RADIUS = (0.08, 0.25)  # a voter approves candidates this near (drawn for each voter)
+KEEP = 0.9  # chance a voter approves a candidate within her radius
 STRAY = 0.3  # chance she also approves one candidate from anywhere
 
 SLOW = 20.0  # a count slower than this (seconds) is not repeated
@@ -146,9 +152,9 @@ def election(voters: int, cands: int, seed: int) -> dict[str, Any]:
     for _ in range(voters):
         centre = rng.choices(centres, weights)[0]
         x = min(1.0, max(0.0, rng.gauss(centre, SPREAD)))
-        radius = rng.uniform(0.03, 0.12)
+        radius = rng.uniform(*RADIUS)
         by_distance = sorted(range(cands), key=lambda j: (abs(positions[j] - x), j))
-        # the candidates within the radius, each kept with probability 0.8, and now and then
+        # the candidates within the radius, each kept with probability 0.9, and now and then
         # one from anywhere on the line: many distinct approval sets, as in a real count
         near_x = [j for j in by_distance if abs(positions[j] - x) <= radius]
         chosen = [j for j in near_x if rng.random() < KEEP][:MAX_APPROVALS] or by_distance[:1]

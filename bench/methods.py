@@ -19,8 +19,10 @@ ILP backends) and pref_voting (``stv_scottish``) under ``.venv-oracle``; sortiti
 
 The model. Candidates and voters sit on a line [0, 1]. Voters come from three clusters (centres
 0.2, 0.45, 0.8; weights 0.45, 0.35, 0.2; spread 0.07). Each approves the candidates within a
-radius drawn from [0.08, 0.25] of her position, each with probability 0.9, and with probability
-0.3 one more from anywhere (at least the nearest one, at most 8); she ranks candidates by
+radius drawn from [0.08, 0.25] of her position, each with probability 0.9 (the "wide" model;
+"narrow": [0.03, 0.12], 0.8, at 10,000 x 50 only), and with probability 0.3 one more from
+anywhere (at least the nearest one, at most 8). Narrow approvals make PAV's programme harder;
+wide ones let Equal Shares buy seats before its completion. She ranks candidates by
 distance plus noise, listing as many as she approves and up to 3 more (a partial ranking). A
 candidate's region is where she stands (6 equal stretches of the line); the 40 % standing
 nearest a cluster centre are men, the others alternate woman / man by position, so the popular
@@ -47,7 +49,9 @@ Results go to ``bench/results/methods-<date>.json``; the table is printed as Mar
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
+import importlib
 import json
 import math
 import os
@@ -79,7 +83,15 @@ BENCH_PINS = ["sortition-algorithms==0.12.15", "gurobipy==13.0.3"]
 SEED = "6d616e646174652062656e63682073656c656374696f6e206d6574686f647321"  # 64 hex digits
 DATA_SEED = 20261123
 
-APPROVAL_SIZES = ((2000, 40, 2), (2000, 40, 3), (2000, 40, 5), (10000, 50, 5))
+# (model, voters, candidates, seats): the "narrow" model's approvals are harder on PAV, the
+# "wide" model's let Equal Shares buy seats before its completion (see ``election``)
+APPROVAL_SIZES = (
+    ("wide", 2000, 40, 2),
+    ("wide", 2000, 40, 3),
+    ("wide", 2000, 40, 5),
+    ("wide", 10000, 50, 5),
+    ("narrow", 10000, 50, 5),
+)
 APPROVAL_METHODS = ("approval.phragmen", "approval.equal_shares", "approval.pav")
 STV = "ranked.stv"
 LOTTERIES = ("lottery.uniform", "lottery.maximin")
@@ -88,8 +100,9 @@ REGIONS = 6  # along the line, for the approval and ranked elections
 CENTRES = ((0.2, 0.45), (0.45, 0.35), (0.8, 0.2))  # (centre, weight) of the voter clusters
 SPREAD = 0.07
 MAX_APPROVALS = 8
-RADIUS = (0.08, 0.25)  # a voter approves candidates this near (drawn for each voter)
-KEEP = 0.9  # chance a voter approves a candidate within her radius
+# per model: the radius a voter approves candidates within (drawn for each voter), and the
+# chance she approves each candidate within it
+MODELS = {"wide": ((0.08, 0.25), 0.9), "narrow": ((0.03, 0.12), 0.8)}
 STRAY = 0.3  # chance she also approves one candidate from anywhere
 
 SLOW = 20.0  # a count slower than this (seconds) is not repeated
@@ -127,9 +140,11 @@ SAME_AS = {"lottery.maximin": ("maximin",), "lottery.uniform": ()}
 # --- the inputs -------------------------------------------------------------------------------
 
 
-def election(voters: int, cands: int, seed: int) -> dict[str, Any]:
+@functools.cache
+def election(model: str, voters: int, cands: int) -> dict[str, Any]:
     """Candidates with attributes, one approval set and one partial ranking per voter."""
-    rng = random.Random(seed)
+    rng = random.Random(DATA_SEED + voters + cands)
+    radii, keep = MODELS[model]
     positions = sorted(rng.random() for _ in range(cands))
     ids = [f"c{j:02d}" for j in range(cands)]
     rng.shuffle(ids)  # so that id order says nothing about where a candidate stands
@@ -152,12 +167,12 @@ def election(voters: int, cands: int, seed: int) -> dict[str, Any]:
     for _ in range(voters):
         centre = rng.choices(centres, weights)[0]
         x = min(1.0, max(0.0, rng.gauss(centre, SPREAD)))
-        radius = rng.uniform(*RADIUS)
+        radius = rng.uniform(*radii)
         by_distance = sorted(range(cands), key=lambda j: (abs(positions[j] - x), j))
         # the candidates within the radius, each kept with probability 0.9, and now and then
         # one from anywhere on the line: many distinct approval sets, as in a real count
         near_x = [j for j in by_distance if abs(positions[j] - x) <= radius]
-        chosen = [j for j in near_x if rng.random() < KEEP][:MAX_APPROVALS] or by_distance[:1]
+        chosen = [j for j in near_x if rng.random() < keep][:MAX_APPROVALS] or by_distance[:1]
         if rng.random() < STRAY:
             stray = rng.randrange(cands)
             if stray not in chosen:
@@ -230,7 +245,7 @@ def quotas_for_sortition(constraints: Sequence[dict[str, Any]]) -> list[dict[str
 
 def mandate_child(job: dict[str, Any]) -> dict[str, Any]:
     """Count ``job`` with ``policies.methods.run`` ``job["repeat"]`` times; time only the call."""
-    from policies.methods import Inputs, run
+    from policies.methods import MODULES, Inputs, run
     from policies.rules import (
         ApprovalBallot,
         Candidate,
@@ -240,6 +255,9 @@ def mandate_child(job: dict[str, Any]) -> dict[str, Any]:
     )
 
     method = str(job["method"])
+    # the method's module (and HiGHS, for PAV and maximin) loads before the clock starts, as
+    # the references' libraries do: loading is start-up, not counting
+    importlib.import_module(MODULES[method])
     candidates = [Candidate(c["id"], c["attributes"]) for c in job["candidates"]]
     ballots: list[ApprovalBallot | RankedBallot]
     if method.startswith("approval."):
@@ -399,8 +417,8 @@ def count_rows(args: argparse.Namespace) -> list[dict[str, Any]]:
         if args.only is None or args.only == ("ranked" if m == STV else "approval")
     ]
     rows: list[dict[str, Any]] = []
-    for voters, cands, seats in APPROVAL_SIZES:
-        e = election(voters, cands, DATA_SEED + voters + cands)
+    for model, voters, cands, seats in APPROVAL_SIZES:
+        e = election(model, voters, cands)
         ids = sorted(c["id"] for c in e["candidates"])
         index = {c: i for i, c in enumerate(ids)}
         for method in methods:
@@ -411,6 +429,7 @@ def count_rows(args: argparse.Namespace) -> list[dict[str, Any]]:
                 row: dict[str, Any] = {
                     "family": "ranked" if ranked else "approval",
                     "method": method,
+                    "model": model,
                     "voters": voters,
                     "candidates": cands,
                     "distinct_ballots": len(grouped),
@@ -517,9 +536,11 @@ def analyse(rows: list[dict[str, Any]]) -> None:
     from policies.rules import Candidate, Constraint
 
     unconstrained = {
-        (r["method"], r.get("voters"), r["seats"]): r for r in rows if not r["constraints"]
+        (r["method"], r.get("model"), r.get("voters"), r["seats"]): r
+        for r in rows
+        if not r["constraints"]
     }
-    pools: dict[tuple[int, int], dict[str, Candidate]] = {}
+    pools: dict[tuple[str, int, int], dict[str, Candidate]] = {}
     for row in rows:
         mandate = row["mandate"]
         row["mandate_seconds"] = median(mandate)
@@ -538,16 +559,16 @@ def analyse(rows: list[dict[str, Any]]) -> None:
                 row["ratio_cpu"] = row["mandate_cpu_seconds"] / cpu
         if row["family"] == "lottery":
             continue
-        key = (row["voters"], row["candidates"])
+        key = (row["model"], row["voters"], row["candidates"])
         if key not in pools:
-            e = election(*key, DATA_SEED + sum(key))
+            e = election(*key)
             pools[key] = {c["id"]: Candidate(c["id"], c["attributes"]) for c in e["candidates"]}
         pool = pools[key]
         if not row["constraints"]:
             row["agree"] = agreement(row, pool)
             continue
         constraints = [Constraint(**c) for c in row["constraints"]]
-        base = unconstrained.get((row["method"], row["voters"], row["seats"]))
+        base = unconstrained.get((row["method"], row["model"], row["voters"], row["seats"]))
         free = base and winners_of(base)
         if free:
             row["binds"] = violations([pool[c] for c in free], constraints)
@@ -586,9 +607,7 @@ def agreement(row: dict[str, Any], pool: dict[str, Any]) -> dict[str, Any]:
     }
     if differ and row["method"] == "approval.pav":
         # two committees with the same PAV score are a tie, not a disagreement
-        e = election(
-            row["voters"], row["candidates"], DATA_SEED + row["voters"] + row["candidates"]
-        )
+        e = election(row["model"], row["voters"], row["candidates"])
         out["pav_scores"] = {
             "mandate": str(pav_score(e["approvals"], ours)),
             **{name: str(pav_score(e["approvals"], set(w))) for name, w in differ.items()},
@@ -667,7 +686,7 @@ def targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             continue
         limits = []
         pav_constrained = row["method"] == "approval.pav" and row["constraints"]
-        if row["family"] != "lottery" and row["voters"] == APPROVAL_SIZES[-1][0]:
+        if row["family"] != "lottery" and row["voters"] == APPROVAL_SIZES[-1][1]:
             limits.append(TARGET_PAV_CONSTRAINED if pav_constrained else TARGET_APPROVAL_STV)
         elif pav_constrained:
             limits.append(TARGET_PAV_CONSTRAINED)
@@ -698,7 +717,7 @@ def targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def size_label(row: dict[str, Any]) -> str:
     if row["family"] == "lottery":
         return f"pool {row['pool']}"
-    return f"{row['voters']:,} x {row['candidates']}"
+    return f"{row['voters']:,} x {row['candidates']} {row['model']}"
 
 
 def bound_label(row: dict[str, Any]) -> str:
@@ -792,19 +811,18 @@ def others_text(row: dict[str, Any]) -> str:
 def markdown(rows: list[dict[str, Any]], lotteries: dict[str, Any]) -> str:
     """The tables for the README: seconds are medians, wall time (CPU time) of the call."""
     lines = [
-        "| method | voters × candidates (distinct ballots) | k | constraints | Mandate s | "
+        "| method | model | voters × candidates (distinct ballots) | k | constraints | Mandate s | "
         "fastest reference | reference s | Mandate ÷ reference | winners agree / constraints "
         "bind | other references, s |",
-        "| --- | --- | ---: | --- | ---: | --- | ---: | ---: | --- | --- |",
+        "| --- | --- | --- | ---: | --- | ---: | --- | ---: | ---: | --- | --- |",
     ]
-    pools: dict[tuple[int, int], dict[str, dict[str, str]]] = {}
+    pools: dict[tuple[str, int, int], dict[str, dict[str, str]]] = {}
     for row in rows:
         if row["family"] == "lottery":
             continue
-        key = (row["voters"], row["candidates"])
+        key = (row["model"], row["voters"], row["candidates"])
         if key not in pools:
-            e = election(*key, DATA_SEED + sum(key))
-            pools[key] = {c["id"]: c["attributes"] for c in e["candidates"]}
+            pools[key] = {c["id"]: c["attributes"] for c in election(*key)["candidates"]}
         if row["constraints"]:
             holds = row.get("constraints_hold")
             check = binds_text(row, pools[key])
@@ -814,9 +832,12 @@ def markdown(rows: list[dict[str, Any]], lotteries: dict[str, Any]) -> str:
         else:
             check = agree_text(row)
             cons = "none"
+        bought = row["mandate"].get("details", {}).get("bought_with_equal_shares")
+        if bought is not None:
+            check += f"; Equal Shares bought {bought} of {row['seats']}, then the completion"
         name, seconds = reference_text(row)
         lines.append(
-            f"| `{row['method']}` | {row['voters']:,} × {row['candidates']} "
+            f"| `{row['method']}` | {row['model']} | {row['voters']:,} × {row['candidates']} "
             f"({row['distinct_ballots']:,}) | {row['seats']} | {cons} | "
             f"{mandate_text(row['mandate'])} | {name} | {seconds} | {ratio_text(row)} | "
             f"{check} | {others_text(row)} |"
@@ -888,6 +909,7 @@ def main(argv: list[str] | None = None) -> int:
                     r
                     for r in rows
                     if r["method"] == row["method"]
+                    and r.get("model") == row["model"]
                     and r.get("voters") == row["voters"]
                     and r["seats"] == row["seats"]
                     and not r["constraints"]

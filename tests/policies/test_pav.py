@@ -5,14 +5,10 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import random
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import Sequence
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,8 +28,7 @@ from policies.rules import (
     InvalidRules,
     SelectionRules,
 )
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.policies.support import run_oracle, same_output_under_hash_seeds
 
 
 def cand(cid: str, **attributes: str) -> Candidate:
@@ -439,29 +434,12 @@ print(json.dumps(count(candidates, ballots, rules, order).to_json(), sort_keys=T
 
 
 def test_same_result_under_any_hash_seed() -> None:
-    outputs = []
-    for seed in ("0", "1", "12345"):
-        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT)}
-        done = subprocess.run(
-            [sys.executable, "-c", DETERMINISM],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=60,
-        )
-        outputs.append(done.stdout)
-    assert outputs[0] == outputs[1] == outputs[2]
-    result = json.loads(outputs[0])
+    result = json.loads(same_output_under_hash_seeds(DETERMINISM))
     assert len(result["winners"]) == 5
     assert len(result["alternates"]) == 4
 
 
 # -- abcvoting as an oracle, where no constraint applies
-
-ORACLE_PYTHON = ROOT / ".venv-oracle" / "bin" / "python"
-ORACLE_SCRIPT = Path(__file__).resolve().parent / "oracle_abc.py"
 
 
 def oracle_elections(n: int) -> list[dict[str, Any]]:
@@ -484,24 +462,8 @@ def oracle_elections(n: int) -> list[dict[str, Any]]:
 
 
 def test_agrees_with_abcvoting() -> None:
-    if not ORACLE_PYTHON.exists():
-        reason = (
-            f"abcvoting oracle missing: {ORACLE_PYTHON} does not exist (create it with "
-            "`python3 -m venv .venv-oracle && .venv-oracle/bin/pip install abcvoting==2.19.2`)"
-        )
-        if os.environ.get("CI") or os.environ.get("MANDATE_REQUIRE_ORACLE"):
-            pytest.fail(reason)
-        pytest.skip(reason)
     elections = oracle_elections(50)
-    done = subprocess.run(
-        [str(ORACLE_PYTHON), str(ORACLE_SCRIPT)],
-        input=json.dumps(elections),
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    answers = json.loads(done.stdout)
+    answers = run_oracle("oracle_abc.py", elections, timeout=120)
     assert len(answers) == len(elections)
     ties = 0
     for election, committees in zip(elections, answers, strict=True):

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import random
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,8 +26,7 @@ from policies.rules import (
     SelectionRules,
 )
 from policies.stv import METHOD, METHOD_VERSION, SCALE, StvStage, count, fixed
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.policies.support import run_oracle, same_output_under_hash_seeds
 
 
 def cand(cid: str, **attributes: str) -> Candidate:
@@ -556,21 +551,7 @@ print(json.dumps(count(candidates, ballots, rules, order).to_json(), sort_keys=T
 
 
 def test_same_result_under_any_hash_seed() -> None:
-    outputs = []
-    for seed in ("0", "1", "12345"):
-        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT)}
-        done = subprocess.run(
-            [sys.executable, "-c", DETERMINISM],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=60,
-        )
-        outputs.append(done.stdout)
-    assert outputs[0] == outputs[1] == outputs[2]
-    result = json.loads(outputs[0])
+    result = json.loads(same_output_under_hash_seeds(DETERMINISM))
     assert len(result["winners"]) == 5
     assert len(result["alternates"]) == 4
 
@@ -619,9 +600,6 @@ def test_ten_thousand_ballots_and_fifty_candidates() -> None:
 
 # -- pref_voting as an oracle, where no constraint applies
 
-ORACLE_PYTHON = ROOT / ".venv-oracle" / "bin" / "python"
-ORACLE_SCRIPT = Path(__file__).resolve().parent / "oracle_stv.py"
-
 
 def oracle_elections(n: int) -> list[dict[str, Any]]:
     rng = random.Random(20070042)
@@ -649,24 +627,8 @@ def oracle_elections(n: int) -> list[dict[str, Any]]:
 
 
 def test_agrees_with_pref_voting() -> None:
-    if not ORACLE_PYTHON.exists():
-        reason = (
-            f"pref_voting oracle missing: {ORACLE_PYTHON} does not exist (create it with "
-            "scripts/oracle.sh, which installs pref_voting==1.18.2)"
-        )
-        if os.environ.get("CI") or os.environ.get("MANDATE_REQUIRE_ORACLE"):
-            pytest.fail(reason)
-        pytest.skip(reason)
     elections = oracle_elections(120)
-    done = subprocess.run(
-        [str(ORACLE_PYTHON), str(ORACLE_SCRIPT)],
-        input=json.dumps(elections),
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=300,
-    )
-    answers = json.loads(done.stdout)
+    answers = run_oracle("oracle_stv.py", elections, timeout=300)
     assert len(answers) == len(elections)
     compared = weighted = 0
     for election, expected in zip(elections, answers, strict=True):

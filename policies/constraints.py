@@ -768,3 +768,62 @@ def _stand(n: int) -> str:
 
 def _stand_noun(n: int) -> str:
     return "candidate stands" if n == 1 else "candidates stand"
+
+
+# ---------------------------------------------------------------------------------------------
+# A committee chosen one pick at a time
+
+
+class GrowingCommittee:
+    """A committee built pick by pick that always stays completable under the constraints.
+
+    ``size`` is the seats to fill: all of them when some committee meets every constraint,
+    otherwise the largest size that can (``unfilled_reason`` says why). A *witness* (one
+    completion of the current picks) answers most "can I add this one?" questions without a
+    search: when it takes someone of the candidate's profile, the answer is yes.
+    """
+
+    def __init__(
+        self, candidates: Sequence[Candidate], constraints: Sequence[Constraint], seats: int
+    ) -> None:
+        self.space = ProfileSpace(candidates, constraints)
+        self.profile_of = {c.id: self.space.index(c) for c in candidates}
+        self.total = self.space.counts(candidates)
+        self.chosen = [0] * len(self.total)
+        self.cache: dict[tuple[int, ...], tuple[int, ...] | None] = {}
+        self.size = seats
+        self.unfilled_reason: str | None = None
+        self.witness = self._completion(tuple(self.chosen))
+        if self.witness is None:
+            self.size = largest_feasible_size(candidates, seats, constraints)
+            reason = diagnose(candidates, seats, constraints)
+            if self.size == 0:
+                reason += "; no smaller committee meets every constraint either"
+            self.unfilled_reason = reason
+            self.cache.clear()
+            self.witness = self._completion(tuple(self.chosen))
+
+    def _completion(self, chosen: tuple[int, ...]) -> tuple[int, ...] | None:
+        if chosen not in self.cache:
+            available = [t - c for t, c in zip(self.total, chosen, strict=True)]
+            self.cache[chosen] = self.space.completion(chosen, available, self.size)
+        return self.cache[chosen]
+
+    def can_add(self, cid: str) -> bool:
+        """Whether picking ``cid`` still leaves a committee of ``size`` meeting the constraints."""
+        p = self.profile_of[cid]
+        if self.witness is not None and self.witness[p] > 0:
+            return True
+        after = list(self.chosen)
+        after[p] += 1
+        return self._completion(tuple(after)) is not None
+
+    def add(self, cid: str) -> None:
+        p = self.profile_of[cid]
+        self.chosen[p] += 1
+        if self.witness is not None and self.witness[p] > 0:
+            witness = list(self.witness)
+            witness[p] -= 1
+            self.witness = tuple(witness)
+        else:
+            self.witness = self._completion(tuple(self.chosen))

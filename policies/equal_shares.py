@@ -33,14 +33,13 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from policies.constraints import ProfileSpace, check_rules, diagnose, largest_feasible_size
-from policies.errors import InvalidInput
+from policies.constraints import GrowingCommittee
+from policies.count_inputs import lot_positions
 from policies.result import CountResult
 from policies.rules import (
     APPROVAL_EQUAL_SHARES,
     ApprovalBallot,
     Candidate,
-    InvalidRules,
     SelectionRules,
 )
 
@@ -110,21 +109,7 @@ def count(
     tie. Approvals of ids that are not candidates are ignored; every ballot, even one approving
     no candidate, holds its share of the budget.
     """
-    check_rules(rules)
-    if rules.method != METHOD:
-        raise InvalidRules(f"this count is for method {METHOD!r}, got rules for {rules.method!r}")
-    ids = [c.id for c in candidates]
-    duplicates = sorted(i for i, n in Counter(ids).items() if n > 1)
-    if duplicates:
-        raise InvalidInput(f"each candidate must stand once, got {duplicates} more than once")
-    position: dict[str, int] = {}
-    for i, cid in enumerate(order):
-        if cid in position:
-            raise InvalidInput(f"the lot order must list each id once, got {cid!r} twice")
-        position[cid] = i
-    missing = sorted(set(ids) - set(position))
-    if missing:
-        raise InvalidInput(f"the lot order must rank every candidate, got none for {missing}")
+    position = lot_positions(METHOD, candidates, rules, order)
     return _Count(candidates, ballots, rules, position).run()
 
 
@@ -174,29 +159,14 @@ class _Count:
         self.levels: list[tuple[Fraction, int]] = [(self.budget, everyone)] if everyone else []
         self.phase = PHASE_EQUAL_SHARES
         self.switch_note: str | None = None
-        self.space = ProfileSpace(self.candidates, rules.constraints)
-        self.profile_of = {c.id: self.space.index(c) for c in candidates}
-        self.total = self.space.counts(self.candidates)
-        self.chosen = [0] * len(self.total)
-        self.cache: dict[tuple[int, ...], tuple[int, ...] | None] = {}
-        self.witness: tuple[int, ...] | None = None
+        self.committee = GrowingCommittee(self.candidates, rules.constraints, rules.seats)
         self.winners: list[str] = []
         self.alternates: list[str] = []
         self.steps: list[CountStep] = []
 
     def run(self) -> CountResult[CountStep]:
         seats = self.rules.seats
-        constraints = self.rules.constraints
-        self.witness = self._completion(tuple(self.chosen), seats)
-        if self.witness is not None:
-            size, reason = seats, None
-        else:
-            size = largest_feasible_size(self.candidates, seats, constraints)
-            reason = diagnose(self.candidates, seats, constraints)
-            if size == 0:
-                reason += "; no smaller committee meets every constraint either"
-            self.cache.clear()
-            self.witness = self._completion(tuple(self.chosen), size)
+        size, reason = self.committee.size, self.committee.unfilled_reason
         while len(self.winners) < size:
             self._elect(size)
         while len(self.alternates) < self.rules.alternates and self._unelected():
@@ -218,37 +188,6 @@ class _Count:
                 "completion": "sequential Phragmén from the budgets left",
             },
         )
-
-    # -- the constraints (as in policies.phragmen)
-
-    def _completion(self, chosen: tuple[int, ...], size: int) -> tuple[int, ...] | None:
-        if chosen not in self.cache:
-            available = [t - c for t, c in zip(self.total, chosen, strict=True)]
-            self.cache[chosen] = self.space.completion(chosen, available, size)
-        return self.cache[chosen]
-
-    def _can_add(self, cid: str, size: int) -> bool:
-        """Whether electing ``cid`` still leaves a committee of ``size`` meeting the constraints.
-
-        ``self.witness`` is a completion of the current committee: when it takes someone of the
-        candidate's profile, the answer is yes without a search.
-        """
-        p = self.profile_of[cid]
-        if self.witness is not None and self.witness[p] > 0:
-            return True
-        after = list(self.chosen)
-        after[p] += 1
-        return self._completion(tuple(after), size) is not None
-
-    def _take(self, cid: str, size: int) -> None:
-        p = self.profile_of[cid]
-        self.chosen[p] += 1
-        if self.witness is not None and self.witness[p] > 0:
-            witness = list(self.witness)
-            witness[p] -= 1
-            self.witness = tuple(witness)
-        else:
-            self.witness = self._completion(tuple(self.chosen), size)
 
     # -- prices and loads
 
@@ -338,7 +277,7 @@ class _Count:
             options = self._options()
             skipped: list[str] = []
             for rho, cid in options:
-                if self._can_add(cid, size):
+                if self.committee.can_add(cid):
                     tied = [c for r, c in options if r == rho and c not in skipped]
                     self._record(cid, rho, options, skipped, tied, winner=True, size=size)
                     return
@@ -347,14 +286,14 @@ class _Count:
         options = self._options()
         skipped = []
         for load, cid in options:
-            if self._can_add(cid, size):
+            if self.committee.can_add(cid):
                 tied = [c for lo, c in options if lo == load and c not in skipped]
                 self._record(cid, load, options, skipped, tied, winner=True, size=size)
                 return
             skipped.append(cid)
         for cid in self._unelected():
             if not self.supporters[cid]:
-                if self._can_add(cid, size):
+                if self.committee.can_add(cid):
                     self._record(cid, None, options, skipped, [], winner=True, size=size)
                     return
                 skipped.append(cid)
@@ -395,7 +334,7 @@ class _Count:
                 self._carry(cid, value)
         if winner:
             self.winners.append(cid)
-            self._take(cid, size)
+            self.committee.add(cid)
         else:
             self.alternates.append(cid)
         tied = tied if len(tied) > 1 else []

@@ -47,14 +47,14 @@ from typing import Any
 
 import highspy
 
-from policies.constraints import ProfileSpace, check_rules, diagnose, largest_feasible_size
+from policies.constraints import ProfileSpace, diagnose, largest_feasible_size
+from policies.count_inputs import lot_positions
 from policies.errors import InvalidInput, SolverLimit
 from policies.result import CountResult
 from policies.rules import (
     APPROVAL_PAV,
     ApprovalBallot,
     Candidate,
-    InvalidRules,
     SelectionRules,
 )
 
@@ -117,21 +117,7 @@ def count(
     tie. Approvals of ids that are not candidates are ignored. Raises ``SolverLimit`` when the
     solver needs more than ``rules.time_limit`` seconds.
     """
-    check_rules(rules)
-    if rules.method != METHOD:
-        raise InvalidRules(f"this count is for method {METHOD!r}, got rules for {rules.method!r}")
-    ids = [c.id for c in candidates]
-    duplicates = sorted(i for i, n in Counter(ids).items() if n > 1)
-    if duplicates:
-        raise InvalidInput(f"each candidate must stand once, got {duplicates} more than once")
-    position: dict[str, int] = {}
-    for i, cid in enumerate(order):
-        if cid in position:
-            raise InvalidInput(f"the lot order must list each id once, got {cid!r} twice")
-        position[cid] = i
-    missing = sorted(set(ids) - set(position))
-    if missing:
-        raise InvalidInput(f"the lot order must rank every candidate, got none for {missing}")
+    position = lot_positions(METHOD, candidates, rules, order)
     by_lot = sorted(candidates, key=lambda c: position[c.id])
     return _Count(by_lot, ballots, rules).run()
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from policies.constraints import ProfileSpace, diagnose, largest_feasible_size
+from policies.constraints import GrowingCommittee
 from policies.count_inputs import lot_positions
 from policies.result import CountResult
 from policies.rules import (
@@ -113,29 +113,14 @@ class _Count:
         self.voter_load = [Fraction(0)] * len(self.weight)
         # per candidate, the sum of its approvers' loads, kept up to date as loads change
         self.load_sum = {c.id: Fraction(0) for c in candidates}
-        self.space = ProfileSpace(self.candidates, rules.constraints)
-        self.profile_of = {c.id: self.space.index(c) for c in candidates}
-        self.total = self.space.counts(self.candidates)
-        self.chosen = [0] * len(self.total)
-        self.cache: dict[tuple[int, ...], tuple[int, ...] | None] = {}
-        self.witness: tuple[int, ...] | None = None
+        self.committee = GrowingCommittee(self.candidates, rules.constraints, rules.seats)
         self.winners: list[str] = []
         self.alternates: list[str] = []
         self.steps: list[CountStep] = []
 
     def run(self) -> CountResult[CountStep]:
         seats = self.rules.seats
-        constraints = self.rules.constraints
-        self.witness = self._completion(tuple(self.chosen), seats)
-        if self.witness is not None:
-            size, reason = seats, None
-        else:
-            size = largest_feasible_size(self.candidates, seats, constraints)
-            reason = diagnose(self.candidates, seats, constraints)
-            if size == 0:
-                reason += "; no smaller committee meets every constraint either"
-            self.cache.clear()
-            self.witness = self._completion(tuple(self.chosen), size)
+        size, reason = self.committee.size, self.committee.unfilled_reason
         while len(self.winners) < size:
             self._elect(size)
         while len(self.alternates) < self.rules.alternates and self._unelected():
@@ -150,37 +135,6 @@ class _Count:
             unfilled=seats - size,
             unfilled_reason=reason,
         )
-
-    # -- the constraints
-
-    def _completion(self, chosen: tuple[int, ...], size: int) -> tuple[int, ...] | None:
-        if chosen not in self.cache:
-            available = [t - c for t, c in zip(self.total, chosen, strict=True)]
-            self.cache[chosen] = self.space.completion(chosen, available, size)
-        return self.cache[chosen]
-
-    def _can_add(self, cid: str, size: int) -> bool:
-        """Whether electing ``cid`` still leaves a committee of ``size`` meeting the constraints.
-
-        ``self.witness`` is a completion of the current committee: when it takes someone of the
-        candidate's profile, the answer is yes without a search.
-        """
-        p = self.profile_of[cid]
-        if self.witness is not None and self.witness[p] > 0:
-            return True
-        after = list(self.chosen)
-        after[p] += 1
-        return self._completion(tuple(after), size) is not None
-
-    def _take(self, cid: str, size: int) -> None:
-        p = self.profile_of[cid]
-        self.chosen[p] += 1
-        if self.witness is not None and self.witness[p] > 0:
-            witness = list(self.witness)
-            witness[p] -= 1
-            self.witness = tuple(witness)
-        else:
-            self.witness = self._completion(tuple(self.chosen), size)
 
     # -- the count
 
@@ -203,14 +157,14 @@ class _Count:
         options = self._options()
         skipped: list[str] = []
         for load, cid in options:
-            if self._can_add(cid, size):
+            if self.committee.can_add(cid):
                 tied = [c for lo, c in options if lo == load and c not in skipped]
                 self._record(cid, load, options, skipped, tied, winner=True, size=size)
                 return
             skipped.append(cid)
         for cid in self._unelected():
             if not self.approvers[cid]:
-                if self._can_add(cid, size):
+                if self.committee.can_add(cid):
                     self._record(cid, None, options, skipped, [], winner=True, size=size)
                     return
                 skipped.append(cid)
@@ -250,7 +204,7 @@ class _Count:
                     self.voter_load[g] = load
         if winner:
             self.winners.append(cid)
-            self._take(cid, size)
+            self.committee.add(cid)
         else:
             self.alternates.append(cid)
         tied = tied if len(tied) > 1 else []

@@ -130,7 +130,7 @@ class EntryRules:
     keys: KeyList | None
     tree: tuple[int, bytes] | None  # the checkpoint's (size, root)
     scopes: tuple[str, ...]
-    round_id: str
+    subject: str  # what the bundle is of, as a report names it: round <id>, campaign <id>
 
 
 class Checked(NamedTuple):
@@ -190,8 +190,8 @@ class EntryChecker:
             problems.extend(signatures.problems(entry.envelope, "records", statement.at))
             if statement.scope not in scopes:
                 problems.append(
-                    f"scope {statement.scope!r} does not belong in the bundle of round "
-                    f"{self.rules.round_id} (only {', '.join(sorted(scopes))})"
+                    f"scope {statement.scope!r} does not belong in the bundle of "
+                    f"{self.rules.subject} (only {', '.join(sorted(scopes))})"
                 )
             out.append(
                 Checked(

@@ -16,11 +16,12 @@ ALLOWED = {"records", "policies", "cryptography", "cffi", "_cffi_backend", "mand
 SCRIPT = """
 import json, sys
 import records.bundle
+import records.log_bundle
 import records.bundle_entries
 from mandate.cli import main
 if sys.argv[2] == "parallel":  # check entries in a worker process too
     records.bundle_entries.PARALLEL_FROM = 1
-    records.bundle.spare_cpus = lambda: 1
+    records.log_bundle.spare_cpus = lambda: 1
 code = main(["verify", sys.argv[1]])
 print(json.dumps([code, sorted({m.split(".")[0] for m in sys.modules})]))
 """

@@ -33,6 +33,11 @@ STATUS_BY_CODE: dict[str, int] = {
     e.CanonicalizationError.code: 422,
     e.SignatureError.code: 422,
     e.ChainError.code: 422,
+    e.AlreadySigned.code: 409,
+    e.StatementChanged.code: 409,
+    e.WrongCode.code: 422,
+    e.CodeUnusable.code: 409,
+    e.SignatureState.code: 409,
 }
 
 

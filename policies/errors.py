@@ -94,3 +94,33 @@ class SolverLimit(DomainError):
     """A count that needs a solver (PAV, the maximin lottery) hit the rules' time limit."""
 
     code = "count_time_limit"
+
+
+class AlreadySigned(AlreadyExists):
+    """An organisation signs a campaign once; the detail names the signature's state."""
+
+    code = "already_signed"
+
+
+class StatementChanged(Conflict):
+    """The signer saw a version of the statement that is no longer the current one."""
+
+    code = "statement_changed"
+
+
+class WrongCode(InvalidInput):
+    """A confirmation code that does not match."""
+
+    code = "wrong_code"
+
+
+class CodeUnusable(Conflict):
+    """A confirmation code that has expired, was used, or has had too many wrong tries."""
+
+    code = "code_unusable"
+
+
+class SignatureState(Conflict):
+    """A signature already confirmed or withdrawn, for a request that needs it otherwise."""
+
+    code = "signature_state"

@@ -11,7 +11,8 @@ the RFC 8785 canonical JSON of the statement::
     {"type": str, "scope": str, "seq": int, "at": "YYYY-MM-DDTHH:MM:SS[.ffffff]Z",
      "actor": str | null, "data": {...}}
 
-``seq`` counts 1, 2, 3... within a scope (``round:<round_id>``, ``registry``, ``keys``...); the
+``seq`` counts 1, 2, 3... within a scope (``round:<round_id>``, ``campaign:<campaign_id>``,
+``registry``, ``keys``); the
 entry is signed by the ``records`` key valid at ``at``.
 
 Parsing here is strict and checks the form only; who signed it is for the key list to say.
@@ -44,6 +45,11 @@ class EntryError(RecordError):
 def round_scope(round_id: str) -> str:
     """The scope of a round's entries."""
     return f"round:{round_id}"
+
+
+def campaign_scope(campaign_id: str) -> str:
+    """The scope of a sign-on campaign's entries."""
+    return f"campaign:{campaign_id}"
 
 
 class Statement(NamedTuple):

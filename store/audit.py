@@ -19,16 +19,14 @@ from policies.times import iso
 from records import dsse
 from records.canonical import canonical_json
 from records.chain import GENESIS, ChainEntry, chain_hash
+from records.logentry import campaign_scope as campaign_scope
+from records.logentry import round_scope as round_scope
 from records.merkle import leaf_hash
 from store.db import KEYRING, RECEIPTS, utcnow
 from store.tables import log_entry, log_head
 from store.upsert import insert_ignore
 
 REGISTRY = "registry"
-
-
-def round_scope(round_id: str) -> str:
-    return f"round:{round_id}"
 
 
 @dataclass(frozen=True)

@@ -336,3 +336,152 @@ designation_approval = Table(
     Column("approved_at", UTCDateTime, nullable=False),
     Index("ix_designation_approval_selection", "round_id", "constituency_id"),
 )
+
+# -- sign-on campaigns
+
+campaign = Table(
+    "campaign",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    # Set when a constituency's coordinators made it: they manage it beside the secretariat.
+    Column("owner_constituency_id", String(36), ForeignKey("constituency.id"), nullable=True),
+    # The statement by language ({lang: {title, text}}): the draft, then the current version.
+    Column("texts", JSON, nullable=False),
+    Column("signers", String(20), nullable=False),  # any | members
+    Column("constituencies", JSON, nullable=False),  # whose members may sign (members only)
+    Column("opens_at", UTCDateTime, nullable=False),
+    Column("closes_at", UTCDateTime, nullable=False),
+    Column("milestones", JSON, nullable=False),
+    Column("contact_name", String(300), nullable=False),
+    Column("contact_email", String(320), nullable=False),
+    Column("phase", String(30), nullable=False),
+    # Monotonic counter of mirrored phase changes: makes the mirror activity idempotent.
+    Column("phase_seq", Integer, nullable=False),
+    Column("version", Integer, nullable=True),  # the current statement version, once published
+    Column("statement_hash", String(64), nullable=True),
+    Column("workflow_id", String(100), nullable=True),
+    Column("created_by", String(36), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("published_at", UTCDateTime, nullable=True),
+)
+
+statement_version = Table(
+    "statement_version",
+    metadata,
+    Column("campaign_id", String(36), ForeignKey("campaign.id"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("canonical", Text, nullable=False),  # the exact bytes hashed and signed
+    Column("statement_hash", String(64), nullable=False),
+    Column("envelope", Text, nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("published_by", String(36), nullable=False),
+    Column("published_at", UTCDateTime, nullable=False),
+)
+
+campaign_signature = Table(
+    "campaign_signature",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("campaign_id", String(36), ForeignKey("campaign.id"), nullable=False),
+    Column("kind", String(10), nullable=False),  # member | outside
+    Column("organisation_id", String(36), ForeignKey("organisation.id"), nullable=True),
+    Column("constituency_id", String(36), ForeignKey("constituency.id"), nullable=True),
+    Column("organisation_name", String(300), nullable=False),
+    Column("country", String(2), nullable=False),
+    Column("org_type", String(100), nullable=False),
+    Column("region", String(20), nullable=False),
+    Column("name_key", String(400), nullable=False),
+    # The name key while the signature holds it; NULL once a lapsed pending signature frees it.
+    Column("dedup_key", String(400), nullable=True),
+    Column("signer_name", String(300), nullable=True),
+    Column("signer_role", String(300), nullable=True),
+    Column("email", String(320), nullable=True),
+    Column("version", Integer, nullable=False),  # the statement version its signer saw
+    Column("state", String(20), nullable=False),  # pending | confirmed | withdrawn | lapsed
+    Column("code_hash", String(64), nullable=True),
+    Column("code_expires_at", UTCDateTime, nullable=True),
+    Column("code_attempts", Integer, nullable=False),
+    Column("codes_sent", Integer, nullable=False),
+    Column("signer_token_hash", String(64), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("confirmed_at", UTCDateTime, nullable=True),
+    Column("withdrawn_at", UTCDateTime, nullable=True),
+    Column("withdraw_reason", Text, nullable=True),
+    UniqueConstraint("campaign_id", "dedup_key", name="uq_campaign_signature_dedup"),
+    UniqueConstraint("campaign_id", "organisation_id", name="uq_campaign_signature_organisation"),
+)
+
+Index("ix_campaign_signature_state", campaign_signature.c.campaign_id, campaign_signature.c.state)
+
+campaign_milestone = Table(
+    "campaign_milestone",
+    metadata,
+    Column("campaign_id", String(36), ForeignKey("campaign.id"), primary_key=True),
+    Column("threshold", Integer, primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("reached_at", UTCDateTime, nullable=False),
+)
+
+signatory_record = Table(
+    "signatory_record",
+    metadata,
+    Column("campaign_id", String(36), ForeignKey("campaign.id"), primary_key=True),
+    Column("record", Text, nullable=False),
+    Column("record_hash", String(64), nullable=False),
+    Column("envelope", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# -- notices: mail waiting to be sent, webhooks and their delivery log
+
+mail_outbox = Table(
+    "mail_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("dedup_key", String(200), nullable=False, unique=True),  # one mail per notice
+    Column("campaign_id", String(36), ForeignKey("campaign.id"), nullable=True),
+    Column("purpose", String(50), nullable=False),
+    Column("to_address", String(320), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("body", Text, nullable=True),  # emptied once sent: it may hold a one-time code
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("sent_at", UTCDateTime, nullable=True),
+    Column("failed_at", UTCDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+)
+
+Index("ix_mail_outbox_waiting", mail_outbox.c.sent_at, mail_outbox.c.next_attempt_at)
+
+webhook = Table(
+    "webhook",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("campaign_id", String(36), ForeignKey("campaign.id"), nullable=False),
+    Column("url", Text, nullable=False),
+    # Kept in the clear: every delivery's HMAC needs it. Shown once, when registered.
+    Column("secret", String(100), nullable=False),
+    Column("events", JSON, nullable=False),
+    Column("created_by", String(36), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("removed_at", UTCDateTime, nullable=True),
+)
+
+webhook_delivery = Table(
+    "webhook_delivery",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("webhook_id", String(36), ForeignKey("webhook.id"), nullable=False),
+    Column("campaign_id", String(36), ForeignKey("campaign.id"), nullable=False),
+    Column("event_id", String(200), nullable=False),
+    Column("event_type", String(50), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("delivered", Boolean, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+)
+
+Index("ix_webhook_delivery_campaign", webhook_delivery.c.campaign_id)

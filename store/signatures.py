@@ -1,0 +1,558 @@
+"""Signatures of a campaign: written straight to the database behind the window's gate.
+
+A member organisation signs with its token and counts at once. An organisation outside the
+constituencies signs pending, and counts once it confirms with the one-time code sent to the
+address it gave (by POST; the mail goes out through the outbox, in the same transaction). One
+signature per organisation: by membership, and by normalised name and country.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from policies import notices
+from policies.campaigns import Signers, crossed
+from policies.errors import (
+    AlreadySigned,
+    CodeUnusable,
+    Forbidden,
+    NotFound,
+    SignatureState,
+    StatementChanged,
+    WrongCode,
+)
+from policies.regions import region_of
+from policies.signatories import Signatory, organisation_key
+from policies.times import iso
+from store import audit, outbox, registry
+from store.campaigns import gate
+from store.credentials import hash_token
+from store.db import utcnow
+from store.ids import new_id
+from store.tables import campaign_milestone, campaign_signature
+from store.upsert import insert_ignore
+
+SIGNER_TOKEN_PREFIX = "mds_"  # noqa: S105 - a prefix, not a secret
+MAX_CODE_ATTEMPTS = 5
+MAX_CODES_SENT = 5
+PENDING, CONFIRMED, WITHDRAWN, LAPSED = "pending", "confirmed", "withdrawn", "lapsed"
+
+
+@dataclass(frozen=True)
+class Signed:
+    signature: RowMapping
+    signer_token: str | None = None  # outside signers: shown once, to withdraw or resend
+    milestones: list[int] = field(default_factory=list)  # reached by this write
+
+
+@dataclass(frozen=True)
+class Mail:
+    """Where confirmation mail points, and how long its code lasts."""
+
+    api_url: str
+    code_ttl: timedelta
+
+
+def _code_hash(signature_id: str, code: str) -> str:
+    return hashlib.sha256(f"mandate.code/1\n{signature_id}\n{code}".encode()).hexdigest()
+
+
+def _new_code() -> str:
+    return f"{secrets.randbelow(10**6):06d}"
+
+
+def _current_version(row: RowMapping, statement_hash: str) -> int:
+    if statement_hash != row["statement_hash"]:
+        raise StatementChanged(
+            f"the statement you saw ({statement_hash}) is not the current version "
+            f"{row['version']} ({row['statement_hash']}); read it and sign that"
+        )
+    version: int = row["version"]
+    return version
+
+
+def _existing(
+    conn: Connection, campaign_id: str, *, key: str, org: str | None
+) -> RowMapping | None:
+    clause = campaign_signature.c.dedup_key == key
+    if org is not None:
+        clause = clause | (campaign_signature.c.organisation_id == org)
+    row = conn.execute(
+        select(campaign_signature).where(campaign_signature.c.campaign_id == campaign_id, clause)
+    ).first()
+    return None if row is None else row._mapping
+
+
+def _refuse_duplicate(existing: RowMapping) -> AlreadySigned:
+    return AlreadySigned(
+        f"{existing['organisation_name']} ({existing['country']}) has already signed this "
+        f"campaign: signature {existing['id']} is {existing['state']}"
+    )
+
+
+def _clear_the_way(
+    conn: Connection, campaign_id: str, key: str, org: str | None, now: datetime
+) -> None:
+    """Refuse a second signature; a pending one whose code expired lapses and makes way."""
+    existing = _existing(conn, campaign_id, key=key, org=org)
+    if existing is None:
+        return
+    expired = existing["code_expires_at"] is not None and existing["code_expires_at"] <= now
+    if existing["state"] != PENDING or not expired:
+        raise _refuse_duplicate(existing)
+    conn.execute(
+        update(campaign_signature)
+        .where(campaign_signature.c.id == existing["id"])
+        .values(state=LAPSED, dedup_key=None, code_hash=None)
+    )
+    audit.append(
+        conn,
+        audit.campaign_scope(campaign_id),
+        "signature.lapsed",
+        {"signature_id": existing["id"]},
+        None,
+        now,
+    )
+
+
+def _insert(conn: Connection, campaign_id: str, values: dict[str, Any]) -> None:
+    """Insert, answering a concurrent signature by the same organisation as a duplicate."""
+    try:
+        with conn.begin_nested():
+            conn.execute(campaign_signature.insert().values(campaign_id=campaign_id, **values))
+    except IntegrityError:
+        existing = _existing(
+            conn, campaign_id, key=values["dedup_key"], org=values.get("organisation_id")
+        )
+        if existing is None:
+            raise
+        raise _refuse_duplicate(existing) from None
+
+
+def _public(row: RowMapping) -> dict[str, Any]:
+    """What the log says of a signature that counts."""
+    return {
+        "signature_id": row["id"],
+        "kind": row["kind"],
+        "organisation_id": row["organisation_id"],
+        "organisation": row["organisation_name"],
+        "country": row["country"],
+        "type": row["org_type"],
+        "region": row["region"],
+        "version": row["version"],
+    }
+
+
+def sign_as_member(
+    conn: Connection,
+    campaign_id: str,
+    organisation_id: str,
+    constituency_id: str | None,
+    statement_hash: str,
+    signer: dict[str, str] | None,
+    actor: str,
+    now: datetime | None = None,
+) -> Signed:
+    """A member organisation signs with its token: it counts at once."""
+    now = now or utcnow()
+    row = gate(conn, campaign_id, now)
+    if Signers(row["signers"]) is Signers.MEMBERS and (
+        constituency_id not in row["constituencies"]
+        or not registry.is_member(conn, constituency_id or "", organisation_id)
+    ):
+        raise Forbidden(
+            "only member organisations of constituencies "
+            f"{', '.join(row['constituencies'])} may sign this campaign"
+        )
+    version = _current_version(row, statement_hash)
+    org = registry.get_organisation(conn, organisation_id)
+    key = organisation_key(org["name"], org["country"])
+    _clear_the_way(conn, campaign_id, key, organisation_id, now)
+    sid = new_id()
+    _insert(
+        conn,
+        campaign_id,
+        {
+            "id": sid,
+            "kind": "member",
+            "organisation_id": organisation_id,
+            "constituency_id": constituency_id,
+            "organisation_name": org["name"],
+            "country": org["country"],
+            "org_type": org["type"],
+            "region": region_of(org["country"]),
+            "name_key": key,
+            "dedup_key": key,
+            "signer_name": (signer or {}).get("name"),
+            "signer_role": (signer or {}).get("role"),
+            "email": None,
+            "version": version,
+            "state": CONFIRMED,
+            "code_attempts": 0,
+            "codes_sent": 0,
+            "created_at": now,
+            "confirmed_at": now,
+        },
+    )
+    signature = get(conn, sid)
+    audit.append(
+        conn,
+        audit.campaign_scope(campaign_id),
+        "signature.submitted",
+        {**_public(signature), "state": CONFIRMED},
+        actor,
+        now,
+    )
+    return Signed(signature, None, _milestones(conn, row, now))
+
+
+def sign_as_outsider(
+    conn: Connection,
+    campaign_id: str,
+    organisation: dict[str, str],
+    signer: dict[str, str],
+    email: str,
+    statement_hash: str,
+    mail: Mail,
+    now: datetime | None = None,
+) -> Signed:
+    """An organisation outside the constituencies signs pending; the code goes out by mail."""
+    now = now or utcnow()
+    row = gate(conn, campaign_id, now)
+    if Signers(row["signers"]) is Signers.MEMBERS:
+        raise Forbidden(
+            "only member organisations of constituencies "
+            f"{', '.join(row['constituencies'])} may sign this campaign, each with its "
+            "member token"
+        )
+    version = _current_version(row, statement_hash)
+    key = organisation_key(organisation["name"], organisation["country"])
+    _clear_the_way(conn, campaign_id, key, None, now)
+    sid = new_id()
+    code = _new_code()
+    token = SIGNER_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    _insert(
+        conn,
+        campaign_id,
+        {
+            "id": sid,
+            "kind": "outside",
+            "organisation_id": None,
+            "constituency_id": None,
+            "organisation_name": organisation["name"],
+            "country": organisation["country"],
+            "org_type": organisation["type"],
+            "region": region_of(organisation["country"]),
+            "name_key": key,
+            "dedup_key": key,
+            "signer_name": signer["name"],
+            "signer_role": signer["role"],
+            "email": email,
+            "version": version,
+            "state": PENDING,
+            "code_hash": _code_hash(sid, code),
+            "code_expires_at": now + mail.code_ttl,
+            "code_attempts": 0,
+            "codes_sent": 1,
+            "signer_token_hash": hash_token(token),
+            "created_at": now,
+        },
+    )
+    signature = get(conn, sid)
+    # The pending entry names nobody: an organisation appears in the log once it confirms.
+    audit.append(
+        conn,
+        audit.campaign_scope(campaign_id),
+        "signature.submitted",
+        {"signature_id": sid, "kind": "outside", "version": version, "state": PENDING},
+        None,
+        now,
+    )
+    _mail_code(conn, row, signature, code, mail, 1, now)
+    return Signed(signature, token)
+
+
+def _mail_code(
+    conn: Connection,
+    campaign_row: RowMapping,
+    signature: RowMapping,
+    code: str,
+    mail: Mail,
+    n: int,
+    now: datetime,
+) -> None:
+    hours = mail.code_ttl.total_seconds() / 3600
+    subject, body = notices.confirmation(
+        title=notices.campaign_title(campaign_row["texts"]),
+        signature_id=signature["id"],
+        organisation=signature["organisation_name"],
+        code=code,
+        api_url=mail.api_url,
+        valid_for=f"{hours:g} hours" if hours >= 1 else f"{hours * 60:g} minutes",
+    )
+    outbox.enqueue(
+        conn,
+        dedup_key=f"signature:{signature['id']}:code:{n}",
+        purpose="confirmation_code",
+        to=signature["email"],
+        subject=subject,
+        body=body,
+        campaign_id=campaign_row["id"],
+        now=now,
+    )
+
+
+def get(conn: Connection, signature_id: str, *, for_update: bool = False) -> RowMapping:
+    query = select(campaign_signature).where(campaign_signature.c.id == signature_id)
+    if for_update:
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    if row is None:
+        raise NotFound(f"no signature with id {signature_id}")
+    return row._mapping
+
+
+def reserve_attempt(conn: Connection, signature_id: str) -> bool:
+    """Count a confirmation attempt before the code is compared, in a transaction of its own:
+    a wrong code costs an attempt even though its request fails, and concurrent guesses cannot
+    exceed the limit. False when no attempt is left (or the signature is not pending)."""
+    result = conn.execute(
+        update(campaign_signature)
+        .where(
+            campaign_signature.c.id == signature_id,
+            campaign_signature.c.state == PENDING,
+            campaign_signature.c.code_attempts < MAX_CODE_ATTEMPTS,
+        )
+        .values(code_attempts=campaign_signature.c.code_attempts + 1)
+    )
+    return result.rowcount == 1
+
+
+def confirm(
+    conn: Connection,
+    signature_id: str,
+    code: str,
+    *,
+    reserved: bool,
+    now: datetime | None = None,
+) -> Signed:
+    """The one-time code, by POST: the pending signature counts from now.
+
+    ``reserved``: whether :func:`reserve_attempt` counted this attempt.
+    """
+    now = now or utcnow()
+    found = get(conn, signature_id)
+    row = gate(conn, found["campaign_id"], now)
+    sig = get(conn, signature_id, for_update=True)
+    if sig["state"] != PENDING:
+        raise CodeUnusable(f"signature {signature_id} is {sig['state']}; its code is used up")
+    if sig["code_expires_at"] is None or sig["code_expires_at"] <= now:
+        raise CodeUnusable(
+            f"the code expired at {iso(sig['code_expires_at'] or now)}; ask for a new one"
+        )
+    if not reserved:
+        raise CodeUnusable(f"{MAX_CODE_ATTEMPTS} wrong codes were tried; ask for a new one")
+    if sig["code_hash"] is None or not hmac.compare_digest(
+        sig["code_hash"], _code_hash(signature_id, code)
+    ):
+        left = MAX_CODE_ATTEMPTS - sig["code_attempts"]
+        raise WrongCode(f"the code does not match; {left} attempt(s) left")
+    conn.execute(
+        update(campaign_signature)
+        .where(campaign_signature.c.id == signature_id)
+        .values(state=CONFIRMED, confirmed_at=now, code_hash=None)
+    )
+    signature = get(conn, signature_id)
+    audit.append(
+        conn,
+        audit.campaign_scope(row["id"]),
+        "signature.confirmed",
+        _public(signature),
+        None,
+        now,
+    )
+    return Signed(signature, None, _milestones(conn, row, now))
+
+
+def resend_code(
+    conn: Connection, signature_id: str, signer_token: str, mail: Mail, now: datetime | None = None
+) -> RowMapping:
+    now = now or utcnow()
+    found = get(conn, signature_id)
+    row = gate(conn, found["campaign_id"], now)
+    sig = get(conn, signature_id, for_update=True)
+    _check_signer(sig, signer_token)
+    if sig["state"] != PENDING:
+        raise SignatureState(f"signature {signature_id} is {sig['state']}; it needs no code")
+    if sig["codes_sent"] >= MAX_CODES_SENT:
+        raise CodeUnusable(f"{MAX_CODES_SENT} codes were sent already; no more are sent")
+    code = _new_code()
+    conn.execute(
+        update(campaign_signature)
+        .where(campaign_signature.c.id == signature_id)
+        .values(
+            code_hash=_code_hash(signature_id, code),
+            code_expires_at=now + mail.code_ttl,
+            code_attempts=0,
+            codes_sent=sig["codes_sent"] + 1,
+        )
+    )
+    _mail_code(conn, row, sig, code, mail, sig["codes_sent"] + 1, now)
+    return get(conn, signature_id)
+
+
+def _check_signer(sig: RowMapping, signer_token: str) -> None:
+    if sig["signer_token_hash"] is None or not hmac.compare_digest(
+        sig["signer_token_hash"], hash_token(signer_token)
+    ):
+        raise Forbidden("the signer token does not belong to this signature")
+
+
+def withdraw(
+    conn: Connection,
+    signature_id: str,
+    *,
+    organisation_id: str | None,
+    signer_token: str | None,
+    reason: str | None,
+    actor: str | None,
+    now: datetime | None = None,
+) -> RowMapping:
+    """Until the close, a signature may be withdrawn: logged, never deleted."""
+    now = now or utcnow()
+    found = get(conn, signature_id)
+    row = gate(conn, found["campaign_id"], now)
+    sig = get(conn, signature_id, for_update=True)
+    if organisation_id is not None:
+        if sig["organisation_id"] != organisation_id:
+            raise Forbidden("a member organisation withdraws only its own signature")
+    elif signer_token is not None:
+        _check_signer(sig, signer_token)
+    else:
+        raise Forbidden("withdrawing needs the member token or the signer token of the signature")
+    if sig["state"] in (WITHDRAWN, LAPSED):
+        raise SignatureState(f"signature {signature_id} is already {sig['state']}")
+    conn.execute(
+        update(campaign_signature)
+        .where(campaign_signature.c.id == signature_id)
+        .values(state=WITHDRAWN, withdrawn_at=now, withdraw_reason=reason, code_hash=None)
+    )
+    audit.append(
+        conn,
+        audit.campaign_scope(row["id"]),
+        "signature.withdrawn",
+        {"signature_id": signature_id, "reason": reason},
+        actor,
+        now,
+    )
+    return get(conn, signature_id)
+
+
+def _milestones(conn: Connection, campaign_row: RowMapping, now: datetime) -> list[int]:
+    """Record the milestones this write's count reaches, once each; returns them."""
+    milestones: list[int] = campaign_row["milestones"]
+    if not milestones:
+        return []
+    cid = campaign_row["id"]
+    reached = set(
+        conn.execute(
+            select(campaign_milestone.c.threshold).where(campaign_milestone.c.campaign_id == cid)
+        ).scalars()
+    )
+    if len(reached) == len(milestones):
+        return []
+    count = confirmed_count(conn, cid)
+    made = []
+    for threshold in crossed(milestones, count, reached):
+        inserted = conn.execute(
+            insert_ignore(
+                conn,
+                campaign_milestone,
+                {"campaign_id": cid, "threshold": threshold, "count": count, "reached_at": now},
+            )
+        )
+        if inserted.rowcount == 1:
+            audit.append(
+                conn,
+                audit.campaign_scope(cid),
+                "milestone.reached",
+                {"threshold": threshold, "count": count},
+                None,
+                now,
+            )
+            made.append(threshold)
+    return made
+
+
+def confirmed_count(conn: Connection, campaign_id: str) -> int:
+    count: int = conn.execute(
+        select(func.count()).where(
+            campaign_signature.c.campaign_id == campaign_id,
+            campaign_signature.c.state == CONFIRMED,
+        )
+    ).scalar_one()
+    return count
+
+
+def counts(conn: Connection, campaign_id: str) -> dict[str, int]:
+    rows = conn.execute(
+        select(campaign_signature.c.state, func.count())
+        .where(campaign_signature.c.campaign_id == campaign_id)
+        .group_by(campaign_signature.c.state)
+    )
+    found = {PENDING: 0, CONFIRMED: 0, WITHDRAWN: 0, LAPSED: 0}
+    found.update({state: n for state, n in rows})
+    return found
+
+
+def milestones_reached(conn: Connection, campaign_id: str) -> list[RowMapping]:
+    rows = conn.execute(
+        select(campaign_milestone)
+        .where(campaign_milestone.c.campaign_id == campaign_id)
+        .order_by(campaign_milestone.c.threshold)
+    )
+    return [r._mapping for r in rows]
+
+
+def signatories(conn: Connection, campaign_id: str) -> list[Signatory]:
+    """Every confirmed signature that was not withdrawn: the list published at close."""
+    rows = conn.execute(
+        select(campaign_signature).where(
+            campaign_signature.c.campaign_id == campaign_id,
+            campaign_signature.c.state == CONFIRMED,
+        )
+    )
+    return [
+        Signatory(
+            signature_id=r.id,
+            organisation=r.organisation_name,
+            country=r.country,
+            type=r.org_type,
+            region=r.region,
+            signed_on=iso(r.confirmed_at)[:10],
+            version=r.version,
+        )
+        for r in rows
+    ]
+
+
+def signed_before(conn: Connection, campaign_id: str, version: int) -> list[RowMapping]:
+    """Signatures that still stand under an older version of the statement."""
+    rows = conn.execute(
+        select(campaign_signature)
+        .where(
+            campaign_signature.c.campaign_id == campaign_id,
+            campaign_signature.c.state.in_((PENDING, CONFIRMED)),
+            campaign_signature.c.version < version,
+        )
+        .order_by(campaign_signature.c.created_at, campaign_signature.c.id)
+    )
+    return [r._mapping for r in rows]

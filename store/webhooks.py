@@ -1,0 +1,114 @@
+"""Webhooks a campaign's managers register, and the log of every delivery attempt."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import Connection, RowMapping, select, update
+
+from policies.errors import NotFound
+from store import audit
+from store.db import utcnow
+from store.ids import new_id
+from store.tables import webhook, webhook_delivery
+
+SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
+EVENTS = ("campaign.milestone", "campaign.closed")
+
+
+def register(
+    conn: Connection, campaign_id: str, url: str, events: list[str], actor: str
+) -> tuple[RowMapping, str]:
+    """A new webhook and its signing secret (shown once)."""
+    secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+    wid = new_id()
+    conn.execute(
+        webhook.insert().values(
+            id=wid,
+            campaign_id=campaign_id,
+            url=url,
+            secret=secret,
+            events=sorted(set(events)),
+            created_by=actor,
+            created_at=utcnow(),
+        )
+    )
+    # The address stays private: it may name a partner's internal system.
+    audit.append(
+        conn,
+        audit.campaign_scope(campaign_id),
+        "webhook.registered",
+        {"webhook_id": wid, "events": sorted(set(events))},
+        actor,
+    )
+    return get(conn, campaign_id, wid), secret
+
+
+def get(conn: Connection, campaign_id: str, webhook_id: str) -> RowMapping:
+    row = conn.execute(
+        select(webhook).where(webhook.c.id == webhook_id, webhook.c.campaign_id == campaign_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"campaign {campaign_id} has no webhook {webhook_id}")
+    return row._mapping
+
+
+def active(conn: Connection, campaign_id: str, event_type: str | None = None) -> list[RowMapping]:
+    rows = conn.execute(
+        select(webhook)
+        .where(webhook.c.campaign_id == campaign_id, webhook.c.removed_at.is_(None))
+        .order_by(webhook.c.created_at, webhook.c.id)
+    )
+    return [r._mapping for r in rows if event_type is None or event_type in r.events]
+
+
+def remove(conn: Connection, campaign_id: str, webhook_id: str, actor: str) -> RowMapping:
+    row = get(conn, campaign_id, webhook_id)
+    if row["removed_at"] is None:
+        conn.execute(update(webhook).where(webhook.c.id == webhook_id).values(removed_at=utcnow()))
+        audit.append(
+            conn,
+            audit.campaign_scope(campaign_id),
+            "webhook.removed",
+            {"webhook_id": webhook_id},
+            actor,
+        )
+    return get(conn, campaign_id, webhook_id)
+
+
+def log_attempt(
+    conn: Connection,
+    *,
+    webhook_id: str,
+    campaign_id: str,
+    event_id: str,
+    event_type: str,
+    attempt: int,
+    status_code: int | None,
+    error: str | None,
+    delivered: bool,
+    at: datetime,
+) -> None:
+    conn.execute(
+        webhook_delivery.insert().values(
+            webhook_id=webhook_id,
+            campaign_id=campaign_id,
+            event_id=event_id,
+            event_type=event_type,
+            attempt=attempt,
+            status_code=status_code,
+            error=None if error is None else error[:2000],
+            delivered=delivered,
+            at=at,
+        )
+    )
+
+
+def deliveries(conn: Connection, campaign_id: str) -> list[RowMapping]:
+    rows = conn.execute(
+        select(webhook_delivery)
+        .where(webhook_delivery.c.campaign_id == campaign_id)
+        .order_by(webhook_delivery.c.id)
+    )
+    return [r._mapping for r in rows]

@@ -1,7 +1,7 @@
-"""Export a round bundle: everything an auditor needs to verify the round offline.
+"""Export bundles: everything an auditor needs to verify a round or a campaign offline.
 
-The format is documented in ``records/bundle.py``; every proof is against one checkpoint, the
-latest when the bundle is made.
+The formats are documented in ``records/bundle.py`` (rounds) and ``records/campaign_bundle.py``
+(campaigns); every proof is against one checkpoint, the latest when the bundle is made.
 """
 
 from __future__ import annotations
@@ -9,32 +9,45 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, func, select
 
 from policies.errors import InvalidInput, NotFound
 from records.bundle import BUNDLE_FORMAT
-from records.merkle import consistency_proof_from, inclusion_proof_from
-from store import audit, log, outcomes, rounds
+from records.campaign_bundle import CAMPAIGN_BUNDLE_FORMAT
+from records.merkle import HashReader, consistency_proof_from, inclusion_proof_from
+from store import audit, campaigns, log, outcomes, rounds, signatory_records
 from store.keys import KEYS_SCOPE
+from store.log import SignedCheckpoint
 from store.tables import log_entry
 
 # Above this many entries, read the whole tree once instead of node by node.
 _PRELOAD_ABOVE = 256
 
 
-def export(conn: Connection, round_id: str, since: Sequence[int] = ()) -> dict[str, Any]:
-    row = rounds.get(conn, round_id)
-    if row["criteria"] is None:
-        raise NotFound(f"round {round_id} is not published; there is nothing to verify yet")
+@dataclass(frozen=True)
+class _LogPart:
+    """A scope's entries and the key list's, each with its inclusion proof, and the rest that
+    every bundle carries."""
+
+    signed: SignedCheckpoint
+    read: HashReader
+    fields: dict[str, Any]
+
+    def consistency_from(self, size: int) -> list[str]:
+        return _b64(consistency_proof_from(size, self.signed.size, self.read))
+
+
+def _log_part(conn: Connection, scope: str, since: Sequence[int]) -> _LogPart:
     signed = log.require_checkpoint(conn)
     for old in since:
         if not 0 <= old <= signed.size:
             raise InvalidInput(
                 f"since={old}: expected a tree size from 0 to the latest checkpoint's {signed.size}"
             )
-    scopes = (audit.round_scope(round_id), KEYS_SCOPE)
+    scopes = (scope, KEYS_SCOPE)
     rows = conn.execute(
         select(log_entry.c.idx, log_entry.c.envelope, log_entry.c.scope, log_entry.c.statement)
         .where(
@@ -58,42 +71,83 @@ def export(conn: Connection, round_id: str, since: Sequence[int] = ()) -> dict[s
             key_list = json.loads(r.statement)["data"]["key_list"]
     if key_list is None:
         raise NotFound("the key list is not in a checkpoint yet; try again in a few seconds")
+    return _LogPart(
+        signed,
+        read,
+        {
+            "origin": signed.origin,
+            "checkpoint": signed.note,
+            "key_list": key_list,
+            "entries": [
+                {
+                    "index": r.idx,
+                    "envelope": r.envelope,
+                    "proof": _b64(inclusion_proof_from(r.idx, signed.size, read)),
+                }
+                for r in rows
+            ],
+            "consistency": [
+                {"old_size": old, "proof": _b64(consistency_proof_from(old, signed.size, read))}
+                for old in sorted(set(since))
+            ],
+            # Entries logged after this checkpoint: a later bundle will hold them.
+            "pending_entries": pending,
+        },
+    )
+
+
+def export(conn: Connection, round_id: str, since: Sequence[int] = ()) -> dict[str, Any]:
+    row = rounds.get(conn, round_id)
+    if row["criteria"] is None:
+        raise NotFound(f"round {round_id} is not published; there is nothing to verify yet")
+    part = _log_part(conn, audit.round_scope(round_id), since)
     return {
         "format": BUNDLE_FORMAT,
         "round_id": round_id,
-        "origin": signed.origin,
-        "checkpoint": signed.note,
-        "key_list": key_list,
+        **part.fields,
         "criteria": {
             "canonical": row["criteria"],
             "envelope": json.loads(row["criteria_envelope"]),
         },
-        "entries": [
-            {
-                "index": r.idx,
-                "envelope": r.envelope,
-                "proof": _b64(inclusion_proof_from(r.idx, signed.size, read)),
-            }
-            for r in rows
-        ],
         "outcomes": [
             {
                 "constituency_id": o["constituency_id"],
                 "envelope": json.loads(o["envelope"]),
-                "consistency": _b64(
-                    consistency_proof_from(
-                        json.loads(o["record"])["checkpoint"]["size"], signed.size, read
-                    )
-                ),
+                "consistency": part.consistency_from(json.loads(o["record"])["checkpoint"]["size"]),
             }
             for o in outcomes.list_for(conn, round_id)
         ],
-        "consistency": [
-            {"old_size": old, "proof": _b64(consistency_proof_from(old, signed.size, read))}
-            for old in sorted(set(since))
+    }
+
+
+def export_campaign(
+    conn: Connection, campaign_id: str, since: Sequence[int] = ()
+) -> dict[str, Any]:
+    row = campaigns.get(conn, campaign_id)
+    versions = campaigns.versions(conn, campaign_id)
+    if not versions:
+        raise NotFound(f"campaign {campaign_id} is not published; there is nothing to verify yet")
+    part = _log_part(conn, audit.campaign_scope(campaign_id), since)
+    record = None
+    if row["phase"] == "concluded":
+        found = signatory_records.get(conn, campaign_id)
+        record = {
+            "envelope": json.loads(found["envelope"]),
+            "consistency": part.consistency_from(json.loads(found["record"])["checkpoint"]["size"]),
+        }
+    return {
+        "format": CAMPAIGN_BUNDLE_FORMAT,
+        "campaign_id": campaign_id,
+        **part.fields,
+        "statements": [
+            {
+                "version": v["version"],
+                "canonical": v["canonical"],
+                "envelope": json.loads(v["envelope"]),
+            }
+            for v in versions
         ],
-        # Entries of the round logged after this checkpoint: a later bundle will hold them.
-        "pending_entries": pending,
+        "record": record,
     }
 
 

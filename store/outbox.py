@@ -34,7 +34,7 @@ def enqueue(
 ) -> bool:
     """Queue a mail; False when one with this ``dedup_key`` was queued before."""
     now = now or utcnow()
-    result = conn.execute(
+    made = conn.execute(
         insert_ignore(
             conn,
             mail_outbox,
@@ -49,9 +49,9 @@ def enqueue(
                 "next_attempt_at": now,
                 "attempts": 0,
             },
-        )
-    )
-    return result.rowcount == 1
+        ).returning(mail_outbox.c.id)
+    ).first()
+    return made is not None
 
 
 def due(conn: Connection, now: datetime, limit: int) -> list[RowMapping]:

@@ -472,14 +472,15 @@ def _milestones(conn: Connection, campaign_row: RowMapping, now: datetime) -> li
     count = confirmed_count(conn, cid)
     made = []
     for threshold in crossed(milestones, count, reached):
+        # RETURNING says whether this insert made the row (rowcount does not, on psycopg).
         inserted = conn.execute(
             insert_ignore(
                 conn,
                 campaign_milestone,
                 {"campaign_id": cid, "threshold": threshold, "count": count, "reached_at": now},
-            )
-        )
-        if inserted.rowcount == 1:
+            ).returning(campaign_milestone.c.threshold)
+        ).first()
+        if inserted is not None:
             audit.append(
                 conn,
                 audit.campaign_scope(cid),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -47,6 +48,43 @@ class Settings(BaseSettings):
         "process knows the new key before it is due.",
     )
 
+    smtp_host: str | None = Field(
+        default=None,
+        description="SMTP server for outgoing mail; unset: mail is written to the mail folder.",
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    mail_from: str = Field(
+        default="Mandate <mandate@localhost>", min_length=3, description="From: of every mail"
+    )
+    mail_dir: Path | None = Field(
+        default=None,
+        description="Where mail goes without an SMTP server; `mail` in the data folder.",
+    )
+    mail_interval: float = Field(
+        default=1.0, ge=0.05, le=60, description="Seconds between looks at the mail outbox."
+    )
+    public_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
+        description="The API's address as mail names it; http://<api host>:<api port> when unset.",
+    )
+    confirmation_ttl: int = Field(
+        default=86_400,
+        ge=60,
+        le=30 * 86_400,
+        description="Seconds a confirmation code lasts; a pending signature then lapses.",
+    )
+
+    @field_validator("smtp_password")
+    @classmethod
+    def _no_placeholder_password(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value().lower() in _PLACEHOLDERS:
+            raise ValueError("smtp_password is a placeholder; set the real one")
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _no_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
@@ -69,6 +107,15 @@ class Settings(BaseSettings):
     @property
     def resolved_keys_dir(self) -> Path:
         return (self.keys_dir or self.resolved_data_dir / "keys").expanduser().resolve()
+
+    @property
+    def resolved_mail_dir(self) -> Path:
+        return (self.mail_dir or self.resolved_data_dir / "mail").expanduser().resolve()
+
+    @property
+    def api_url(self) -> str:
+        """Where mail tells people to send their requests."""
+        return (self.public_url or f"http://{self.api_host}:{self.api_port}").rstrip("/")
 
     @property
     def temporal_db_file(self) -> Path:

@@ -5,34 +5,77 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import timedelta
 
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.campaigns import CampaignActivities
 from activities.log import LogActivities
+from activities.mail import FolderTransport, MailTransport, SmtpTransport
+from activities.notices import NoticeActivities
 from activities.rounds import RoundActivities
 from mandate import keyfile
 from mandate.settings import Settings
 from mandate.temporal import connect
 from store.db import Database
 from workflows.log_integrator import LogIntegratorWorkflow
+from workflows.mail_outbox import MailOutboxWorkflow
 from workflows.selection_round import SelectionRoundWorkflow
+from workflows.sign_on_campaign import SignOnCampaignWorkflow
 
 log = logging.getLogger(__name__)
 
-WORKFLOWS = [SelectionRoundWorkflow, LogIntegratorWorkflow]
+WORKFLOWS = [
+    SelectionRoundWorkflow,
+    LogIntegratorWorkflow,
+    SignOnCampaignWorkflow,
+    MailOutboxWorkflow,
+]
 # Activities are sync and run in threads; one thread per concurrent activity.
 ACTIVITY_THREADS = 16
 STICKY_TIMEOUT = timedelta(seconds=3)
 
 
+@dataclass(frozen=True)
+class Mailing:
+    """How mail leaves: the transport, its From:, and the API address mail points to."""
+
+    transport: MailTransport
+    mail_from: str
+    api_url: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Mailing:
+        transport: MailTransport
+        if settings.smtp_host is None:
+            transport = FolderTransport(settings.resolved_mail_dir)
+        else:
+            password = settings.smtp_password
+            transport = SmtpTransport(
+                settings.smtp_host,
+                settings.smtp_port,
+                settings.smtp_security,
+                settings.smtp_username,
+                None if password is None else password.get_secret_value(),
+            )
+        return cls(transport, settings.mail_from, settings.api_url)
+
+
 def build_worker(
-    client: Client, db: Database, origin: str, task_queue: str, executor: ThreadPoolExecutor
+    client: Client,
+    db: Database,
+    origin: str,
+    task_queue: str,
+    executor: ThreadPoolExecutor,
+    mailing: Mailing,
 ) -> Worker:
     """``db`` carries the key ring that signs; ``origin`` names the log in its checkpoints."""
     acts = RoundActivities(db, origin)
     log_acts = LogActivities(db, origin)
+    campaign_acts = CampaignActivities(db, origin, mailing.api_url)
+    notice_acts = NoticeActivities(db, mailing.transport, mailing.mail_from)
     return Worker(
         client,
         task_queue=task_queue,
@@ -43,6 +86,15 @@ def build_worker(
             acts.record_cancellation,
             acts.count_round,
             log_acts.integrate_log,
+            campaign_acts.mirror_phase,
+            campaign_acts.record_extension,
+            campaign_acts.record_version,
+            campaign_acts.check_milestones,
+            campaign_acts.prepare_notice,
+            campaign_acts.notify_signers,
+            campaign_acts.publish_signatories,
+            notice_acts.deliver_webhook,
+            notice_acts.send_mail,
         ],
         activity_executor=executor,
         max_concurrent_activities=ACTIVITY_THREADS,
@@ -55,13 +107,29 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     db = Database(settings.db_url, keyring=keyfile.keyring(settings))
     client = await connect(settings)
     with ThreadPoolExecutor(ACTIVITY_THREADS, thread_name_prefix="activity") as executor:
-        worker = build_worker(client, db, settings.log_origin, settings.task_queue, executor)
-        from mandate.reconcile import ensure_log_integrator, ensure_round_workflows
+        worker = build_worker(
+            client,
+            db,
+            settings.log_origin,
+            settings.task_queue,
+            executor,
+            Mailing.from_settings(settings),
+        )
+        from mandate.reconcile import (
+            ensure_campaign_workflows,
+            ensure_log_integrator,
+            ensure_mail_outbox,
+            ensure_round_workflows,
+        )
 
         started = await ensure_round_workflows(client, db, settings.task_queue)
         if started:
             log.info("started workflows for %d published rounds", started)
+        started = await ensure_campaign_workflows(client, db, settings.task_queue)
+        if started:
+            log.info("started workflows for %d published campaigns", started)
         await ensure_log_integrator(client, settings.task_queue, settings.integrate_interval)
+        await ensure_mail_outbox(client, settings.task_queue, settings.mail_interval)
         async with worker:
             log.info("worker polling task queue %s", settings.task_queue)
             await (stop or asyncio.Event()).wait()

@@ -55,7 +55,7 @@ def enqueue(
 
 
 def due(conn: Connection, now: datetime, limit: int) -> list[RowMapping]:
-    """Mail to send now, oldest first (rows locked on PostgreSQL, skipped by other senders)."""
+    """Mail to send now, oldest first. One sender runs per deployment (the outbox workflow)."""
     query = (
         select(mail_outbox)
         .where(
@@ -66,8 +66,6 @@ def due(conn: Connection, now: datetime, limit: int) -> list[RowMapping]:
         .order_by(mail_outbox.c.id)
         .limit(limit)
     )
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
     return [r._mapping for r in conn.execute(query)]
 
 

@@ -211,7 +211,7 @@ def sign_as_member(
         actor,
         now,
     )
-    return Signed(signature, None, _milestones(conn, row, now))
+    return Signed(signature, None, record_milestones(conn, row, now))
 
 
 def sign_as_outsider(
@@ -379,7 +379,7 @@ def confirm(
         None,
         now,
     )
-    return Signed(signature, None, _milestones(conn, row, now))
+    return Signed(signature, None, record_milestones(conn, row, now))
 
 
 def resend_code(
@@ -456,7 +456,7 @@ def withdraw(
     return get(conn, signature_id)
 
 
-def _milestones(conn: Connection, campaign_row: RowMapping, now: datetime) -> list[int]:
+def record_milestones(conn: Connection, campaign_row: RowMapping, now: datetime) -> list[int]:
     """Record the milestones this write's count reaches, once each; returns them."""
     milestones: list[int] = campaign_row["milestones"]
     if not milestones:
@@ -543,6 +543,13 @@ def signatories(conn: Connection, campaign_id: str) -> list[Signatory]:
         )
         for r in rows
     ]
+
+
+def member_contact(conn: Connection, signature: RowMapping) -> str:
+    """Where a member organisation's signature is written to: its registered contact."""
+    org = registry.get_organisation(conn, signature["organisation_id"])
+    email: str = org["contact_email"]
+    return email
 
 
 def signed_before(conn: Connection, campaign_id: str, version: int) -> list[RowMapping]:

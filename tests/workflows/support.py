@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import RowMapping
 from temporalio.client import Client, WorkflowHandle
 from temporalio.worker import Worker
 
-from mandate.worker import ACTIVITY_THREADS, build_worker
+from activities.mail import FolderTransport
+from mandate.worker import ACTIVITY_THREADS, Mailing, build_worker
 from store import registry, rounds
 from store import rules as rules_store
 from store.db import Database
@@ -55,11 +58,19 @@ def phase_in_db(db: Database, round_id: str) -> str:
         return phase
 
 
+# Mail from workers that tests start without saying where mail goes: kept, and never read.
+UNREAD_MAIL = Path(tempfile.gettempdir()) / "mandate-test-mail"
+API_URL = "http://mandate.test"
+
+
 @asynccontextmanager
-async def running_worker(client: Client, db: Database) -> AsyncIterator[str]:
+async def running_worker(
+    client: Client, db: Database, mailing: Mailing | None = None
+) -> AsyncIterator[str]:
     task_queue = f"tq-{uuid.uuid4()}"
+    mailing = mailing or Mailing(FolderTransport(UNREAD_MAIL), "Mandate <mandate@test>", API_URL)
     with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
-        worker: Worker = build_worker(client, db, ORIGIN, task_queue, executor)
+        worker: Worker = build_worker(client, db, ORIGIN, task_queue, executor, mailing)
         async with worker:
             yield task_queue
 

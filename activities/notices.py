@@ -1,0 +1,116 @@
+"""Activities that reach outside: webhook deliveries (retried with backoff by Temporal) and
+the mail outbox's sender."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+
+import httpx
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.contracts import (
+    DELIVER_WEBHOOK,
+    SEND_MAIL,
+    Delivered,
+    DeliveryInput,
+    MailBatch,
+    MailSent,
+)
+from activities.errors import domain_errors_are_final
+from activities.mail import MailTransport, message_for
+from records.canonical import canonical_json
+from store import outbox, webhooks
+from store.db import Database, utcnow
+
+WEBHOOK_TIMEOUT = 10.0
+SIGNATURE_HEADER = "Mandate-Signature"
+# A refusal that retrying will not change (bad request, gone...); timeouts and limits will.
+_FINAL_STATUSES = frozenset(range(400, 500)) - {408, 409, 425, 429}
+
+
+def webhook_signature(secret: str, timestamp: int, body: bytes) -> str:
+    """``t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>." + body under the secret>``."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+class NoticeActivities:
+    def __init__(self, db: Database, transport: MailTransport, mail_from: str) -> None:
+        self.db = db
+        self.transport = transport
+        self.mail_from = mail_from
+
+    @activity.defn(name=DELIVER_WEBHOOK)
+    @domain_errors_are_final
+    def deliver_webhook(self, inp: DeliveryInput) -> Delivered:
+        """POST the event, signed; every attempt goes into the delivery log."""
+        with self.db.read() as conn:
+            hook = webhooks.get(conn, inp.campaign_id, inp.webhook_id)
+        if hook["removed_at"] is not None:
+            return Delivered(delivered=False)
+        body = canonical_json(inp.event)
+        stamp = int(time.time())
+        attempt = activity.info().attempt
+        status: int | None = None
+        error: str | None = None
+        try:
+            answer = httpx.post(
+                hook["url"],
+                content=body,
+                headers={
+                    "content-type": "application/json",
+                    SIGNATURE_HEADER: webhook_signature(hook["secret"], stamp, body),
+                    "Mandate-Event": str(inp.event["type"]),
+                    "Mandate-Delivery": str(inp.event["id"]),
+                },
+                timeout=WEBHOOK_TIMEOUT,
+                follow_redirects=False,
+            )
+            status = answer.status_code
+            if not 200 <= status < 300:
+                error = f"answered {status}"
+        except httpx.HTTPError as exc:
+            error = f"{type(exc).__name__}: {exc}"
+        with self.db.write() as conn:
+            webhooks.log_attempt(
+                conn,
+                webhook_id=hook["id"],
+                campaign_id=inp.campaign_id,
+                event_id=str(inp.event["id"]),
+                event_type=str(inp.event["type"]),
+                attempt=attempt,
+                status_code=status,
+                error=error,
+                delivered=error is None,
+                at=utcnow(),
+            )
+        if error is not None:
+            raise ApplicationError(
+                f"webhook {hook['id']} {error}",
+                type="webhook_failed",
+                non_retryable=status in _FINAL_STATUSES,
+            )
+        return Delivered(delivered=True, status_code=status)
+
+    @activity.defn(name=SEND_MAIL)
+    @domain_errors_are_final
+    def send_mail(self, inp: MailBatch) -> MailSent:
+        """Send what is due, one message at a time; no transaction is held while sending."""
+        with self.db.read() as conn:
+            due = outbox.due(conn, utcnow(), inp.limit)
+        sent = failed = 0
+        for row in due:
+            try:
+                self.transport.send(message_for(row, self.mail_from))
+            except (OSError, ValueError) as exc:  # smtplib's errors are OSErrors
+                with self.db.write() as conn:
+                    outbox.mark_failed(conn, row, f"{type(exc).__name__}: {exc}", utcnow())
+                failed += 1
+                continue
+            with self.db.write() as conn:
+                outbox.mark_sent(conn, row["id"], utcnow())
+            sent += 1
+        return MailSent(sent=sent, failed=failed, more_waiting=len(due) == inp.limit)

@@ -12,7 +12,17 @@ from temporalio.client import Client
 
 from api import errors
 from api.deps import Services
-from api.routes import credentials, designation, meta, randomness, registry, rounds, selection
+from api.routes import (
+    campaigns,
+    credentials,
+    designation,
+    meta,
+    randomness,
+    registry,
+    rounds,
+    selection,
+    signatures,
+)
 from api.routes import log as log_routes
 from mandate import keyfile
 from mandate.settings import Settings
@@ -59,6 +69,8 @@ def create_app(
         selection,
         randomness,
         designation,
+        campaigns,
+        signatures,
         log_routes,
     ):
         app.include_router(module.router, prefix="/v1")

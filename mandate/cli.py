@@ -105,7 +105,9 @@ def _keys(settings: Settings, args: argparse.Namespace) -> int:
 
 def _verify(_: Settings | None, args: argparse.Namespace) -> int:
     # Offline: only the standard library, cryptography, records and policies.
-    from records.bundle import verify_bundle
+    from records.bundle import BUNDLE_FORMAT, verify_bundle
+    from records.campaign_bundle import CAMPAIGN_BUNDLE_FORMAT, verify_campaign_bundle
+    from records.signatory_proof import PROOF_FORMAT, verify_signatory_proof
 
     path: Path = args.bundle
     try:
@@ -124,11 +126,24 @@ def _verify(_: Settings | None, args: argparse.Namespace) -> int:
         except (OSError, ValueError) as exc:
             print(f"FAILED: cannot read {args.since} as a signed checkpoint: {exc}")
             return 2
-    report = verify_bundle(bundle, args.key_id or (), older_checkpoint=older)
+    kind = bundle.get("format")
+    pins = tuple(args.key_id or ())
+    if kind == CAMPAIGN_BUNDLE_FORMAT:
+        report = verify_campaign_bundle(bundle, pins, older_checkpoint=older)
+        what = f"campaign {bundle.get('campaign_id')}"
+    elif kind == PROOF_FORMAT:
+        if older is not None:
+            print("FAILED: --since is for bundles; a signatory proof has no older checkpoint")
+            return 2
+        report = verify_signatory_proof(bundle, pins)
+        what = f"signature {bundle.get('signature_id')} of campaign {bundle.get('campaign_id')}"
+    else:  # a round bundle; any other format is reported as not one
+        report = verify_bundle(bundle, pins, older_checkpoint=older)
+        what = f"round {bundle.get('round_id')}" if kind == BUNDLE_FORMAT else "?"
     for line in report.checked:
         print(f"  ok  {line}")
     if report.ok:
-        print(f"VERIFIED: {path} (round {bundle.get('round_id')})")
+        print(f"VERIFIED: {path} ({what})")
         return 0
     print(f"FAILED: {len(report.problems)} problem(s) in {path}:")
     for problem in report.problems:
@@ -151,7 +166,11 @@ def build_parser() -> argparse.ArgumentParser:
             "migrate, list the signing keys, issue a first secretariat token",
         ),
         "keys": (_keys, "show the published key list, or rotate a records or checkpoints key"),
-        "verify": (_verify, "verify a round bundle offline: signatures, log, criteria, recount"),
+        "verify": (
+            _verify,
+            "verify offline a round or campaign bundle (signatures, log, recount) or a "
+            "signatory's proof",
+        ),
     }
     for name, (func, text) in commands.items():
         p = sub.add_parser(name, help=text, description=text)
@@ -167,7 +186,12 @@ def build_parser() -> argparse.ArgumentParser:
                 "MANDATE_KEY_ACTIVATION_DELAY seconds from now)",
             )
         if name == "verify":
-            p.add_argument("bundle", type=Path, help="a bundle from GET /v1/rounds/{id}/bundle")
+            p.add_argument(
+                "bundle",
+                type=Path,
+                help="a bundle from GET /v1/rounds/{id}/bundle or /v1/campaigns/{id}/bundle, "
+                "or a proof from GET /v1/signatures/{id}/proof",
+            )
             p.add_argument(
                 "--key-id",
                 action="append",

@@ -60,3 +60,36 @@ def require_credential_manager(
         require_coordinator_of(p, constituency_id or "")
         return
     raise Forbidden(f"a {p.role.value} cannot manage a {target_role.value}'s credential")
+
+
+def campaign_owner(p: Principal, constituencies: list[str]) -> str | None:
+    """Who owns a new campaign: the secretariat (None), or a coordinator's own constituency,
+    whose coordinators then run it; a coordinator's campaign names no other constituency."""
+    if p.role is Role.SECRETARIAT:
+        return None
+    if p.role is not Role.COORDINATOR or p.constituency_id is None:
+        raise Forbidden(
+            f"campaigns are launched by the secretariat or a constituency's coordinators; "
+            f"the token given is a {p.role.value}'s"
+        )
+    others = sorted(set(constituencies) - {p.constituency_id})
+    if others:
+        raise Forbidden(
+            f"a coordinator launches campaigns for their own constituency "
+            f"({p.constituency_id}) only, not for {', '.join(others)}"
+        )
+    return p.constituency_id
+
+
+def require_campaign_manager(p: Principal, owner_constituency_id: str | None) -> None:
+    """The secretariat manages every campaign; coordinators, their constituency's."""
+    if p.role is Role.SECRETARIAT:
+        return
+    if p.role is Role.COORDINATOR and owner_constituency_id is not None:
+        require_coordinator_of(p, owner_constituency_id)
+        return
+    raise Forbidden(
+        "this campaign is managed by the secretariat"
+        + ("" if owner_constituency_id is None else " and its constituency's coordinators")
+        + f"; the token given is a {p.role.value}'s"
+    )

@@ -389,9 +389,9 @@ def resend_code(
     found = get(conn, signature_id)
     row = gate(conn, found["campaign_id"], now)
     sig = get(conn, signature_id, for_update=True)
-    _check_signer(sig, signer_token)
-    if sig["state"] != PENDING:
+    if sig["state"] != PENDING:  # its state is public (GET /v1/signatures/{id}) anyway
         raise SignatureState(f"signature {signature_id} is {sig['state']}; it needs no code")
+    _check_signer(sig, signer_token)
     if sig["codes_sent"] >= MAX_CODES_SENT:
         raise CodeUnusable(f"{MAX_CODES_SENT} codes were sent already; no more are sent")
     code = _new_code()

@@ -23,7 +23,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from tests.conftest import free_port
 
-CODE = re.compile(r"^ {4}(\d{6})$", re.MULTILINE)
+CODE = re.compile(r"^ {4}(\d{6})\r?$", re.MULTILINE)
 
 
 class _Inbox:

@@ -8,13 +8,12 @@ from typing import Any
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy import Connection, RowMapping
-from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
+from temporalio.client import Client
 from temporalio.service import RPCError
 
 from api import schemas as s
+from api.commands import run_update
 from api.deps import Caller, MaybeCaller, ServicesDep, WriterDep, read, temporal_client
-from api.errors import domain_error_for
 from mandate.reconcile import start_round_workflow
 from policies.access import Principal, Role, require_secretariat
 from policies.errors import NotFound, ServiceUnavailable, WrongPhase
@@ -143,16 +142,7 @@ async def _live_round(svc: ServicesDep, round_id: str) -> RowMapping:
 async def _update(
     svc: ServicesDep, row: RowMapping, update: Any, arg: Any, op_id: str | None
 ) -> Any:
-    handle = temporal_client(svc).get_workflow_handle(rounds.workflow_id_for(row["id"]))
-    try:
-        return await handle.execute_update(update, arg, id=op_id)
-    except WorkflowUpdateFailedError as exc:
-        cause = exc.cause
-        if isinstance(cause, ApplicationError) and cause.type:
-            raise domain_error_for(cause.type, cause.message) from exc
-        raise WrongPhase(f"the round refused the command: {cause}") from exc
-    except RPCError as exc:
-        raise ServiceUnavailable(f"Temporal did not take the command: {exc.message}") from exc
+    return await run_update(svc, rounds.workflow_id_for(row["id"]), update, arg, op_id)
 
 
 @router.post("/rounds/{round_id}/extend", response_model=s.PhaseOut)
@@ -207,10 +197,10 @@ async def round_log(
         visible_round(rounds.get(conn, round_id), caller)
         return audit.entries(conn, audit.round_scope(round_id), after, limit)
 
-    return _log(audit.round_scope(round_id), await read(svc, load), limit)
+    return log_page(audit.round_scope(round_id), await read(svc, load), limit)
 
 
-def _log(scope: str, entries: list[audit.LoggedEntry], limit: int) -> s.LogOut:
+def log_page(scope: str, entries: list[audit.LoggedEntry], limit: int) -> s.LogOut:
     return s.LogOut(
         scope=scope,
         entries=[
@@ -237,4 +227,4 @@ async def registry_log(
     limit: int = Query(default=500, ge=1, le=1000),
 ) -> s.LogOut:
     entries = await read(svc, lambda c: audit.entries(c, audit.REGISTRY, after, limit))
-    return _log(audit.REGISTRY, entries, limit)
+    return log_page(audit.REGISTRY, entries, limit)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,13 +13,17 @@ import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from activities.mail import SmtpTransport
 from api.app import create_app
 from mandate.settings import Settings
+from mandate.worker import Mailing
 from policies.access import Role
 from store import credentials
 from store.db import Database
 from tests.keys import ORIGIN
-from tests.workflows.support import running_worker
+from tests.receivers import SmtpServer, WebhookReceiver, smtp_server, webhook_receiver
+from tests.workflows.support import API_URL, running_worker
+from workflows.mail_outbox import MailOutboxWorkflow, OutboxInput
 
 
 @dataclass
@@ -26,6 +31,7 @@ class Api:
     http: httpx.AsyncClient
     db: Database
     secretariat: str
+    task_queue: str = ""
 
     @staticmethod
     def auth(token: str | None) -> dict[str, str]:
@@ -49,17 +55,58 @@ class Api:
         return r.json()
 
 
-@pytest.fixture
-async def api(db: Database, dev_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Api]:
-    async with running_worker(dev_env.client, db) as task_queue:
+@asynccontextmanager
+async def serving(
+    db: Database, dev_env: WorkflowEnvironment, tmp_path: Path, mailing: Mailing | None = None
+) -> AsyncIterator[Api]:
+    async with running_worker(dev_env.client, db, mailing) as task_queue:
         # The worker and the API share the database handle, and so the test key ring.
-        settings = Settings(data_dir=tmp_path, log_origin=ORIGIN, task_queue=task_queue)
+        settings = Settings(
+            data_dir=tmp_path, log_origin=ORIGIN, task_queue=task_queue, public_url=API_URL
+        )
         app = create_app(settings, db=db, temporal=dev_env.client)
         with db.write() as conn:
             token = credentials.issue(conn, Role.SECRETARIAT, "test secretariat", None).token
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            yield Api(http, db, token)
+            yield Api(http, db, token, task_queue)
+
+
+@pytest.fixture
+async def api(db: Database, dev_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Api]:
+    async with serving(db, dev_env, tmp_path) as found:
+        yield found
+
+
+@dataclass
+class Notices:
+    """The API with mail going out over SMTP to a real server, and a webhook receiver."""
+
+    api: Api
+    smtp: SmtpServer
+    hooks: WebhookReceiver
+
+
+@pytest.fixture
+async def notices(
+    db: Database, dev_env: WorkflowEnvironment, tmp_path: Path
+) -> AsyncIterator[Notices]:
+    with smtp_server() as smtp, webhook_receiver() as hooks:
+        mailing = Mailing(
+            SmtpTransport(smtp.host, smtp.port, "none"), "Mandate <campaigns@test>", API_URL
+        )
+        async with serving(db, dev_env, tmp_path, mailing) as found:
+            # The deployment's mail sender, on this test's task queue.
+            outbox = await dev_env.client.start_workflow(
+                MailOutboxWorkflow.run,
+                OutboxInput(interval_seconds=0.1, turns=10_000),
+                id=f"outbox-{uuid.uuid4()}",
+                task_queue=found.task_queue,
+            )
+            try:
+                yield Notices(found, smtp, hooks)
+            finally:
+                await outbox.terminate()
 
 
 def org_body(**overrides: Any) -> dict[str, Any]:

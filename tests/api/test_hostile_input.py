@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import Api
-from tests.api.test_role_matrix import CASES, prepared
+from tests.api.test_role_matrix import CASES, campaign_body, prepared
 from tests.api.test_rounds_api import round_body
 
 HOSTILE_BODIES: list[Any] = [
@@ -42,6 +42,50 @@ def _extreme_rounds(w: Any) -> list[dict[str, Any]]:
     return bodies
 
 
+def _extreme_campaigns(statement_hash: str) -> list[dict[str, Any]]:
+    bodies: list[dict[str, Any]] = []
+    for when in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00", "2027-02-30T10:00:00Z"):
+        bodies.append({**campaign_body(), "opens_at": when})
+        bodies.append({"closes_at": when, "reason": "r"})
+    bodies += [
+        {**campaign_body(), "milestones": [10**20]},
+        {**campaign_body(), "milestones": list(range(1, 500))},
+        {
+            **campaign_body(),
+            "statement": {f"l{i:02d}"[:3]: {"title": "t", "text": "x"} for i in range(30)},
+        },
+        {**campaign_body(), "statement": {"en": {"title": "t", "text": "x" * 1_000_000}}},
+        {**campaign_body(), "signers": "members", "constituencies": ["no-such-constituency"]},
+        {**campaign_body(), "contact": {"name": "x", "email": "not an address"}},
+        {"statement": {"en": {"title": "t\x00", "text": "x"}}, "reason": "r"},
+        {
+            "statement_hash": statement_hash,
+            "organisation": {"name": "!!!", "country": "MX", "type": "ngo"},
+            "signer": {"name": "a", "role": "b"},
+            "email": "a@example.org",
+        },
+        {
+            "statement_hash": statement_hash,
+            "organisation": {"name": "Org", "country": "XX", "type": "ngo"},
+            "signer": {"name": "a", "role": "b"},
+            "email": "a@example.org",
+        },
+        {
+            "statement_hash": statement_hash,
+            "organisation": {"name": "Org", "country": "MX", "type": "Bad Type"},
+            "signer": {"name": "a", "role": "b"},
+            "email": "a@example.org",
+        },
+        {"statement_hash": "ab" * 32, "email": "a@example.org"},
+        {"code": "9" * 100},
+        {"signer_token": "x" * 10_000},
+        {"url": "javascript:alert(1)"},
+        {"url": "http://" + "a" * 5000 + ".org/"},
+        {"url": "https://partner.example.org/", "events": ["campaign.everything"]},
+    ]
+    return bodies
+
+
 WRITES = [c for c in CASES if c.method in ("POST", "PUT", "PATCH", "DELETE")]
 
 
@@ -59,6 +103,8 @@ async def test_malformed_bodies_get_a_clear_4xx(api: Api, case: Any) -> None:
         else s
     )
     bodies = HOSTILE_BODIES + (_extreme_rounds(w) if "rounds" in path else [])
+    if "campaigns" in path or "signatures" in path:
+        bodies = bodies + _extreme_campaigns(ids.statement_hash)
     for body in bodies:
         r = await api.call(case.method, path, token, body)
         assert r.status_code < 500, (body, r.status_code, r.text)

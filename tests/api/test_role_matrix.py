@@ -21,6 +21,8 @@ from tests.keys import ORIGIN
 ROLES = ("secretariat", "coordinator_own", "coordinator_other", "member", "none")
 PUBLIC = frozenset(ROLES)
 SIGNED_IN = PUBLIC - {"none"}
+MANAGERS = frozenset({"secretariat", "coordinator_own"})  # of a campaign of the own constituency
+COORDINATORS = frozenset({"secretariat", "coordinator_own", "coordinator_other"})
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,11 @@ class Ids:
     d: str
     n: str
     consent_token: str
+    g: str  # an open campaign of the own constituency
+    q: str  # a draft campaign of the own constituency
+    sig: str  # the member's signature of {g}
+    hook: str  # a webhook of {g}
+    statement_hash: str  # {g}'s
 
     def path(self, template: str) -> str:
         w = self.w
@@ -55,6 +62,10 @@ class Ids:
             n=self.n,
             i=0,
             h="ab" * 32,
+            g=self.g,
+            q=self.q,
+            s=self.sig,
+            k=self.hook,
         )
 
 
@@ -74,11 +85,47 @@ async def prepared(api: Api) -> Ids:
         {"nominee_name": "Grace", "organisation_id": w.member_org, "statement": {"en": "Hi"}},
     )
     draft = await new_round(api, w, round_body(w))
+    campaign = await api.ok("POST", "/v1/campaigns", w.coordinator, campaign_body(opens=0.05))
+    await api.ok("POST", f"/v1/campaigns/{campaign['id']}/publish", w.coordinator)
+    statement_hash = (await api.ok("GET", f"/v1/campaigns/{campaign['id']}"))["statement_hash"]
+    await asyncio.sleep(0.1)
+    signed = await api.ok(
+        "POST",
+        f"/v1/campaigns/{campaign['id']}/signatures",
+        w.member,
+        {"statement_hash": statement_hash},
+    )
+    hook = await api.ok(
+        "POST",
+        f"/v1/campaigns/{campaign['id']}/webhooks",
+        w.coordinator,
+        {"url": "http://127.0.0.1:9/never"},
+    )
+    draft_campaign = await api.ok("POST", "/v1/campaigns", w.coordinator, campaign_body())
     # A signed checkpoint over all of it, so every log read has something to show.
     await asyncio.to_thread(_integrate, api.db)
     return Ids(
-        w, published["id"], draft["id"], nominated["nomination"]["id"], nominated["consent_token"]
+        w,
+        published["id"],
+        draft["id"],
+        nominated["nomination"]["id"],
+        nominated["consent_token"],
+        campaign["id"],
+        draft_campaign["id"],
+        signed["signature"]["id"],
+        hook["webhook"]["id"],
+        statement_hash,
     )
+
+
+def campaign_body(opens: float = 60, closes: float = 600) -> dict[str, Any]:
+    return {
+        "statement": {"en": {"title": "A joint statement", "text": "We, the undersigned..."}},
+        "opens_at": at(opens),
+        "closes_at": at(closes),
+        "milestones": [100],
+        "contact": {"name": "Desk", "email": "desk@example.org"},
+    }
 
 
 def _integrate(db: Database) -> None:
@@ -219,6 +266,51 @@ CASES = [
     Case("GET", "/v1/log/proof/consistency", PUBLIC, query="?old=1"),
     Case("GET", "/v1/log/entries/{i}/tlog-proof", PUBLIC),
     Case("GET", "/v1/keys", PUBLIC),
+    Case("POST", "/v1/campaigns", COORDINATORS, lambda i: campaign_body()),
+    Case("GET", "/v1/campaigns", PUBLIC),
+    Case("GET", "/v1/campaigns/{g}", PUBLIC),
+    Case("PATCH", "/v1/campaigns/{q}", MANAGERS, {"milestones": [5, 50]}),
+    Case("POST", "/v1/campaigns/{q}/publish", MANAGERS, succeeds=False),  # once only
+    Case(
+        "POST",
+        "/v1/campaigns/{g}/extend",
+        MANAGERS,
+        lambda i: {"closes_at": at(5000), "reason": "matrix"},
+    ),
+    Case(
+        "POST",
+        "/v1/campaigns/{g}/versions",
+        MANAGERS,
+        {"statement": {"en": {"title": "Corrected", "text": "We..."}}, "reason": "matrix"},
+        succeeds=False,  # the second is the same text again
+    ),
+    Case("GET", "/v1/campaigns/{g}/versions", PUBLIC),
+    Case("GET", "/v1/campaigns/{g}/statement", PUBLIC),
+    Case("GET", "/v1/campaigns/{g}/log", PUBLIC),
+    Case("GET", "/v1/campaigns/{g}/signatories", PUBLIC, succeeds=False),  # once concluded
+    Case("GET", "/v1/campaigns/{g}/signatories.csv", PUBLIC, succeeds=False),
+    Case("GET", "/v1/campaigns/{g}/bundle", PUBLIC),
+    Case(
+        "POST",
+        "/v1/campaigns/{g}/webhooks",
+        MANAGERS,
+        {"url": "https://partner.example.org/hook"},
+    ),
+    Case("GET", "/v1/campaigns/{g}/webhooks", MANAGERS),
+    Case("DELETE", "/v1/campaigns/{g}/webhooks/{k}", MANAGERS),
+    Case("GET", "/v1/campaigns/{g}/deliveries", MANAGERS),
+    Case(
+        "POST",
+        "/v1/campaigns/{g}/signatures",
+        frozenset({"member", "none"}),  # without a token: an outside organisation
+        lambda i: {"statement_hash": i.statement_hash},
+        succeeds=False,  # the member signed already; without a token the body is incomplete
+    ),
+    Case("GET", "/v1/signatures/{s}", PUBLIC),
+    Case("POST", "/v1/signatures/{s}/confirmation", PUBLIC, {"code": "123456"}, succeeds=False),
+    Case("POST", "/v1/signatures/{s}/code", PUBLIC, {"signer_token": "x"}, succeeds=False),
+    Case("POST", "/v1/signatures/{s}/withdrawal", frozenset({"member"}), {}),
+    Case("GET", "/v1/signatures/{s}/proof", PUBLIC, succeeds=False),  # once concluded
     Case("GET", "/healthz", PUBLIC),
 ]
 
@@ -234,6 +326,8 @@ def test_every_route_is_in_the_matrix(api_routes: set[tuple[str, str]]) -> None:
             ("{nomination_id}", "{n}"),
             ("{index}", "{i}"),
             ("{decision_hash}", "{h}"),
+            ("{signature_id}", "{s}"),
+            ("{webhook_id}", "{k}"),
         ]:
             path = path.replace(name, short)
         if "{round_id}" in path:
@@ -242,6 +336,13 @@ def test_every_route_is_in_the_matrix(api_routes: set[tuple[str, str]]) -> None:
                 draft_style
                 if (method, draft_style) in listed
                 else path.replace("{round_id}", "{r}")
+            )
+        if "{campaign_id}" in path:
+            draft_style = path.replace("{campaign_id}", "{q}")
+            path = (
+                draft_style
+                if (method, draft_style) in listed
+                else path.replace("{campaign_id}", "{g}")
             )
         normalised.add((method, path))
     assert normalised == listed

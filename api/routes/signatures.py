@@ -1,0 +1,217 @@
+"""Signing a campaign, confirming by code, withdrawing, and a signatory's proof.
+
+Every write here goes straight to the database behind the campaign's gate: no Temporal call
+on the way in. A write that reaches a milestone tells the campaign's workflow by a signal,
+after it has committed.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from sqlalchemy import Connection, RowMapping
+from temporalio.service import RPCError
+
+from api import campaign_schemas as cs
+from api.deps import MaybeCaller, Services, ServicesDep, WriterDep, read
+from policies.access import Role, require_member
+from policies.errors import Forbidden, InvalidInput, Unauthenticated
+from store import campaigns, signatory_records, signatures
+from store.db import RECEIPTS
+from store.signatures import Mail
+from workflows.sign_on_campaign import SignOnCampaignWorkflow
+
+router = APIRouter(tags=["signatures"])
+log = logging.getLogger(__name__)
+
+
+def signature_out(row: RowMapping) -> cs.SignatureOut:
+    return cs.SignatureOut(
+        id=row["id"],
+        campaign_id=row["campaign_id"],
+        kind=row["kind"],
+        state=row["state"],
+        organisation=row["organisation_name"],
+        country=row["country"],
+        type=row["org_type"],
+        region=row["region"],
+        version=row["version"],
+        created_at=row["created_at"],
+        confirmed_at=row["confirmed_at"],
+        withdrawn_at=row["withdrawn_at"],
+    )
+
+
+def _mail(svc: Services) -> Mail:
+    return Mail(svc.settings.api_url, timedelta(seconds=svc.settings.confirmation_ttl))
+
+
+async def _tell(svc: Services, campaign_id: str, reached: list[int]) -> None:
+    """Signal the workflow that a milestone was reached. Best effort: the workflow looks at
+    the milestones again at the close, and every worker asks it to look when it starts."""
+    if not reached or svc.temporal is None:
+        return
+    handle = svc.temporal.get_workflow_handle(campaigns.workflow_id_for(campaign_id))
+    try:
+        await handle.signal(SignOnCampaignWorkflow.milestone_reached)
+    except RPCError as exc:
+        log.warning("milestone %s of campaign %s not signalled: %s", reached, campaign_id, exc)
+
+
+@router.post(
+    "/campaigns/{campaign_id}/signatures",
+    status_code=201,
+    response_model=cs.SignatureSubmitted,
+    responses={202: {"model": cs.SignatureSubmitted, "description": "pending confirmation"}},
+)
+async def sign(
+    campaign_id: str,
+    body: cs.SignatureIn,
+    caller: MaybeCaller,
+    svc: ServicesDep,
+    writer: WriterDep,
+) -> JSONResponse:
+    """A member organisation signs with its token (201, it counts at once). An organisation
+    outside the constituencies gives its name, country and type, who signs, and an e-mail
+    address: the signature is pending (202) until the code mailed there is POSTed to
+    ``/v1/signatures/{id}/confirmation``."""
+    reached: list[int] = []
+    if caller is not None:
+        require_member(caller)
+        if body.organisation is not None or body.email is not None:
+            raise InvalidInput(
+                "a member organisation signs as registered: leave organisation and email out"
+            )
+        organisation_id = caller.organisation_id
+        assert organisation_id is not None
+
+        def as_member(conn: Connection) -> cs.SignatureSubmitted:
+            done = signatures.sign_as_member(
+                conn,
+                campaign_id,
+                organisation_id,
+                caller.constituency_id,
+                body.statement_hash,
+                None if body.signer is None else body.signer.model_dump(),
+                caller.credential_id,
+            )
+            reached.extend(done.milestones)
+            return cs.SignatureSubmitted(
+                signature=signature_out(done.signature), receipt=conn.info[RECEIPTS][-1]
+            )
+
+        response = await writer.run(as_member, status=201)
+        await _tell(svc, campaign_id, reached)
+        return response
+    organisation_in, signer_in, email = body.organisation, body.signer, body.email
+    if organisation_in is None or signer_in is None or email is None:
+        missing = [n for n in ("organisation", "signer", "email") if getattr(body, n) is None]
+        raise InvalidInput(
+            f"signing without a member token needs {', '.join(missing)}: who the organisation "
+            "is, who signs for it, and where the confirmation code goes"
+        )
+    organisation, signer = organisation_in.model_dump(), signer_in.model_dump()
+    mail = _mail(svc)
+
+    def as_outsider(conn: Connection) -> cs.SignatureSubmitted:
+        done = signatures.sign_as_outsider(
+            conn, campaign_id, organisation, signer, email, body.statement_hash, mail
+        )
+        return cs.SignatureSubmitted(
+            signature=signature_out(done.signature),
+            signer_token=done.signer_token,
+            receipt=conn.info[RECEIPTS][-1],
+        )
+
+    return await writer.run(as_outsider, status=202)
+
+
+@router.get("/signatures/{signature_id}", response_model=cs.SignatureOut)
+async def get_signature(signature_id: str, svc: ServicesDep) -> cs.SignatureOut:
+    return await read(svc, lambda c: signature_out(signatures.get(c, signature_id)))
+
+
+@router.post("/signatures/{signature_id}/confirmation", response_model=cs.SignatureOut)
+async def confirm(
+    signature_id: str, body: cs.ConfirmationIn, svc: ServicesDep, writer: WriterDep
+) -> JSONResponse:
+    """The one-time code from the mail, by POST: opening a link never confirms."""
+
+    def reserve() -> bool:
+        with svc.db.write() as conn:
+            signatures.get(conn, signature_id)
+            return signatures.reserve_attempt(conn, signature_id)
+
+    # The attempt is counted in its own transaction, so a wrong code costs one.
+    reserved = await run_in_threadpool(reserve)
+    found: list[RowMapping] = []
+    reached: list[int] = []
+
+    def work(conn: Connection) -> cs.SignatureOut:
+        done = signatures.confirm(conn, signature_id, body.code, reserved=reserved)
+        found.append(done.signature)
+        reached.extend(done.milestones)
+        return signature_out(done.signature)
+
+    response = await writer.run(work)
+    if found:
+        await _tell(svc, found[0]["campaign_id"], reached)
+    return response
+
+
+@router.post("/signatures/{signature_id}/code", response_model=cs.SignatureOut)
+async def resend_code(
+    signature_id: str, body: cs.SignerTokenIn, svc: ServicesDep, writer: WriterDep
+) -> JSONResponse:
+    """A new code for a pending signature (the old one stops working)."""
+    mail = _mail(svc)
+    return await writer.run(
+        lambda conn: signature_out(
+            signatures.resend_code(conn, signature_id, body.signer_token, mail)
+        )
+    )
+
+
+@router.post("/signatures/{signature_id}/withdrawal", response_model=cs.SignatureOut)
+async def withdraw(
+    signature_id: str, body: cs.WithdrawalIn, caller: MaybeCaller, writer: WriterDep
+) -> JSONResponse:
+    """Until the close: with the member token, or with the signer token for an outside
+    organisation. The withdrawal is logged; the signature is kept, marked withdrawn."""
+    organisation_id = None
+    if caller is not None:
+        if caller.role is not Role.MEMBER:
+            raise Forbidden(
+                "a signature is withdrawn by its signer; "
+                f"the token given is a {caller.role.value}'s"
+            )
+        organisation_id = caller.organisation_id
+    elif body.signer_token is None:
+        raise Unauthenticated(
+            "withdrawing needs the member token (Authorization: Bearer) or the signature's "
+            "signer_token"
+        )
+    actor = None if caller is None else caller.credential_id
+    return await writer.run(
+        lambda conn: signature_out(
+            signatures.withdraw(
+                conn,
+                signature_id,
+                organisation_id=organisation_id,
+                signer_token=None if caller is not None else body.signer_token,
+                reason=body.reason,
+                actor=actor,
+            )
+        )
+    )
+
+
+@router.get("/signatures/{signature_id}/proof", tags=["verification"])
+async def proof(signature_id: str, svc: ServicesDep) -> dict[str, Any]:
+    """That this signatory is on the signed list: `mandate verify` checks it offline."""
+    return await read(svc, lambda conn: signatory_records.proof(conn, signature_id))

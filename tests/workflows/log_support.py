@@ -7,6 +7,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import update
 from temporalio.api.enums.v1 import EventType
@@ -57,14 +58,14 @@ async def _asleep(client: Client, workflow_id: str) -> None:
         await asyncio.sleep(0.05)
 
 
-def first_run(handle: WorkflowHandle[LogIntegratorWorkflow, None]) -> str:
+def first_run(handle: WorkflowHandle[Any, None]) -> str:
     run_id = handle.first_execution_run_id
     assert run_id is not None
     return run_id
 
 
 async def until_continued(
-    env: WorkflowEnvironment, handle: WorkflowHandle[LogIntegratorWorkflow, None]
+    env: WorkflowEnvironment, handle: WorkflowHandle[Any, None]
 ) -> WorkflowHistory:
     """Let workflow time pass until the first run continued as new; return that run's history."""
     run_id = first_run(handle)

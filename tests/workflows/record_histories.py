@@ -12,16 +12,21 @@ import sys
 import tempfile
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from activities.mail import FolderTransport
+from mandate.worker import Mailing
 from policies.schedule import Deadline
-from store import audit
+from store import audit, campaigns, outbox, signatures, webhooks
 from store.db import Database
+from tests.campaign_support import constituency, member, published_campaign
 from tests.conftest import BIN
 from tests.keys import keyed_database
+from tests.receivers import webhook_receiver
 from tests.workflows.log_support import (
     SECOND,
     integrator,
@@ -31,7 +36,14 @@ from tests.workflows.log_support import (
 )
 from tests.workflows.support import DAY, published_round, running_worker, start
 from workflows.log_integrator import REFUSED_PAUSE, IntegratorInput
+from workflows.mail_outbox import MailOutboxWorkflow, OutboxInput
 from workflows.selection_round import CancelRound, ExtendDeadline, SelectionRoundWorkflow
+from workflows.sign_on_campaign import (
+    CampaignInput,
+    CorrectStatement,
+    ExtendClose,
+    SignOnCampaignWorkflow,
+)
 
 HISTORIES = Path(__file__).parent / "histories"
 
@@ -44,10 +56,12 @@ async def main() -> None:
     folder = tempfile.mkdtemp()
     db = keyed_database(f"sqlite:///{folder}/h.db")  # entries are signed: it needs the keys
     tampered = keyed_database(f"sqlite:///{folder}/tampered.db")
+    mailing = Mailing(FolderTransport(Path(folder) / "mail"), "Mandate <h@test>", "http://h")
     async with (
         env,
         running_worker(env.client, db) as tq,
         running_worker(env.client, tampered) as tampered_tq,
+        running_worker(env.client, db, mailing) as campaign_tq,
     ):
         now = await env.get_current_time()
         # 1. A full round with one extension.
@@ -84,6 +98,12 @@ async def main() -> None:
         # 5. The log integrator refused (a tree that does not extend the last checkpoint),
         # pausing, then integrating once the tree is sound again.
         _save("log_integrator_refused", await _integrator_refused(env, tampered, tampered_tq))
+        # 6. A sign-on campaign: a milestone signalled, an extension, a correction, the close,
+        # the record and its notices (a webhook refused once, then delivered).
+        with webhook_receiver() as hooks:
+            _save("campaign_concluded", await _campaign(env, db, campaign_tq, hooks))
+        # 7. The mail outbox: turns, then it continues as new.
+        _save("mail_outbox_continued", await _outbox(env, db, campaign_tq))
     db.dispose()
     tampered.dispose()
 
@@ -107,6 +127,56 @@ async def _integrator_refused(env: WorkflowEnvironment, db: Database, tq: str) -
         restore()
         await env.sleep(REFUSED_PAUSE)
         return (await until_continued(env, handle)).to_json()
+
+
+async def _campaign(env: WorkflowEnvironment, db: Database, tq: str, hooks: Any) -> str:
+    now = await env.get_current_time()
+    cid = constituency(db)
+    row = published_campaign(db, now + DAY, now + 4 * DAY, milestones=[1, 100])
+    with db.write() as conn:
+        webhooks.register(
+            conn, row["id"], hooks.url, ["campaign.milestone", "campaign.closed"], "h"
+        )
+    hooks.fail_next = 1
+    handle = await env.client.start_workflow(
+        SignOnCampaignWorkflow.run,
+        CampaignInput(campaign_id=row["id"], opens_at=row["opens_at"], closes_at=row["closes_at"]),
+        id=campaigns.workflow_id_for(row["id"]),
+        task_queue=tq,
+    )
+    await env.sleep(DAY * 2)
+    org = member(db, cid)
+    with db.write() as conn:
+        signatures.sign_as_member(
+            conn, row["id"], org, cid, row["statement_hash"], None, "h", now=now + DAY * 2
+        )
+    await handle.signal(SignOnCampaignWorkflow.milestone_reached)
+    await handle.execute_update(
+        SignOnCampaignWorkflow.extend_close,
+        ExtendClose(new_at=row["closes_at"] + DAY, reason="recorded history", actor="h"),
+    )
+    await handle.execute_update(
+        SignOnCampaignWorkflow.correct_statement,
+        CorrectStatement(
+            texts={"en": {"title": "Corrected", "text": "We..."}}, reason="recorded", actor="h"
+        ),
+    )
+    await handle.result()
+    return (await handle.fetch_history()).to_json()
+
+
+async def _outbox(env: WorkflowEnvironment, db: Database, tq: str) -> str:
+    with db.write() as conn:
+        outbox.enqueue(
+            conn, dedup_key="history:1", purpose="h", to="h@x.org", subject="h", body="h"
+        )
+    handle = await env.client.start_workflow(
+        MailOutboxWorkflow.run,
+        OutboxInput(interval_seconds=1, turns=3),
+        id="history-outbox",
+        task_queue=tq,
+    )
+    return (await until_continued(env, handle)).to_json()
 
 
 def _save(name: str, text: str) -> None:

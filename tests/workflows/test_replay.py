@@ -22,6 +22,8 @@ def test_there_are_histories_to_replay() -> None:
         "round_counted",
         "log_integrator_continued",
         "log_integrator_refused",
+        "campaign_concluded",
+        "mail_outbox_continued",
     }
 
 

@@ -23,7 +23,10 @@ def normalise_name(name: str) -> str:
     """Lower case, no accents or other marks, words of letters and digits joined by a space."""
     text = name
     for _ in range(3):  # case folding can bring out marks that decomposing then strips
-        folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
+        # Dotless i folds to itself, but its capital is I: "KIRIKKALE" is "Kırıkkale".
+        folded = unicodedata.normalize(
+            "NFKD", unicodedata.normalize("NFKC", text).casefold().replace("\u0131", "i")
+        )
         stripped = "".join(ch for ch in folded if not unicodedata.combining(ch))
         words = " ".join(_WORD.findall(stripped))
         if words == text:

@@ -42,7 +42,7 @@ class SmtpTransport:
         with smtp:
             if self.security == "starttls":
                 smtp.starttls(context=context)
-            if self.username is not None:
+            if self.username:  # no user name: the relay takes mail without logging in
                 smtp.login(self.username, self.password or "")
             smtp.send_message(message)
 

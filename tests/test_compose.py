@@ -47,6 +47,13 @@ EXPECTED_MANDATE_ENV = {
     "MANDATE_API_PORT": "8000",
     "MANDATE_KEYS_DIR": "/keys",
     "MANDATE_LOG_ORIGIN": "mandate.example.org/log",
+    "MANDATE_SMTP_HOST": "${MANDATE_SMTP_HOST:?set MANDATE_SMTP_HOST}",
+    "MANDATE_SMTP_PORT": "587",
+    "MANDATE_SMTP_SECURITY": "starttls",
+    "MANDATE_SMTP_USERNAME": "${MANDATE_SMTP_USERNAME:?set MANDATE_SMTP_USERNAME}",
+    "MANDATE_SMTP_PASSWORD": "${MANDATE_SMTP_PASSWORD:?set MANDATE_SMTP_PASSWORD}",
+    "MANDATE_MAIL_FROM": "${MANDATE_MAIL_FROM:?set MANDATE_MAIL_FROM}",
+    "MANDATE_PUBLIC_URL": "https://mandate.example.org",
 }
 # A password may only come from a required variable: ${NAME:?message}.
 REQUIRED_VARIABLE = re.compile(r"\$\{[A-Z_][A-Z0-9_]*:\?[^}]+\}")
@@ -504,7 +511,14 @@ def test_docker_compose_config_is_valid() -> None:
     if probe.returncode != 0:
         reason = (probe.stderr.strip().splitlines() or ["no output"])[0]
         pytest.skip(f"the docker compose plugin is not installed ({reason})")
-    env = {**os.environ, "POSTGRES_PASSWORD": "compose-config-check"}
+    env = {
+        **os.environ,
+        "POSTGRES_PASSWORD": "compose-config-check",
+        "MANDATE_SMTP_HOST": "smtp.example.org",
+        "MANDATE_SMTP_USERNAME": "mandate",
+        "MANDATE_SMTP_PASSWORD": "compose-config-check",
+        "MANDATE_MAIL_FROM": "Mandate <campaigns@example.org>",
+    }
     result = subprocess.run(
         [docker, "compose", "-f", str(COMPOSE_FILE), "config", "-q"],
         cwd=ROOT,

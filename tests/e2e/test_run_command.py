@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import re
 import signal
@@ -20,6 +22,7 @@ import pytest
 from records.note import NoteVerifier, open_checkpoint
 from tests.conftest import free_port
 from tests.e2e.processes import ROOT, eventually, mandate_env
+from tests.receivers import CODE
 
 pytestmark = pytest.mark.slow
 
@@ -160,6 +163,45 @@ def test_run_command_starts_drives_stops_and_resumes(tmp_path: Path) -> None:
 
             eventually(lambda: phase() == "nominations_open", 30, "nominations to open")
 
+            # A sign-on campaign: with no mail server configured, mail goes to data/mail.
+            made = http.post(
+                "/v1/campaigns",
+                json={
+                    "statement": {"en": {"title": "Joint statement", "text": "We..."}},
+                    "opens_at": _at(0.5),
+                    "closes_at": _at(25),
+                    "contact": {"name": "Desk", "email": "desk@example.org"},
+                },
+            )
+            assert made.status_code == 201, made.text
+            campaign_id = made.json()["id"]
+            published = http.post(f"/v1/campaigns/{campaign_id}/publish").json()
+            eventually(
+                lambda: http.get(f"/v1/campaigns/{campaign_id}").json()["phase"] == "open",
+                30,
+                "the campaign to open",
+            )
+            signed = httpx.post(
+                f"{base}/v1/campaigns/{campaign_id}/signatures",
+                json={
+                    "statement_hash": published["statement_hash"],
+                    "organisation": {"name": "Red Migrante", "country": "MX", "type": "network"},
+                    "signer": {"name": "Rosa", "role": "Coordinator"},
+                    "email": "rosa@example.org",
+                },
+            )
+            assert signed.status_code == 202, signed.text
+            signature_id = signed.json()["signature"]["id"]
+            code = eventually(
+                partial(_mailed_code, tmp_path / "data" / "mail", signature_id),
+                30,
+                "the confirmation mail in data/mail",
+            )
+            confirmed = httpx.post(
+                f"{base}/v1/signatures/{signature_id}/confirmation", json={"code": code}
+            )
+            assert confirmed.json()["state"] == "confirmed", confirmed.text
+
         assert stack.ctrl_c() == 0, stack.output
         assert "Stopped." in stack.output
         for port in ports.values():
@@ -182,10 +224,36 @@ def test_run_command_starts_drives_stops_and_resumes(tmp_path: Path) -> None:
                 "the resumed round to be decided",
             )
             log = http.get(f"/v1/rounds/{round_id}/log").json()["entries"]
-        assert [e["type"] for e in log].count("phase.changed") == 6
+            assert [e["type"] for e in log].count("phase.changed") == 6
+            # The campaign carried on too: closed after the restart, its list published.
+            eventually(
+                lambda: http.get(f"/v1/campaigns/{campaign_id}").json()["phase"] == "concluded",
+                60,
+                "the resumed campaign to conclude",
+            )
+            listed = http.get(f"/v1/campaigns/{campaign_id}/signatories").json()["record"]
+        assert [s["signature_id"] for s in listed["signatories"]] == [signature_id]
+        eventually(
+            lambda: any(
+                "closed with 1 signatories" in p.read_text()
+                for p in (tmp_path / "data" / "mail").glob("*.eml")
+            ),
+            30,
+            "the closing notice in data/mail",
+        )
         assert again.ctrl_c() == 0, again.output
     finally:
         again.kill()
+
+
+def _mailed_code(folder: Path, signature_id: str) -> str | None:
+    for path in folder.glob("*.eml"):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        if f"/v1/signatures/{signature_id}/confirmation" in text:
+            found = CODE.search(text)
+            return None if found is None else found.group(1)
+    return None
 
 
 def test_cli_help_explains_each_command() -> None:

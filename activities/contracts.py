@@ -156,7 +156,7 @@ class Delivered(BaseModel):
 
 
 class MailBatch(BaseModel):
-    limit: int = 100
+    limit: int = 200
 
 
 class MailSent(BaseModel):

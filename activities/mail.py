@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import smtplib
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -21,7 +22,9 @@ SMTP_TIMEOUT = 30.0
 
 
 class MailTransport(Protocol):
-    def send(self, message: EmailMessage) -> None: ...
+    def send_all(self, messages: Sequence[EmailMessage]) -> list[Exception | None]:
+        """Send each message; for each, None or what went wrong."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -32,26 +35,63 @@ class SmtpTransport:
     username: str | None = None
     password: str | None = None
 
-    def send(self, message: EmailMessage) -> None:
+    def send_all(self, messages: Sequence[EmailMessage]) -> list[Exception | None]:
+        """One connection for the whole batch: a connection per message would cap the rate
+        at a few dozen a second."""
+        outcomes: list[Exception | None] = []
+        try:
+            with self._connect() as smtp:
+                for message in messages:
+                    try:
+                        smtp.send_message(message)
+                    except smtplib.SMTPRecipientsRefused as exc:
+                        outcomes.append(exc)  # this address only; the session goes on
+                    except smtplib.SMTPResponseException as exc:
+                        if exc.smtp_code >= 500 or exc.smtp_code < 400:
+                            outcomes.append(exc)
+                            continue
+                        raise
+                    else:
+                        outcomes.append(None)
+        except (OSError, smtplib.SMTPException) as exc:
+            # The session broke: what was not sent yet is tried again later.
+            outcomes.extend([exc] * (len(messages) - len(outcomes)))
+        return outcomes
+
+    def _connect(self) -> smtplib.SMTP:
         context = ssl.create_default_context()
         smtp: smtplib.SMTP
         if self.security == "tls":
             smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=SMTP_TIMEOUT, context=context)
         else:
             smtp = smtplib.SMTP(self.host, self.port, timeout=SMTP_TIMEOUT)
-        with smtp:
+        try:
             if self.security == "starttls":
                 smtp.starttls(context=context)
             if self.username:  # no user name: the relay takes mail without logging in
                 smtp.login(self.username, self.password or "")
-            smtp.send_message(message)
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
 
 
 @dataclass(frozen=True)
 class FolderTransport:
     folder: Path
 
-    def send(self, message: EmailMessage) -> None:
+    def send_all(self, messages: Sequence[EmailMessage]) -> list[Exception | None]:
+        outcomes: list[Exception | None] = []
+        for message in messages:
+            try:
+                self._write(message)
+            except OSError as exc:
+                outcomes.append(exc)
+            else:
+                outcomes.append(None)
+        return outcomes
+
+    def _write(self, message: EmailMessage) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         name = str(message["Message-ID"]).strip("<>").replace("/", "_")
         target = self.folder / f"{name}.eml"

@@ -98,19 +98,19 @@ class NoticeActivities:
     @activity.defn(name=SEND_MAIL)
     @domain_errors_are_final
     def send_mail(self, inp: MailBatch) -> MailSent:
-        """Send what is due, one message at a time; no transaction is held while sending."""
+        """Send what is due as one batch; no transaction is held while sending, and the
+        outcomes are recorded together (one short write beside the API's)."""
         with self.db.read() as conn:
             due = outbox.due(conn, utcnow(), inp.limit)
-        sent = failed = 0
-        for row in due:
-            try:
-                self.transport.send(message_for(row, self.mail_from))
-            except (OSError, ValueError) as exc:  # smtplib's errors are OSErrors
-                with self.db.write() as conn:
-                    outbox.mark_failed(conn, row, f"{type(exc).__name__}: {exc}", utcnow())
-                failed += 1
-                continue
-            with self.db.write() as conn:
-                outbox.mark_sent(conn, row["id"], utcnow())
-            sent += 1
-        return MailSent(sent=sent, failed=failed, more_waiting=len(due) == inp.limit)
+        if not due:
+            return MailSent(sent=0, failed=0, more_waiting=False)
+        outcomes = self.transport.send_all([message_for(row, self.mail_from) for row in due])
+        now = utcnow()
+        with self.db.write() as conn:
+            for row, problem in zip(due, outcomes, strict=True):
+                if problem is None:
+                    outbox.mark_sent(conn, row["id"], now)
+                else:
+                    outbox.mark_failed(conn, row, f"{type(problem).__name__}: {problem}", now)
+        failed = sum(p is not None for p in outcomes)
+        return MailSent(sent=len(due) - failed, failed=failed, more_waiting=len(due) == inp.limit)

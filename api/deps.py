@@ -18,7 +18,13 @@ from temporalio.client import Client
 
 from mandate.settings import Settings
 from policies.access import Principal
-from policies.errors import Conflict, InvalidInput, ServiceUnavailable, Unauthenticated
+from policies.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    ServiceUnavailable,
+    Unauthenticated,
+)
 from store import credentials, idempotency
 from store.db import RECEIPTS, Database
 
@@ -103,17 +109,30 @@ class Writer:
         return await run_in_threadpool(self._run_sync, work, status)
 
     def _run_sync(self, work: Callable[[Connection], BaseModel], status: int) -> JSONResponse:
+        refusal: DomainError | None = None
         try:
             with self.svc.db.write() as conn:
                 stored = self._lookup(conn)
                 if stored is not None:
                     return stored
-                body = json.dumps(dump(work(conn)))
-                receipts = ",".join(conn.info[RECEIPTS])
-                if self.key is not None:
-                    idempotency.save(
-                        conn, self.principal_id, self.key, self.request_hash, status, body, receipts
-                    )
+                try:
+                    body = json.dumps(dump(work(conn)))
+                except DomainError as exc:
+                    if not exc.keeps_writes:
+                        raise
+                    refusal = exc  # committed below, answered after; never stored as the answer
+                else:
+                    receipts = ",".join(conn.info[RECEIPTS])
+                    if self.key is not None:
+                        idempotency.save(
+                            conn,
+                            self.principal_id,
+                            self.key,
+                            self.request_hash,
+                            status,
+                            body,
+                            receipts,
+                        )
         except IntegrityError:
             # A concurrent request with the same key committed first: answer as it did.
             with self.svc.db.read() as conn:
@@ -125,6 +144,8 @@ class Writer:
                     "read the current state and try again"
                 ) from None
             return stored
+        if refusal is not None:
+            raise refusal
         return _response(body, status, receipts)
 
     async def run_remote(

@@ -12,6 +12,9 @@ class DomainError(Exception):
     """Base of every error a user can cause."""
 
     code: str = "domain_error"
+    # True for a refusal whose writes still stand (a wrong code still costs an attempt): the
+    # transaction commits, then the error is answered.
+    keeps_writes: bool = False
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
@@ -109,9 +112,10 @@ class StatementChanged(Conflict):
 
 
 class WrongCode(InvalidInput):
-    """A confirmation code that does not match."""
+    """A confirmation code that does not match; the attempt it cost is kept."""
 
     code = "wrong_code"
+    keeps_writes = True
 
 
 class CodeUnusable(Conflict):

@@ -320,33 +320,12 @@ def get(conn: Connection, signature_id: str, *, for_update: bool = False) -> Row
     return row._mapping
 
 
-def reserve_attempt(conn: Connection, signature_id: str) -> bool:
-    """Count a confirmation attempt before the code is compared, in a transaction of its own:
-    a wrong code costs an attempt even though its request fails, and concurrent guesses cannot
-    exceed the limit. False when no attempt is left (or the signature is not pending)."""
-    result = conn.execute(
-        update(campaign_signature)
-        .where(
-            campaign_signature.c.id == signature_id,
-            campaign_signature.c.state == PENDING,
-            campaign_signature.c.code_attempts < MAX_CODE_ATTEMPTS,
-        )
-        .values(code_attempts=campaign_signature.c.code_attempts + 1)
-    )
-    return result.rowcount == 1
-
-
-def confirm(
-    conn: Connection,
-    signature_id: str,
-    code: str,
-    *,
-    reserved: bool,
-    now: datetime | None = None,
-) -> Signed:
+def confirm(conn: Connection, signature_id: str, code: str, now: datetime | None = None) -> Signed:
     """The one-time code, by POST: the pending signature counts from now.
 
-    ``reserved``: whether :func:`reserve_attempt` counted this attempt.
+    Every attempt counts against the limit, a wrong one too: :class:`WrongCode` keeps the
+    transaction's writes (the caller commits, then answers the error). The signature's row is
+    locked meanwhile, so concurrent guesses cannot exceed the limit.
     """
     now = now or utcnow()
     found = get(conn, signature_id)
@@ -358,13 +337,18 @@ def confirm(
         raise CodeUnusable(
             f"the code expired at {iso(sig['code_expires_at'] or now)}; ask for a new one"
         )
-    if not reserved:
+    if sig["code_attempts"] >= MAX_CODE_ATTEMPTS:
         raise CodeUnusable(f"{MAX_CODE_ATTEMPTS} wrong codes were tried; ask for a new one")
+    attempts = sig["code_attempts"] + 1
+    conn.execute(
+        update(campaign_signature)
+        .where(campaign_signature.c.id == signature_id)
+        .values(code_attempts=attempts)
+    )
     if sig["code_hash"] is None or not hmac.compare_digest(
         sig["code_hash"], _code_hash(signature_id, code)
     ):
-        left = MAX_CODE_ATTEMPTS - sig["code_attempts"]
-        raise WrongCode(f"the code does not match; {left} attempt(s) left")
+        raise WrongCode(f"the code does not match; {MAX_CODE_ATTEMPTS - attempts} attempt(s) left")
     conn.execute(
         update(campaign_signature)
         .where(campaign_signature.c.id == signature_id)

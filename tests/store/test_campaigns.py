@@ -71,10 +71,14 @@ def _sign_out(db: Database, c: dict[str, Any], **org: str) -> signatures.Signed:
 
 
 def _confirm(db: Database, sid: str, code: str) -> signatures.Signed:
+    """As the API does: a wrong code's transaction commits (the attempt counts)."""
+    refusal: WrongCode | None = None
     with db.write() as conn:
-        reserved = signatures.reserve_attempt(conn, sid)
-    with db.write() as conn:
-        return signatures.confirm(conn, sid, code, reserved=reserved)
+        try:
+            return signatures.confirm(conn, sid, code)
+        except WrongCode as exc:
+            refusal = exc
+    raise refusal
 
 
 def test_a_draft_is_checked_and_publishing_freezes_a_signed_first_version(db: Database) -> None:

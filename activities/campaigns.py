@@ -37,7 +37,7 @@ from activities.errors import domain_errors_are_final
 from policies import notices
 from policies.times import iso
 from store import campaigns, log, outbox, signatory_records, signatures, webhooks
-from store.db import RECEIPTS, Database, utcnow
+from store.db import RECEIPTS, Database
 
 
 class CampaignActivities:
@@ -82,11 +82,8 @@ class CampaignActivities:
     @activity.defn(name=CHECK_MILESTONES)
     @domain_errors_are_final
     def check_milestones(self, inp: CampaignRef) -> MilestonesReached:
-        """Every milestone reached so far; one the signatures crossed without noticing (two
-        at the same moment on PostgreSQL) is recorded now."""
-        with self.db.write() as conn:
-            row = campaigns.get(conn, inp.campaign_id)
-            signatures.record_milestones(conn, row, utcnow())
+        """Every milestone reached so far (each recorded by the write that reached it)."""
+        with self.db.read() as conn:
             reached = signatures.milestones_reached(conn, inp.campaign_id)
         return MilestonesReached(thresholds=[r["threshold"] for r in reached])
 

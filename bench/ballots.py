@@ -100,7 +100,9 @@ class Stack:
     ahead of the editable install of this one, and the stack's own processes inherit it.
     """
 
-    def __init__(self, data_dir: Path, code: Path | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, code: Path | None = None, extra_env: dict[str, str] | None = None
+    ) -> None:
         self.api_port, self.temporal_port, self.ui_port = free_ports(3)
         env = {k: v for k, v in os.environ.items() if not k.startswith("MANDATE_")}
         env.update(
@@ -110,6 +112,7 @@ class Stack:
             MANDATE_TEMPORAL_ADDRESS=self.temporal_address,
             MANDATE_TEMPORAL_UI_PORT=str(self.ui_port),
         )
+        env.update(extra_env or {})
         if code is None:
             command, cwd = [str(_mandate_command()), "up"], ROOT
         else:

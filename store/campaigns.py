@@ -28,7 +28,7 @@ from store import audit
 from store.db import KEYRING, utcnow
 from store.ids import new_id
 from store.registry import get_constituency
-from store.tables import campaign, statement_version
+from store.tables import campaign, campaign_tally, statement_version
 
 WORKFLOW_ACTOR = "workflow"
 STATEMENT_TYPE = "statement"  # the DSSE payload type of a signed statement version
@@ -225,6 +225,10 @@ def publish(conn: Connection, campaign_id: str, actor: str) -> RowMapping:
     for cid in row["constituencies"]:
         get_constituency(conn, cid)
     frozen = _freeze(conn, row, row["texts"], None, actor, now)
+    if row["milestones"]:
+        conn.execute(
+            campaign_tally.insert().values(campaign_id=campaign_id, confirmed=0, reached=0)
+        )
     conn.execute(
         update(campaign)
         .where(campaign.c.id == campaign_id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,7 +20,7 @@ from sqlalchemy import Connection, RowMapping, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from policies import notices
-from policies.campaigns import Signers, crossed
+from policies.campaigns import Signers
 from policies.errors import (
     AlreadySigned,
     CodeUnusable,
@@ -37,8 +38,7 @@ from store.campaigns import gate
 from store.credentials import hash_token
 from store.db import utcnow
 from store.ids import new_id
-from store.tables import campaign_milestone, campaign_signature
-from store.upsert import insert_ignore
+from store.tables import campaign_milestone, campaign_signature, campaign_tally
 
 SIGNER_TOKEN_PREFIX = "mds_"  # noqa: S105 - a prefix, not a secret
 MAX_CODE_ATTEMPTS = 5
@@ -48,7 +48,7 @@ PENDING, CONFIRMED, WITHDRAWN, LAPSED = "pending", "confirmed", "withdrawn", "la
 
 @dataclass(frozen=True)
 class Signed:
-    signature: RowMapping
+    signature: Mapping[Any, Any]
     signer_token: str | None = None  # outside signers: shown once, to withdraw or resend
     milestones: list[int] = field(default_factory=list)  # reached by this write
 
@@ -123,11 +123,22 @@ def _clear_the_way(
     )
 
 
-def _insert(conn: Connection, campaign_id: str, values: dict[str, Any]) -> None:
-    """Insert, answering a concurrent signature by the same organisation as a duplicate."""
+_COLUMNS = tuple(c.name for c in campaign_signature.columns)
+_INSERT = campaign_signature.insert()  # one statement, compiled once, for every signature
+
+
+def _insert(conn: Connection, campaign_id: str, values: dict[str, Any]) -> dict[str, Any]:
+    """Insert the signature and return its row. A concurrent signature by the same
+    organisation is answered as a duplicate: on PostgreSQL it waits for the other to commit,
+    then fails the unique index (a savepoint keeps the transaction usable); SQLite's writers
+    take turns, so there it cannot happen."""
+    row = dict.fromkeys(_COLUMNS) | values | {"campaign_id": campaign_id}
+    if conn.dialect.name != "postgresql":
+        conn.execute(_INSERT, row)
+        return row
     try:
         with conn.begin_nested():
-            conn.execute(campaign_signature.insert().values(campaign_id=campaign_id, **values))
+            conn.execute(_INSERT, row)
     except IntegrityError:
         existing = _existing(
             conn, campaign_id, key=values["dedup_key"], org=values.get("organisation_id")
@@ -135,9 +146,10 @@ def _insert(conn: Connection, campaign_id: str, values: dict[str, Any]) -> None:
         if existing is None:
             raise
         raise _refuse_duplicate(existing) from None
+    return row
 
 
-def _public(row: RowMapping) -> dict[str, Any]:
+def _public(row: Mapping[Any, Any]) -> dict[str, Any]:
     """What the log says of a signature that counts."""
     return {
         "signature_id": row["id"],
@@ -177,7 +189,7 @@ def sign_as_member(
     key = organisation_key(org["name"], org["country"])
     _clear_the_way(conn, campaign_id, key, organisation_id, now)
     sid = new_id()
-    _insert(
+    signature = _insert(
         conn,
         campaign_id,
         {
@@ -202,7 +214,6 @@ def sign_as_member(
             "confirmed_at": now,
         },
     )
-    signature = get(conn, sid)
     audit.append(
         conn,
         audit.campaign_scope(campaign_id),
@@ -211,7 +222,7 @@ def sign_as_member(
         actor,
         now,
     )
-    return Signed(signature, None, record_milestones(conn, row, now))
+    return Signed(signature, None, _tally(conn, row, 1, now))
 
 
 def sign_as_outsider(
@@ -239,7 +250,7 @@ def sign_as_outsider(
     sid = new_id()
     code = _new_code()
     token = SIGNER_TOKEN_PREFIX + secrets.token_urlsafe(32)
-    _insert(
+    signature = _insert(
         conn,
         campaign_id,
         {
@@ -266,7 +277,6 @@ def sign_as_outsider(
             "created_at": now,
         },
     )
-    signature = get(conn, sid)
     # The pending entry names nobody: an organisation appears in the log once it confirms.
     audit.append(
         conn,
@@ -283,7 +293,7 @@ def sign_as_outsider(
 def _mail_code(
     conn: Connection,
     campaign_row: RowMapping,
-    signature: RowMapping,
+    signature: Mapping[Any, Any],
     code: str,
     mail: Mail,
     n: int,
@@ -363,7 +373,7 @@ def confirm(conn: Connection, signature_id: str, code: str, now: datetime | None
         None,
         now,
     )
-    return Signed(signature, None, record_milestones(conn, row, now))
+    return Signed(signature, None, _tally(conn, row, 1, now))
 
 
 def resend_code(
@@ -424,6 +434,8 @@ def withdraw(
         raise Forbidden("withdrawing needs the member token or the signer token of the signature")
     if sig["state"] in (WITHDRAWN, LAPSED):
         raise SignatureState(f"signature {signature_id} is already {sig['state']}")
+    if sig["state"] == CONFIRMED:
+        _tally(conn, row, -1, now)  # a milestone once reached stays reached
     conn.execute(
         update(campaign_signature)
         .where(campaign_signature.c.id == signature_id)
@@ -440,51 +452,42 @@ def withdraw(
     return get(conn, signature_id)
 
 
-def record_milestones(conn: Connection, campaign_row: RowMapping, now: datetime) -> list[int]:
-    """Record the milestones this write's count reaches, once each; returns them."""
+def _tally(conn: Connection, campaign_row: RowMapping, delta: int, now: datetime) -> list[int]:
+    """Count this write's change of confirmed signatures; record the milestones it reaches,
+    once each, and return them. Called last in the write's transaction (see the tally)."""
     milestones: list[int] = campaign_row["milestones"]
     if not milestones:
         return []
     cid = campaign_row["id"]
-    reached = set(
-        conn.execute(
-            select(campaign_milestone.c.threshold).where(campaign_milestone.c.campaign_id == cid)
-        ).scalars()
-    )
-    if len(reached) == len(milestones):
+    count, reached = conn.execute(
+        update(campaign_tally)
+        .where(campaign_tally.c.campaign_id == cid)
+        .values(confirmed=campaign_tally.c.confirmed + delta)
+        .returning(campaign_tally.c.confirmed, campaign_tally.c.reached)
+    ).one()
+    made = [m for m in milestones[reached:] if m <= count]
+    if not made:
         return []
-    count = confirmed_count(conn, cid)
-    made = []
-    for threshold in crossed(milestones, count, reached):
-        # RETURNING says whether this insert made the row (rowcount does not, on psycopg).
-        inserted = conn.execute(
-            insert_ignore(
-                conn,
-                campaign_milestone,
-                {"campaign_id": cid, "threshold": threshold, "count": count, "reached_at": now},
-            ).returning(campaign_milestone.c.threshold)
-        ).first()
-        if inserted is not None:
-            audit.append(
-                conn,
-                audit.campaign_scope(cid),
-                "milestone.reached",
-                {"threshold": threshold, "count": count},
-                None,
-                now,
+    for threshold in made:
+        conn.execute(
+            campaign_milestone.insert().values(
+                campaign_id=cid, threshold=threshold, count=count, reached_at=now
             )
-            made.append(threshold)
-    return made
-
-
-def confirmed_count(conn: Connection, campaign_id: str) -> int:
-    count: int = conn.execute(
-        select(func.count()).where(
-            campaign_signature.c.campaign_id == campaign_id,
-            campaign_signature.c.state == CONFIRMED,
         )
-    ).scalar_one()
-    return count
+        audit.append(
+            conn,
+            audit.campaign_scope(cid),
+            "milestone.reached",
+            {"threshold": threshold, "count": count},
+            None,
+            now,
+        )
+    conn.execute(
+        update(campaign_tally)
+        .where(campaign_tally.c.campaign_id == cid)
+        .values(reached=reached + len(made))
+    )
+    return made
 
 
 def counts(conn: Connection, campaign_id: str) -> dict[str, int]:

@@ -414,6 +414,17 @@ campaign_signature = Table(
 
 Index("ix_campaign_signature_state", campaign_signature.c.campaign_id, campaign_signature.c.state)
 
+# The running count of confirmed signatures of a campaign that has milestones, and how many of
+# them it has reached. Every confirming write updates this row last, so on PostgreSQL the
+# writes take turns on it for their last moment and every crossing is seen exactly once.
+campaign_tally = Table(
+    "campaign_tally",
+    metadata,
+    Column("campaign_id", String(36), ForeignKey("campaign.id"), primary_key=True),
+    Column("confirmed", Integer, nullable=False),
+    Column("reached", Integer, nullable=False),
+)
+
 campaign_milestone = Table(
     "campaign_milestone",
     metadata,

@@ -8,12 +8,13 @@ after it has committed.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from sqlalchemy import Connection, RowMapping
+from sqlalchemy import Connection
 from temporalio.service import RPCError
 
 from api import campaign_schemas as cs
@@ -29,7 +30,7 @@ router = APIRouter(tags=["signatures"])
 log = logging.getLogger(__name__)
 
 
-def signature_out(row: RowMapping) -> cs.SignatureOut:
+def signature_out(row: Mapping[Any, Any]) -> cs.SignatureOut:
     return cs.SignatureOut(
         id=row["id"],
         campaign_id=row["campaign_id"],
@@ -141,7 +142,7 @@ async def confirm(
 ) -> JSONResponse:
     """The one-time code from the mail, by POST: opening a link never confirms."""
 
-    found: list[RowMapping] = []
+    found: list[Mapping[Any, Any]] = []
     reached: list[int] = []
 
     def work(conn: Connection) -> cs.SignatureOut:

@@ -47,6 +47,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_campaign")),
     )
     op.create_table(
+        "campaign_tally",
+        sa.Column("campaign_id", sa.String(length=36), nullable=False),
+        sa.Column("confirmed", sa.Integer(), nullable=False),
+        sa.Column("reached", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"], ["campaign.id"], name=op.f("fk_campaign_tally_campaign_id_campaign")
+        ),
+        sa.PrimaryKeyConstraint("campaign_id", name=op.f("pk_campaign_tally")),
+    )
+    op.create_table(
         "campaign_milestone",
         sa.Column("campaign_id", sa.String(length=36), nullable=False),
         sa.Column("threshold", sa.Integer(), nullable=False),
@@ -211,4 +221,5 @@ def downgrade() -> None:
 
     op.drop_table("campaign_signature")
     op.drop_table("campaign_milestone")
+    op.drop_table("campaign_tally")
     op.drop_table("campaign")

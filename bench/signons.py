@@ -1,0 +1,511 @@
+"""Sign-ons in the last minutes before a campaign closes, against ballot intake in the same run.
+
+What it measures, in one invocation on one machine, on one embedded stack started the way
+``./run`` starts it (``mandate up``: Temporal dev server, SQLite, worker, one uvicorn API
+process), with mail going over SMTP to a server in a process of its own (aiosmtpd,
+``bench.smtp_sink``):
+
+* **ballots** (the baseline): ``--clients`` concurrent clients cast ``--ballots`` approval
+  ballots with ``PUT .../ballot`` (``bench.ballots``' Mandate path), in a round whose voting
+  is open.
+* **sign-ons**: the same number of clients make ``--signons`` sign-ons on one campaign whose
+  close falls while they are still at it. A share (``--outside-share``) are organisations
+  outside the constituencies: each POSTs its signature (202, pending), waits for the code to
+  arrive by mail, and POSTs it (200). The rest are member organisations, each signing with its
+  own token in one request (201). Members, their organisations and tokens are written straight
+  into the stack's database beforehand; that is set-up, not measured.
+
+The close is set from the ballots' throughput so that about ``--late-share`` of the sign-ons
+come after it. Reported: sign-ons that counted per second (counted / time from the first
+request to the last acknowledged sign-on before the close), p50 and p99 latency of a counted
+sign-on (an outside one's from its first request to its confirmation), by kind, and requests
+per second; then the ratio to the ballots' accepted/s (target: at least 0.8).
+
+Checked after the close, from the published signatory list: every acknowledged sign-on is on
+it, nothing else is, every request after the close was answered 409 ``phase_closed``, and no
+other answer than 201/202/200 or that 409 was given.
+
+    .venv/bin/python -m bench.signons [--clients 200] [--signons 20000] [--ballots 5000]
+
+Results go to ``bench/results/signons-<date>.json``. All traffic goes to 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.ballots import (
+    CALL_TIMEOUT,
+    RESULTS,
+    ROOT,
+    CpuMeter,
+    PathResult,
+    Stack,
+    code_state,
+    free_ports,
+    machine,
+    mandate_path,
+    percentile,
+    set_up_election,
+    table,
+)
+from mandate import keyfile
+from mandate.settings import Settings
+from policies.access import Role
+from store import credentials, registry
+from store.db import Database
+
+TARGET_RATIO = 0.8  # sign-ons counted/s over ballots accepted/s
+
+
+class Codes:
+    """The SMTP server (``bench.smtp_sink``, a process of its own) and the confirmation code of
+    every signature it has been mailed."""
+
+    def __init__(self, port: int) -> None:
+        self.codes: dict[str, str] = {}
+        self.lock = threading.Lock()
+        self.mails = 0
+        self.ready = threading.Event()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bench.smtp_sink", str(port)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        if not self.ready.wait(30):
+            self.stop()
+            raise RuntimeError("the SMTP server did not start")
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            words = line.split()
+            if words == ["READY"]:
+                self.ready.set()
+            elif len(words) == 3 and words[0] == "MAIL":
+                with self.lock:
+                    self.mails += 1
+                    if words[1] != "-":
+                        self.codes[words[1]] = words[2]
+
+    def get(self, signature_id: str) -> str | None:
+        with self.lock:
+            return self.codes.get(signature_id)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(30)
+        self._reader.join(10)
+
+
+def members_in_database(settings: Settings, constituency_id: str, n: int) -> list[str]:
+    """``n`` member organisations with a token each, written straight into the stack's
+    database (with their registry log entries, signed by the stack's keys)."""
+    db = Database(settings.db_url, keyring=keyfile.keyring(settings))
+    tokens: list[str] = []
+    try:
+        for start in range(0, n, 500):
+            with db.write() as conn:
+                for i in range(start, min(n, start + 500)):
+                    org = registry.register_organisation(
+                        conn,
+                        {
+                            "name": f"Bench union {i:05d}",
+                            "country": ("KE", "BR", "IN", "DE", "FJ")[i % 5],
+                            "region": "bench",
+                            "type": ("trade_union", "network", "ngo")[i % 3],
+                            "migrant_led": i % 2 == 0,
+                            "grassroots": True,
+                            "contact_email": f"union{i}@example.org",
+                        },
+                        "bench",
+                    )
+                    registry.admit_member(conn, constituency_id, org["id"], "bench")
+                    issued = credentials.issue(
+                        conn,
+                        Role.MEMBER,
+                        "bench member",
+                        "bench",
+                        constituency_id=constituency_id,
+                        organisation_id=org["id"],
+                    )
+                    tokens.append(issued.token)
+    finally:
+        db.dispose()
+    return tokens
+
+
+@dataclass
+class SignOn:
+    kind: str  # member | outside
+    sent: float  # perf_counter at the first request
+    done: float  # at the last answer
+    status: int  # the last answer's status
+    error: str | None  # the last answer's error code
+    signature: str | None  # the signature that counts when it was acknowledged
+    requests: int
+    sent_after_close: bool  # the request that decided it was sent at or after the close
+
+
+@dataclass
+class SignOnResult:
+    clients: int
+    attempted: int = 0
+    counted: int = 0
+    late_refused: int = 0
+    other_answers: dict[str, int] = field(default_factory=dict)
+    seconds_to_close: float = 0.0
+    counted_per_s: float = 0.0
+    requests_per_s: float = 0.0
+    p50_ms: float | None = None
+    p99_ms: float | None = None
+    by_kind: dict[str, Any] = field(default_factory=dict)
+    checks: dict[str, Any] = field(default_factory=dict)
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+async def _ok(http: httpx.AsyncClient, method: str, path: str, token: str | None, body: Any) -> Any:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    r = await http.request(method, path, json=body, headers=headers)
+    if r.status_code >= 300:
+        raise RuntimeError(f"{method} {path} answered {r.status_code}: {r.text}")
+    return r.json()
+
+
+async def signons(
+    base_url: str,
+    secretariat: str,
+    settings: Settings,
+    codes: Codes,
+    args: argparse.Namespace,
+    expected_per_s: float,
+    cpu: CpuMeter,
+) -> SignOnResult:
+    total, clients = args.signons, args.clients
+    outside_n = round(total * args.outside_share)
+    async with httpx.AsyncClient(base_url=base_url, timeout=CALL_TIMEOUT) as http:
+        c = await _ok(http, "POST", "/v1/constituencies", secretariat, {"name": "Bench signers"})
+        print(f"writing {total - outside_n} members into the database ...", flush=True)
+        t0 = time.perf_counter()
+        tokens = await asyncio.to_thread(members_in_database, settings, c["id"], total - outside_n)
+        print(f"  done in {time.perf_counter() - t0:.0f} s", flush=True)
+        # The close: about late_share of the sign-ons come after it at the expected pace.
+        window = total * (1 - args.late_share) / expected_per_s
+        body = {
+            "statement": {"en": {"title": "Bench statement", "text": "We, the undersigned..."}},
+            "opens_at": datetime.now(UTC).isoformat(),
+            "closes_at": (datetime.now(UTC) + timedelta(seconds=window + 3)).isoformat(),
+            "milestones": [100, 1000, 10000],
+            "contact": {"name": "Bench desk", "email": "desk@example.org"},
+        }
+        campaign = await _ok(http, "POST", "/v1/campaigns", secretariat, body)
+        cid = campaign["id"]
+        published = await _ok(http, "POST", f"/v1/campaigns/{cid}/publish", secretariat, None)
+        statement_hash = published["statement_hash"]
+        for _ in range(300):
+            found = await _ok(http, "GET", f"/v1/campaigns/{cid}", None, None)
+            if found["phase"] == "open":
+                break
+            await asyncio.sleep(0.1)
+        close_at = datetime.fromisoformat(found["closes_at"])
+    # The outside sign-ons spread through the run, not bunched at one end.
+    plan = ["outside"] * outside_n + ["member"] * (total - outside_n)
+    kinds = [plan[(i * 7919) % total] for i in range(total)] if total % 7919 else plan
+    close_mono = time.perf_counter() + (close_at - datetime.now(UTC)).total_seconds()
+    results: list[SignOn] = []
+    counter = iter(range(total))
+    member_tokens = iter(tokens)
+    requests = 0
+    https = [httpx.AsyncClient(base_url=base_url, timeout=CALL_TIMEOUT) for _ in range(clients)]
+
+    async def member_sign(http: httpx.AsyncClient, token: str) -> SignOn:
+        nonlocal requests
+        sent = time.perf_counter()
+        requests += 1
+        r = await http.post(
+            f"/v1/campaigns/{cid}/signatures",
+            json={"statement_hash": statement_hash},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        done = time.perf_counter()
+        body = r.json()
+        return SignOn(
+            "member",
+            sent,
+            done,
+            r.status_code,
+            body.get("error"),
+            body.get("signature", {}).get("id") if r.status_code == 201 else None,
+            1,
+            sent >= close_mono,
+        )
+
+    async def outside_sign(http: httpx.AsyncClient, n: int) -> SignOn:
+        nonlocal requests
+        sent = time.perf_counter()
+        requests += 1
+        r = await http.post(
+            f"/v1/campaigns/{cid}/signatures",
+            json={
+                "statement_hash": statement_hash,
+                "organisation": {
+                    "name": f"Outside network {n:05d}",
+                    "country": "PH",
+                    "type": "ngo",
+                },
+                "signer": {"name": "Bench signer", "role": "Director"},
+                "email": f"network{n}@example.org",
+            },
+        )
+        body = r.json()
+        if r.status_code != 202:
+            return SignOn(
+                "outside",
+                sent,
+                time.perf_counter(),
+                r.status_code,
+                body.get("error"),
+                None,
+                1,
+                sent >= close_mono,
+            )
+        sid = body["signature"]["id"]
+        code = None
+        for _ in range(int(CALL_TIMEOUT / 0.05)):
+            code = codes.get(sid)
+            if code is not None:
+                break
+            await asyncio.sleep(0.05)
+        if code is None:
+            return SignOn("outside", sent, time.perf_counter(), 0, "no code mailed", None, 1, False)
+        confirm_sent = time.perf_counter()
+        requests += 1
+        r = await http.post(f"/v1/signatures/{sid}/confirmation", json={"code": code})
+        body = r.json()
+        return SignOn(
+            "outside",
+            sent,
+            time.perf_counter(),
+            r.status_code,
+            body.get("error"),
+            sid if r.status_code == 200 else None,
+            2,
+            confirm_sent >= close_mono,
+        )
+
+    async def client(i: int) -> None:
+        http = https[i]
+        for n in counter:
+            try:
+                if kinds[n] == "member":
+                    results.append(await member_sign(http, next(member_tokens)))
+                else:
+                    results.append(await outside_sign(http, n))
+            except httpx.HTTPError as exc:
+                now = time.perf_counter()
+                results.append(SignOn(kinds[n], now, now, 0, type(exc).__name__, None, 1, False))
+
+    left = (close_at - datetime.now(UTC)).total_seconds()
+    print(
+        f"campaign {cid}: {total} sign-ons, {clients} clients, closing in {left:.0f} s", flush=True
+    )
+    cpu.start()
+    started = time.perf_counter()
+    try:
+        await asyncio.gather(*(client(i) for i in range(clients)))
+    finally:
+        cpu_used = cpu.stop()
+        for http in https:
+            await http.aclose()
+    wall = time.perf_counter() - started
+    return await _check(
+        base_url, cid, results, started, close_mono, wall, requests, clients, cpu_used, codes
+    )
+
+
+async def _check(
+    base_url: str,
+    cid: str,
+    results: list[SignOn],
+    started: float,
+    close_mono: float,
+    wall: float,
+    requests: int,
+    clients: int,
+    cpu_used: dict[str, Any],
+    codes: Codes,
+) -> SignOnResult:
+    counted = [r for r in results if r.signature is not None]
+    late = [r for r in results if r.sent_after_close]
+    refused_late = [r for r in late if r.status == 409 and r.error == "phase_closed"]
+    other = Counter(
+        f"{r.status} {r.error}"
+        for r in results
+        if r.signature is None and not (r.status == 409 and r.error == "phase_closed")
+    )
+    before_close = max((r.done for r in counted), default=started)
+    out = SignOnResult(clients=clients, attempted=len(results), counted=len(counted))
+    out.late_refused = len(refused_late)
+    out.other_answers = dict(other.most_common())
+    out.seconds_to_close = round(before_close - started, 2)
+    out.counted_per_s = round(len(counted) / max(before_close - started, 1e-9), 1)
+    out.requests_per_s = round(requests / wall, 1)
+    latencies = sorted(r.done - r.sent for r in counted)
+    p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
+    out.p50_ms = None if p50 is None else round(p50 * 1000, 1)
+    out.p99_ms = None if p99 is None else round(p99 * 1000, 1)
+    for kind in ("member", "outside"):
+        mine = sorted(r.done - r.sent for r in counted if r.kind == kind)
+        k50, k99 = percentile(mine, 0.5), percentile(mine, 0.99)
+        out.by_kind[kind] = {
+            "counted": len(mine),
+            "p50_ms": None if k50 is None else round(k50 * 1000, 1),
+            "p99_ms": None if k99 is None else round(k99 * 1000, 1),
+        }
+    print("waiting for the campaign to conclude ...", flush=True)
+    async with httpx.AsyncClient(base_url=base_url, timeout=CALL_TIMEOUT) as http:
+        for _ in range(1200):
+            found = (await http.get(f"/v1/campaigns/{cid}")).json()
+            if found["phase"] == "concluded":
+                break
+            await asyncio.sleep(0.5)
+        record = (await http.get(f"/v1/campaigns/{cid}/signatories")).json()["record"]
+    listed = {s["signature_id"] for s in record["signatories"]}
+    acknowledged = {r.signature for r in counted}
+    out.checks = {
+        "every acknowledged sign-on is on the published list": acknowledged <= listed,
+        "nothing else is on it": listed <= acknowledged,
+        "acknowledged but not listed": len(acknowledged - listed),
+        "listed but not acknowledged": len(listed - acknowledged),
+        "every request after the close got 409 phase_closed": len(refused_late) == len(late),
+        "requests after the close": len(late),
+        "acknowledged although sent after the close": sum(1 for r in counted if r.sent_after_close),
+        "answers other than 201/202/200 or 409 phase_closed": sum(other.values()),
+        "published total": record["counts"]["total"],
+    }
+    out.notes = {"cpu": cpu_used, "mail received by the SMTP server": codes.mails}
+    return out
+
+
+def report(ballots: PathResult, s: SignOnResult) -> str:
+    lines = [table([ballots]), ""]
+    lines.append(
+        f"sign-ons: {s.attempted} attempted, {s.counted} counted in {s.seconds_to_close:.1f} s "
+        f"before the close = {s.counted_per_s:.1f}/s; p50 {s.p50_ms} ms, p99 {s.p99_ms} ms; "
+        f"{s.requests_per_s:.1f} requests/s overall"
+    )
+    for kind, k in s.by_kind.items():
+        lines.append(
+            f"  {kind}: {k['counted']} counted, p50 {k['p50_ms']} ms, p99 {k['p99_ms']} ms"
+        )
+    lines.append(f"  after the close: {s.late_refused} refused with 409 phase_closed")
+    for name, value in s.checks.items():
+        lines.append(f"  check: {name}: {value}")
+    return "\n".join(lines)
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    port = free_ports(1)[0]
+    codes = Codes(port)
+    try:
+        with tempfile.TemporaryDirectory(prefix="mandate-bench-") as tmp:
+            data = Path(tmp) / "data"
+            stack = Stack(
+                data,
+                extra_env={
+                    "MANDATE_SMTP_HOST": "127.0.0.1",
+                    "MANDATE_SMTP_PORT": str(port),
+                    "MANDATE_MAIL_INTERVAL": "0.2",
+                },
+            )
+            try:
+                token = await asyncio.to_thread(stack.wait_ready, 180)
+                print(f"stack up: API {stack.base_url}", flush=True)
+                settings = Settings(data_dir=data)
+                election = await set_up_election(stack.base_url, token, args.clients)
+                cpu = CpuMeter(stack.proc.pid)
+                ballots = await mandate_path(
+                    stack.base_url, election, args.clients, args.ballots, 600, cpu, name="ballots"
+                )
+                print(table([ballots]), flush=True)
+                result = await signons(
+                    stack.base_url, token, settings, codes, args, ballots.accepted_per_s, cpu
+                )
+            finally:
+                code = await asyncio.to_thread(stack.stop)
+    finally:
+        codes.stop()
+    ratio = (
+        round(result.counted_per_s / ballots.accepted_per_s, 2) if ballots.accepted_per_s else None
+    )
+    sound = (
+        all(
+            result.checks[k]
+            for k in (
+                "every acknowledged sign-on is on the published list",
+                "nothing else is on it",
+                "every request after the close got 409 phase_closed",
+            )
+        )
+        and not result.checks["answers other than 201/202/200 or 409 phase_closed"]
+    )
+    print(report(ballots, result), flush=True)
+    print(f"ratio sign-ons/ballots: {ratio} (target >= {TARGET_RATIO})", flush=True)
+    return {
+        "benchmark": "signons",
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "code": code_state(),
+        "params": {
+            "clients": args.clients,
+            "signons": args.signons,
+            "ballots": args.ballots,
+            "outside_share": args.outside_share,
+            "late_share": args.late_share,
+        },
+        "ballots": asdict(ballots),
+        "signons": asdict(result),
+        "ratio": ratio,
+        "ratio_note": "sign-ons counted/s before the close divided by ballots accepted/s",
+        "target": f">= {TARGET_RATIO:g} (the same throughput class as ballots, within 20%)",
+        "target_met": bool(ratio is not None and ratio >= TARGET_RATIO and sound),
+        "stack_exit": code,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--signons", type=int, default=20_000)
+    parser.add_argument("--ballots", type=int, default=5_000)
+    parser.add_argument("--outside-share", type=float, default=0.2)
+    parser.add_argument("--late-share", type=float, default=0.05)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args(argv)
+    found = asyncio.run(run(args))
+    out = args.out or RESULTS / f"signons-{datetime.now(UTC):%Y-%m-%d}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(found, indent=2) + "\n")
+    print(f"written to {out}", flush=True)
+    return 0 if found["target_met"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -16,10 +16,12 @@ process), with mail going over SMTP to a server in a process of its own (aiosmtp
   into the stack's database beforehand; that is set-up, not measured.
 
 The close is set from the ballots' throughput so that about ``--late-share`` of the sign-ons
-come after it. Reported: sign-ons that counted per second (counted / time from the first
-request to the last acknowledged sign-on before the close), p50 and p99 latency of a counted
-sign-on (an outside one's from its first request to its confirmation), by kind, and requests
-per second; then the ratio to the ballots' accepted/s (target: at least 0.8).
+come after it. The ballots run again after the sign-ons (the machine's speed drifts; the
+baseline is the mean of the two). Reported: sign-ons that counted per second (counted / time
+from the first request to the last acknowledged sign-on before the close), p50 and p99
+latency of a counted sign-on (an outside one's from its first request to its confirmation),
+by kind, and requests per second; then the ratio to the ballots' accepted/s (target: at least
+0.8, "the same throughput class as ballots, within 20%").
 
 Checked after the close, from the published signatory list: every acknowledged sign-on is on
 it, nothing else is, every request after the close was answered 409 ``phase_closed``, and no
@@ -448,13 +450,17 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 result = await signons(
                     stack.base_url, token, settings, codes, args, ballots.accepted_per_s, cpu
                 )
+                # Ballots again, after: the machine's speed drifts, and the baseline is the
+                # mean of the runs either side of the sign-ons.
+                after = await mandate_path(
+                    stack.base_url, election, args.clients, args.ballots, 600, cpu, name="ballots"
+                )
             finally:
                 code = await asyncio.to_thread(stack.stop)
     finally:
         codes.stop()
-    ratio = (
-        round(result.counted_per_s / ballots.accepted_per_s, 2) if ballots.accepted_per_s else None
-    )
+    baseline = (ballots.accepted_per_s + after.accepted_per_s) / 2
+    ratio = round(result.counted_per_s / baseline, 2) if baseline else None
     sound = (
         all(
             result.checks[k]
@@ -467,6 +473,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         and not result.checks["answers other than 201/202/200 or 409 phase_closed"]
     )
     print(report(ballots, result), flush=True)
+    print(table([after]), flush=True)
     print(f"ratio sign-ons/ballots: {ratio} (target >= {TARGET_RATIO})", flush=True)
     return {
         "benchmark": "signons",
@@ -482,8 +489,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         },
         "ballots": asdict(ballots),
         "signons": asdict(result),
+        "ballots_after": asdict(after),
+        "baseline_per_s": round(baseline, 1),
         "ratio": ratio,
-        "ratio_note": "sign-ons counted/s before the close divided by ballots accepted/s",
+        "ratio_note": "sign-ons counted/s before the close divided by the mean of the ballots "
+        "accepted/s measured before and after them",
         "target": f">= {TARGET_RATIO:g} (the same throughput class as ballots, within 20%)",
         "target_met": bool(ratio is not None and ratio >= TARGET_RATIO and sound),
         "stack_exit": code,
@@ -496,7 +506,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--signons", type=int, default=20_000)
     parser.add_argument("--ballots", type=int, default=5_000)
     parser.add_argument("--outside-share", type=float, default=0.2)
-    parser.add_argument("--late-share", type=float, default=0.05)
+    parser.add_argument("--late-share", type=float, default=0.2)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     found = asyncio.run(run(args))

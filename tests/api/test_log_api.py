@@ -495,6 +495,34 @@ async def _decided_round(api: Api, w: World) -> tuple[str, str]:
     return rid, receipt
 
 
+async def _concluded_campaign(api: Api, w: World) -> tuple[str, str, str]:
+    """A campaign signed by the member and run to its list; its, the signature's and a
+    webhook's ids."""
+    body = {
+        "statement": {"en": {"title": "A statement", "text": "We..."}},
+        "opens_at": at(0.3),
+        "closes_at": at(3),
+        "contact": {"name": "Desk", "email": "desk@example.org"},
+    }
+    cid = (await api.ok("POST", "/v1/campaigns", api.secretariat, body))["id"]
+    hook = await api.ok(
+        "POST", f"/v1/campaigns/{cid}/webhooks", api.secretariat, {"url": "http://127.0.0.1:9/"}
+    )
+    published = await api.ok("POST", f"/v1/campaigns/{cid}/publish", api.secretariat)
+    await asyncio.sleep(0.5)
+    signed = await api.ok(
+        "POST",
+        f"/v1/campaigns/{cid}/signatures",
+        w.member,
+        {"statement_hash": published["statement_hash"]},
+    )
+    for _ in range(150):
+        if (await api.ok("GET", f"/v1/campaigns/{cid}"))["phase"] == "concluded":
+            break
+        await asyncio.sleep(0.2)
+    return cid, signed["signature"]["id"], hook["webhook"]["id"]
+
+
 def _fill(path: str, values: dict[str, str]) -> str:
     for name, value in values.items():
         path = path.replace("{" + name + "}", value)
@@ -505,6 +533,7 @@ def _fill(path: str, values: dict[str, str]) -> str:
 async def test_no_answer_carries_a_private_key(api: Api) -> None:
     w = await make_world(api)
     rid, receipt = await _decided_round(api, w)
+    campaign_id, signature_id, webhook_id = await _concluded_campaign(api, w)
     await integrate(api)
     proof = await api.ok("GET", f"/v1/log/proof/inclusion?leaf_hash={receipt}")
     checkpoint = open_checkpoint(proof["checkpoint"], await verifiers(api), origin=ORIGIN)
@@ -521,6 +550,9 @@ async def test_no_answer_carries_a_private_key(api: Api) -> None:
         "constituency_id": w.constituency,
         "round_id": rid,
         "index": str(proof["index"]),
+        "campaign_id": campaign_id,
+        "signature_id": signature_id,
+        "webhook_id": webhook_id,
     }
     queries = {
         "/v1/log/proof/inclusion": f"?index={proof['index']}",
@@ -539,8 +571,13 @@ async def test_no_answer_carries_a_private_key(api: Api) -> None:
     for path in paths:
         for token in (None, api.secretariat):
             r = await api.call("GET", path, token)
-            # Every read answers with content here, except who-am-I and tokens to the public.
-            if token is None and path in ("/v1/me", "/v1/credentials"):
+            # Every read answers with content here, except who-am-I, tokens, and a campaign's
+            # webhooks and delivery log, to the public.
+            managers_only = (
+                f"/v1/campaigns/{campaign_id}/webhooks",
+                f"/v1/campaigns/{campaign_id}/deliveries",
+            )
+            if token is None and path in ("/v1/me", "/v1/credentials", *managers_only):
                 assert r.status_code == 401, (path, r.text)
             else:
                 assert r.status_code == 200, (path, r.status_code, r.text)

@@ -34,6 +34,7 @@ from activities.contracts import (
     WriteResult,
 )
 from activities.errors import domain_errors_are_final
+from activities.log import integrate_everything
 from policies import notices
 from policies.times import iso
 from store import campaigns, log, outbox, signatory_records, signatures, webhooks
@@ -184,13 +185,8 @@ class CampaignActivities:
     @activity.defn(name=PUBLISH_SIGNATORIES)
     @domain_errors_are_final
     def publish_signatories(self, inp: CampaignRef) -> SignatoriesPublished:
-        # The record names a checkpoint that holds every signature entry: integrate first.
-        try:
-            with self.db.write() as conn:
-                log.integrate_all(conn, self.origin)
-        except log.LogInconsistent as exc:
-            # Not final: the record waits, retrying, until the log is sound again.
-            raise ApplicationError(exc.detail, type=exc.code) from exc
+        # The record names a checkpoint that holds every signature entry.
+        integrate_everything(self.db, self.origin)
         with self.db.write() as conn:
             covering = log.require_checkpoint(conn)
             signatory_records.publish(conn, inp.campaign_id, covering)

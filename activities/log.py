@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from activities.contracts import INTEGRATE_LOG, Integrated
 from activities.errors import domain_errors_are_final
 from store import log
 from store.db import Database
+
+
+def integrate_everything(db: Database, origin: str) -> None:
+    """Integrate every committed entry, so that the next checkpoint holds them all: a record
+    that names a checkpoint (an outcome, a signatory list) is made after this."""
+    try:
+        with db.write() as conn:
+            log.integrate_all(conn, origin)
+    except log.LogInconsistent as exc:
+        # Not final for the record: it waits, retrying, until the log is sound again.
+        raise ApplicationError(exc.detail, type=exc.code) from exc
 
 
 class LogActivities:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
 from activities.contracts import (
     COUNT_ROUND,
@@ -18,6 +17,7 @@ from activities.contracts import (
     WriteResult,
 )
 from activities.errors import domain_errors_are_final
+from activities.log import integrate_everything
 from policies.phases import Phase
 from store import log, nominations, outcomes, rounds
 from store.db import RECEIPTS, Database
@@ -63,12 +63,7 @@ class RoundActivities:
     @domain_errors_are_final
     def count_round(self, inp: RoundRef) -> CountDone:
         # The count starts only once a checkpoint covers every ballot of the round.
-        try:
-            with self.db.write() as conn:
-                log.integrate_all(conn, self.origin)
-        except log.LogInconsistent as exc:
-            # Not final for the round: the count waits, retrying, until the log is sound again.
-            raise ApplicationError(exc.detail, type=exc.code) from exc
+        integrate_everything(self.db, self.origin)
         with self.db.write() as conn:
             covering = log.require_checkpoint(conn)
             published = outcomes.publish_outcomes(conn, inp.round_id, covering)

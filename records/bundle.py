@@ -191,15 +191,7 @@ class _Verifier(LogBundleVerifier):
     SUBJECT = "round_id"
     KIND = "round"
 
-    def __init__(
-        self,
-        bundle: object,
-        report: Report,
-        pinned: tuple[str, ...],
-        older: str | None,
-        workers: int | None,
-    ) -> None:
-        super().__init__(bundle, report, pinned, older, workers)
+    def setup(self) -> None:
         # What the log says, from entries that verified.
         self.criteria_logged: list[Logged] = []
         self.outcomes_logged: list[Logged] = []

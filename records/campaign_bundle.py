@@ -77,15 +77,7 @@ class _CampaignVerifier(LogBundleVerifier):
     SUBJECT = "campaign_id"
     KIND = "campaign"
 
-    def __init__(
-        self,
-        bundle: object,
-        report: Report,
-        pinned: tuple[str, ...],
-        older: str | None,
-        workers: int | None,
-    ) -> None:
-        super().__init__(bundle, report, pinned, older, workers)
+    def setup(self) -> None:
         self.published: Logged | None = None  # campaign.published
         self.versions: dict[int, Logged] = {}  # statement.published, by version
         self.closes_at: str | None = None

@@ -83,6 +83,7 @@ class LogBundleVerifier:
         self.checkpoint: Checkpoint | None = None
         self.keys_logged: Logged | None = None
         self.rejected = 0  # entries that did not verify, left out of any recount
+        self.setup()
 
     @classmethod
     def verify(
@@ -139,6 +140,9 @@ class LogBundleVerifier:
         self.check_records(bundle)
 
     # -- what a subclass adds
+
+    def setup(self) -> None:
+        """Make the state the subclass gathers from the entries."""
 
     def scope(self) -> str:
         """The scope of the subject's own entries (the bundle holds those and the key list's)."""

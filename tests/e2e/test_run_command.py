@@ -193,7 +193,7 @@ def test_run_command_starts_drives_stops_and_resumes(tmp_path: Path) -> None:
             assert signed.status_code == 202, signed.text
             signature_id = signed.json()["signature"]["id"]
             code = eventually(
-                partial(_mailed_code, tmp_path / "data" / "mail", signature_id),
+                partial(mailed_code, tmp_path / "data" / "mail", signature_id),
                 30,
                 "the confirmation mail in data/mail",
             )
@@ -246,7 +246,7 @@ def test_run_command_starts_drives_stops_and_resumes(tmp_path: Path) -> None:
         again.kill()
 
 
-def _mailed_code(folder: Path, signature_id: str) -> str | None:
+def mailed_code(folder: Path, signature_id: str) -> str | None:
     for path in folder.glob("*.eml"):
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]

@@ -19,6 +19,7 @@ import socket
 import stat
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -33,6 +34,7 @@ from records.merkle import verify_inclusion
 from records.note import NoteVerifier, open_checkpoint
 from tests.conftest import BIN, free_port, throwaway_postgres
 from tests.e2e.processes import ROOT, eventually, mandate, mandate_env, running, spawn, stop
+from tests.e2e.test_run_command import mailed_code
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -222,8 +224,65 @@ def test_compose_topology_without_docker(tmp_path: Path) -> None:
                         return two.get(f"/v1/rounds/{round_id}/phase").json()["phase"]
 
                     eventually(lambda: phase() == "nominations_open", 15, "nominations to open")
+
+                    # A campaign through API #1, signed through API #2 by an outside
+                    # organisation, confirmed with the code the workers wrote to the mail
+                    # folder (no SMTP server configured).
+                    made = one.post(
+                        "/v1/campaigns",
+                        json={
+                            "statement": {"en": {"title": "Joint statement", "text": "We..."}},
+                            "opens_at": _at(0.2),
+                            "closes_at": _at(10),
+                            "contact": {"name": "Desk", "email": "desk@example.org"},
+                        },
+                    )
+                    assert made.status_code == 201, made.text
+                    campaign_id = made.json()["id"]
+                    statement_hash = one.post(f"/v1/campaigns/{campaign_id}/publish").json()[
+                        "statement_hash"
+                    ]
+                    time.sleep(0.5)
+                    signed = httpx.post(
+                        f"{two.base_url}/v1/campaigns/{campaign_id}/signatures",
+                        json={
+                            "statement_hash": statement_hash,
+                            "organisation": {
+                                "name": "Red Kasambahay",
+                                "country": "PH",
+                                "type": "union",
+                            },
+                            "signer": {"name": "Lita", "role": "Chair"},
+                            "email": "lita@example.org",
+                        },
+                    )
+                    assert signed.status_code == 202, signed.text
+                    signature_id = signed.json()["signature"]["id"]
+                    code = eventually(
+                        partial(mailed_code, tmp_path / "data" / "mail", signature_id),
+                        30,
+                        "the confirmation mail",
+                    )
+                    confirmed = httpx.post(
+                        f"{one.base_url}/v1/signatures/{signature_id}/confirmation",
+                        json={"code": code},
+                    )
+                    assert confirmed.json()["state"] == "confirmed", confirmed.text
+
                     assert stop(workers[0], signal.SIGKILL) == -signal.SIGKILL
                     eventually(lambda: phase() == "decided", 40, "the round to be decided")
+                    # The surviving worker closes the campaign and publishes its list.
+                    eventually(
+                        lambda: (
+                            two.get(f"/v1/campaigns/{campaign_id}").json()["phase"] == "concluded"
+                        ),
+                        40,
+                        "the campaign to conclude",
+                    )
+                    listed = two.get(f"/v1/campaigns/{campaign_id}/signatories").json()
+                    assert [x["signature_id"] for x in listed["record"]["signatories"]] == [
+                        signature_id
+                    ]
                     log = two.get(f"/v1/rounds/{round_id}/log").json()["entries"]
                     assert [e["type"] for e in log].count("phase.changed") == 6
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,8 +24,7 @@ from records.merkle import (
     root,
     verify_inclusion,
 )
-
-VECTORS_PATH = Path(__file__).resolve().parents[3] / "shared" / "vectors" / "tlog-go-xmod.json"
+from tests import vectors as go_vectors
 
 
 def leaves_for(salt: bytes, size: int) -> list[bytes]:
@@ -67,7 +64,7 @@ def memo_verdict(verifier: InclusionVerifier, index: int, leaf: bytes, proof: li
 
 
 def test_go_vectors_verify() -> None:
-    vectors: dict[str, Any] = json.loads(VECTORS_PATH.read_text(encoding="utf-8"))
+    vectors: dict[str, Any] = go_vectors.go_tlog()
     hashes = [leaf_hash(base64.b64decode(x)) for x in vectors["leaves_b64"]]
     for case in vectors["inclusions"]:
         index, size = case["index"], case["size"]

@@ -33,19 +33,11 @@ from records.merkle import (
     verify_consistency,
     verify_inclusion,
 )
+from tests import vectors
 
 ROOT = Path(__file__).resolve().parents[2]
-VECTORS_PATH = Path(__file__).resolve().parents[3] / "shared" / "vectors" / "tlog-go-xmod.json"
 
-
-def load_vectors() -> dict[str, Any]:
-    if not VECTORS_PATH.is_file():
-        pytest.fail(f"test vectors missing: expected {VECTORS_PATH}", pytrace=False)
-    vectors: dict[str, Any] = json.loads(VECTORS_PATH.read_text(encoding="utf-8"))
-    return vectors
-
-
-VECTORS = load_vectors()
+VECTORS = vectors.go_tlog()
 LEAVES = [base64.b64decode(x) for x in VECTORS["leaves_b64"]]
 HASHES = [leaf_hash(x) for x in LEAVES]
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,18 +30,9 @@ from records.note import (
     sign_checkpoint,
     sign_note,
 )
+from tests import vectors
 
-VECTORS_PATH = Path(__file__).resolve().parents[3] / "shared" / "vectors" / "tlog-go-xmod.json"
-
-
-def load_vectors() -> dict[str, Any]:
-    if not VECTORS_PATH.is_file():
-        pytest.fail(f"test vectors missing: expected {VECTORS_PATH}", pytrace=False)
-    vectors: dict[str, Any] = json.loads(VECTORS_PATH.read_text(encoding="utf-8"))
-    return vectors
-
-
-VECTORS = load_vectors()
+VECTORS = vectors.go_tlog()
 SIGNER = NoteSigner.from_key(VECTORS["signer_key"])
 VERIFIER = NoteVerifier.from_key(VECTORS["verifier_key"])
 ORIGIN = VECTORS["origin"]

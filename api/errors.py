@@ -52,6 +52,10 @@ def domain_error_for(code: str, detail: str) -> e.DomainError:
     return known.get(code, e.Conflict)(detail)
 
 
+# What FastAPI says when a body cannot be decoded at all.
+UNPARSABLE_BODY = "There was an error parsing the body"
+
+
 def error_body(code: str, detail: str) -> dict[str, str]:
     return {"error": code, "detail": detail}
 
@@ -76,6 +80,10 @@ def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     parts = []
     for err in exc.errors():
+        if err.get("type") == "json_invalid":
+            # Its location is a character offset, not a field.
+            parts.append(f"body: not valid JSON (at character {err['loc'][-1]})")
+            continue
         loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
         parts.append(f"{loc}: {err.get('msg', 'invalid')}")
     return JSONResponse(error_body("validation_error", "; ".join(parts)), status_code=422)
@@ -83,6 +91,11 @@ def _validation_error(_: Request, exc: Exception) -> JSONResponse:
 
 def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.detail == UNPARSABLE_BODY:
+        # FastAPI's answer to a body it cannot decode (not UTF-8): an invalid body like any other.
+        return JSONResponse(
+            error_body("validation_error", "body: not valid JSON in UTF-8"), status_code=422
+        )
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
     return JSONResponse(
         error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers

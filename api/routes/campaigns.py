@@ -17,6 +17,7 @@ from api import campaign_schemas as cs
 from api import schemas as s
 from api.commands import run_update
 from api.deps import Caller, MaybeCaller, Services, ServicesDep, WriterDep, read, temporal_client
+from api.paging import After, Limit
 from api.routes.rounds import log_page
 from mandate.reconcile import start_campaign_workflow
 from policies.access import Principal, Role, campaign_owner, require_campaign_manager
@@ -265,8 +266,8 @@ async def campaign_log(
     campaign_id: str,
     svc: ServicesDep,
     caller: MaybeCaller,
-    after: int = Query(default=0, ge=0),
-    limit: int = Query(default=500, ge=1, le=1000),
+    after: After = 0,
+    limit: Limit = 500,
 ) -> s.LogOut:
     scope = audit.campaign_scope(campaign_id)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import Connection, RowMapping
 from temporalio.client import Client
@@ -14,6 +14,7 @@ from temporalio.service import RPCError
 from api import schemas as s
 from api.commands import run_update
 from api.deps import Caller, MaybeCaller, ServicesDep, WriterDep, read, temporal_client
+from api.paging import After, Limit
 from mandate.reconcile import start_round_workflow
 from policies.access import Principal, Role, require_secretariat
 from policies.errors import NotFound, ServiceUnavailable, WrongPhase
@@ -190,8 +191,8 @@ async def round_log(
     round_id: str,
     svc: ServicesDep,
     caller: MaybeCaller,
-    after: int = Query(default=0, ge=0),
-    limit: int = Query(default=500, ge=1, le=1000),
+    after: After = 0,
+    limit: Limit = 500,
 ) -> s.LogOut:
     def load(conn: Connection) -> list[audit.LoggedEntry]:
         visible_round(rounds.get(conn, round_id), caller)
@@ -223,8 +224,8 @@ def log_page(scope: str, entries: list[audit.LoggedEntry], limit: int) -> s.LogO
 @router.get("/log/registry", response_model=s.LogOut, tags=["log"])
 async def registry_log(
     svc: ServicesDep,
-    after: int = Query(default=0, ge=0),
-    limit: int = Query(default=500, ge=1, le=1000),
+    after: After = 0,
+    limit: Limit = 500,
 ) -> s.LogOut:
     entries = await read(svc, lambda c: audit.entries(c, audit.REGISTRY, after, limit))
     return log_page(audit.REGISTRY, entries, limit)

@@ -130,3 +130,36 @@ async def test_nul_bytes_in_paths_and_bodies_are_refused_cleanly(api: Api) -> No
     r = await api.call("POST", "/v1/constituencies", api.secretariat, {"name": "a\x00b"})
     assert r.status_code == 422
     assert "control characters (U+0000)" in r.json()["detail"]
+
+
+async def test_an_undecodable_body_is_an_invalid_body_like_any_other(api: Api) -> None:
+    for raw, detail in (
+        (b"{", "body: not valid JSON (at character 1)"),
+        (b'{"name": "\xff\xfe"}', "body: not valid JSON in UTF-8"),
+    ):
+        r = await api.http.post(
+            "/v1/constituencies",
+            content=raw,
+            headers={**api.auth(api.secretariat), "content-type": "application/json"},
+        )
+        assert (r.status_code, r.json()) == (
+            422,
+            {"error": "validation_error", "detail": detail},
+        )
+
+
+@pytest.mark.parametrize("after", [2**31, 2**63, 2**64])
+async def test_log_paging_past_the_largest_sequence_number_is_refused(api: Api, after: int) -> None:
+    ids = await prepared(api)
+    for path in (
+        "/v1/log/registry",
+        ids.path("/v1/rounds/{r}/log"),
+        ids.path("/v1/campaigns/{g}/log"),
+    ):
+        r = await api.call("GET", f"{path}?after={after}")
+        assert r.status_code == 422, (path, r.status_code, r.text)
+        assert r.json()["error"] == "validation_error"
+        assert "query.after" in r.json()["detail"]
+    r = await api.call("GET", f"/v1/log/registry?after={2**31 - 1}")
+    assert r.status_code == 200, r.text
+    assert r.json()["entries"] == []

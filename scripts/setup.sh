@@ -1,4 +1,7 @@
-# Sourced by ./run and ./test: make .venv with every dependency, once per pyproject change.
+# Sourced by ./run and ./test: make .venv, then `install_mandate` installs Mandate into it, once
+# per pyproject change. ./run needs the runtime dependencies only; ./test adds the "dev" extra
+# (pytest, ruff, mypy...). One stamp per set: ./run after ./test installs nothing, ./test after
+# ./run adds only the extra.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
@@ -21,11 +24,17 @@ if [ ! -x "$VENV/bin/python" ]; then
     "$(find_python)" -m venv "$VENV"
 fi
 
-STAMP="$VENV/.mandate-installed"
-WANT="$(cat "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)"
-if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
-    echo "Installing Mandate and its dependencies into $VENV ..." >&2
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT[dev]"
-    echo "$WANT" > "$STAMP"
-fi
+# install_mandate [EXTRA]: Mandate and its runtime dependencies, plus those of EXTRA if given.
+install_mandate() {
+    local extra="${1:-}" want
+    local stamp="$VENV/.mandate-installed${extra:+-$extra}"
+    want="$(sha256sum < "$ROOT/pyproject.toml" | cut -d' ' -f1)"
+    if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+        echo "Installing Mandate${extra:+ and its $extra extra} into $VENV ..." >&2
+        "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+        "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+            -e "$ROOT${extra:+[$extra]}"
+        # the runtime dependencies are now in as well
+        echo "$want" | tee "$stamp" > "$VENV/.mandate-installed"
+    fi
+}

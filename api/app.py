@@ -10,12 +10,13 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 from temporalio.client import Client
 
-from api import errors
+from api import errors, openapi
 from api.deps import Services
 from api.routes import (
     campaigns,
     credentials,
     designation,
+    docs,
     meta,
     randomness,
     registry,
@@ -58,9 +59,14 @@ def create_app(
         description="Self-organised selection of representatives: rounds, constituencies, "
         'signed records. Every failure answers {"error": code, "detail": message}.',
         lifespan=lifespan,
+        # Our own reference page at /docs: FastAPI's pages load their scripts from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.services = svc
     errors.install(app)
+    openapi.install(app)
+    app.include_router(docs.router)
     app.include_router(meta.router)
     for module in (
         registry,

@@ -1,0 +1,188 @@
+"""The OpenAPI document as the API behaves: its error body, bearer tokens and idempotency keys.
+
+FastAPI describes requests and successes from the route signatures, but it cannot know that every
+failure answers ``{"error": code, "detail": message}`` (api/errors.py), which routes need a token,
+or that writes take an ``Idempotency-Key``. This adds them from each route's dependencies, so the
+document, and the reference page built from it, cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
+from starlette.routing import BaseRoute
+
+from api import deps
+from api.errors import STATUS_BY_CODE
+
+ERROR_SCHEMA = "ErrorBody"
+BEARER = "bearer"
+# Statuses FastAPI and Starlette answer themselves, through the same error body.
+_FRAMEWORK_CODES = {
+    "validation_error": 422,
+    "not_found": 404,
+    "method_not_allowed": 405,
+    "internal_error": 500,
+}
+# FastAPI's own 422 schema, replaced: our handler answers the common error body instead.
+_FASTAPI_422 = ("HTTPValidationError", "ValidationError")
+
+# Reusable error responses, by the name an operation refers to them with.
+ERROR_RESPONSES: dict[str, tuple[int, str]] = {
+    "Unauthenticated": (
+        401,
+        "unauthenticated: this needs a bearer token, or the token given is unknown, revoked "
+        "or malformed",
+    ),
+    "Forbidden": (403, "forbidden: the token's role or constituency may not do this"),
+    "NotFound": (404, "not_found: nothing with that id, or nothing this caller may see"),
+    "Conflict": (
+        409,
+        "conflict: the current state does not allow it (already_exists, wrong_phase, "
+        "phase_closed, ...), or the same change arrived at the same moment",
+    ),
+    "Invalid": (
+        422,
+        "validation_error, invalid_input or a narrower code: the request does not fit the "
+        "schema or the published rules",
+    ),
+}
+
+
+def install(app: FastAPI) -> None:
+    """Serve the completed document at ``/openapi.json`` (and to ``app.openapi()`` callers)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        # FastAPI rebuilds the document when routes change; complete each new build once.
+        schema = build()
+        if ERROR_SCHEMA not in schema.get("components", {}).get("schemas", {}):
+            complete(schema, app.routes)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def complete(schema: dict[str, Any], routes: Sequence[BaseRoute]) -> None:
+    components = schema.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    schemas[ERROR_SCHEMA] = _error_schema()
+    for name in _FASTAPI_422:
+        schemas.pop(name, None)
+    components["responses"] = {
+        name: _error_response(status, text) for name, (status, text) in ERROR_RESPONSES.items()
+    }
+    components["securitySchemes"] = {
+        BEARER: {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "a Mandate token (mdt_...), shown once when it is issued",
+        }
+    }
+    # Routes of included routers, with their prefixes, as FastAPI itself walks them.
+    for route in iter_route_contexts(routes):
+        if not _documented(route):
+            continue
+        dependant: Dependant = route.dependant
+        calls = set(_calls(dependant))
+        for method in route.methods or ():
+            operation = schema["paths"].get(route.path_format, {}).get(method.lower())
+            if operation is not None:
+                _complete_operation(operation, calls, bool(dependant.path_params))
+
+
+def _documented(route: RouteContext) -> bool:
+    return isinstance(route.original_route, APIRoute) and bool(route.include_in_schema)
+
+
+def _complete_operation(
+    operation: dict[str, Any], calls: set[Callable[..., Any]], has_path_params: bool
+) -> None:
+    responses: dict[str, Any] = operation.setdefault("responses", {})
+    errors: list[str] = []
+    if deps.principal in calls:
+        operation["security"] = [{BEARER: []}]
+        errors += ["Unauthenticated", "Forbidden"]
+    elif deps.optional_principal in calls:
+        # Anyone may call; a token, when given, must be valid and may show more.
+        operation["security"] = [{}, {BEARER: []}]
+        errors.append("Unauthenticated")
+    if has_path_params:
+        errors.append("NotFound")
+    if deps.writer in calls:
+        errors += ["Conflict", "Invalid"]
+        _add_idempotency_key(operation)
+        for status, response in responses.items():
+            if status.startswith("2"):
+                response.setdefault("headers", {})[deps.RECEIPT_HEADER] = {
+                    "description": "the Merkle leaf hashes of the log entries this write made "
+                    "(comma-separated): ask for their inclusion proofs by them",
+                    "schema": {"type": "string"},
+                }
+    if "422" in responses:
+        errors.append("Invalid")
+    for name in errors:
+        code, _ = ERROR_RESPONSES[name]
+        responses[str(code)] = {"$ref": f"#/components/responses/{name}"}
+
+
+def _add_idempotency_key(operation: dict[str, Any]) -> None:
+    parameters: list[dict[str, Any]] = operation.setdefault("parameters", [])
+    if any(p.get("name") == "Idempotency-Key" for p in parameters):
+        return
+    parameters.append(
+        {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": False,
+            "description": "any string you choose: a retry with the same key and body gets "
+            "the first answer back and changes nothing",
+            "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+        }
+    )
+
+
+def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
+    for sub in dependant.dependencies:
+        if sub.call is not None:
+            yield sub.call
+        yield from _calls(sub)
+
+
+def _error_schema() -> dict[str, Any]:
+    return {
+        "title": ERROR_SCHEMA,
+        "type": "object",
+        "description": "The body of every failure, whatever the route.",
+        "properties": {
+            "error": {
+                "type": "string",
+                "description": "a stable code for programs (x-codes lists them with their "
+                "statuses; a narrower code answers with the status of its family)",
+            },
+            "detail": {
+                "type": "string",
+                "description": "for people: what was got and what was expected",
+            },
+        },
+        "required": ["error", "detail"],
+        "x-codes": dict(sorted({**STATUS_BY_CODE, **_FRAMEWORK_CODES}.items())),
+    }
+
+
+def _error_response(status: int, text: str) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "description": text,
+        "content": {
+            "application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_SCHEMA}"}}
+        },
+    }
+    if status == 401:
+        response["headers"] = {
+            "WWW-Authenticate": {"description": "Bearer", "schema": {"type": "string"}}
+        }
+    return response

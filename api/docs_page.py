@@ -230,7 +230,8 @@ class _Page:
         return f"{shown}: {self.type(schema)}" if schema else shown
 
     def failure(self, status: str, name: str) -> str:
-        return f'<a href="#{self.failure_ids[name]}">{escape(status)}</a>'
+        anchor = self.failure_ids.get(name)
+        return f'<a href="#{anchor}">{escape(status)}</a>' if anchor else escape(status)
 
     def response(self, status: str, response: dict[str, Any]) -> str:
         text = response.get("description", "")
@@ -428,7 +429,12 @@ def _common_headers(ops: list[_Op]) -> dict[tuple[str, str, str], dict[str, Any]
             for name, h in response.get("headers", {}).items():
                 entry = {"name": name, "in": "response", **h}
                 seen.setdefault(_header_key(entry), []).append(entry)
-    return {key: found[0] for key, found in seen.items() if len(found) > 1}
+    common: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for key, found in seen.items():
+        # One anchor per name: a name described two ways stays with its operations.
+        if len(found) > 1 and all(name != key[1] for _, name, _ in common):
+            common[key] = found[0]
+    return common
 
 
 def _header_key(p: dict[str, Any]) -> tuple[str, str, str]:

@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from policies.access import Role
+from policies.count_sheet import PLACES
 from policies.phases import Phase
 from policies.schedule import Deadline
 
@@ -446,6 +447,26 @@ class NominationIn(In):
     )
 
 
+class NameOut(BaseModel):
+    """Who an id stands for, by public name."""
+
+    kind: Literal["nominee", "organisation", "coordinator"] = Field(
+        description="nominee: the id is a nomination (a candidate); organisation: an "
+        "organisation (a voter, an endorser, a nominee's organisation); coordinator: a "
+        "constituency coordinator (a designation's count)"
+    )
+    name: str = Field(description="the nominee's, the organisation's or the coordinator's name")
+    organisation: str | None = Field(
+        description="the name of the nominee's or coordinator's organisation; null for an "
+        "organisation"
+    )
+
+
+NAMES_DESCRIPTION = (
+    "every id this object mentions (nominations, organisations) with the public name it stands for"
+)
+
+
 class NominationOut(BaseModel):
     id: str
     round_id: str
@@ -461,6 +482,7 @@ class NominationOut(BaseModel):
     standing: bool | None
     not_standing_reason: str | None
     created_at: datetime
+    names: dict[str, NameOut] = Field(description=NAMES_DESCRIPTION)
 
 
 class NominationSubmitted(BaseModel):
@@ -517,6 +539,7 @@ class BallotOut(BaseModel):
     receipt: str
     cast_at: datetime
     counted: bool = Field(description="false when the voter cast a later ballot")
+    names: dict[str, NameOut] = Field(description=NAMES_DESCRIPTION)
 
 
 class OutcomeOut(BaseModel):
@@ -526,6 +549,10 @@ class OutcomeOut(BaseModel):
     canonical: str = Field(description="the exact RFC 8785 bytes that were signed")
     record_hash: str
     envelope: dict[str, Any]
+    names: dict[str, NameOut] = Field(
+        description="the record's candidates (and a designation's coordinators) by public "
+        "name; not part of the signed record",
+    )
 
 
 class CommitmentIn(In):
@@ -572,16 +599,41 @@ class DecisionOut(BaseModel):
     receipt: str
 
 
+class ScoreOut(BaseModel):
+    label: str = Field(
+        description="what the value is: load (Phragmén), price per voter (Equal Shares), PAV "
+        "score added, votes when elected (STV), chance of selection (maximin lottery)"
+    )
+    value: str = Field(description="exact, as the signed record has it, e.g. 19/27")
+    decimal: str = Field(description=f"the same value with {PLACES} decimals, e.g. 0.703704")
+
+
+DECIMALS_NOTE = (
+    "; beside every fraction `key` (e.g. a load 19/27) stands `key_decimal`, the same value with "
+    f"{PLACES} decimals rounded once from the exact fraction (0.703704)"
+)
+
+
 class CountOut(BaseModel):
     round_id: str
     constituency_id: str
     method: str
+    seats: int
     winners: list[str]
     alternates: list[str]
     unfilled: int
     unfilled_reason: str | None
-    steps: list[dict[str, Any]] = Field(description="the count step by step, as the method ran it")
-    details: dict[str, Any]
+    steps: list[dict[str, Any]] = Field(
+        description="the count step by step, as the method ran it" + DECIMALS_NOTE
+    )
+    details: dict[str, Any] = Field(description="the method's summary" + DECIMALS_NOTE)
     seed: str
     randomness: dict[str, Any] | None
     record_hash: str
+    names: dict[str, NameOut] = Field(
+        description="the candidates (and a designation's coordinators) by public name",
+    )
+    scores: dict[str, ScoreOut] = Field(
+        description="each winner's and alternate's score by candidate id, where the method "
+        "has one (not the uniform lottery, not a designation)",
+    )

@@ -153,6 +153,12 @@ def _verify(_: Settings | None, args: argparse.Namespace) -> int:
     return 1
 
 
+def _results(settings: Settings, args: argparse.Namespace) -> int:
+    from mandate import resultscmd
+
+    return resultscmd.main(settings, args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mandate", description=DESCRIPTION, formatter_class=argparse.RawTextHelpFormatter
@@ -173,6 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
             "verify offline a round or campaign bundle (signatures, log, recount) or a "
             "signatory's proof",
         ),
+        "results": (_results, "print a decided round's results from the public API"),
     }
     for name, (func, text) in commands.items():
         p = sub.add_parser(name, help=text, description=text)
@@ -208,6 +215,10 @@ def build_parser() -> argparse.ArgumentParser:
                 help="a signed checkpoint you kept from before: the bundle's must extend it "
                 "(export the bundle with ?since=<its size> to include the proof)",
             )
+        if name == "results":
+            from mandate.resultscmd import add_arguments
+
+            add_arguments(p)
     return parser
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -12,20 +13,41 @@ from sqlalchemy import Connection, RowMapping
 from api import schemas as s
 from api.deps import Caller, MaybeCaller, ServicesDep, WriterDep, read
 from api.routes.rounds import visible_round
+from policies import count_sheet
 from policies.access import Principal, Role, require_coordinator_of, require_member
 from policies.errors import Forbidden, WrongPhase
 from policies.phases import Phase, is_before
-from store import ballots, bundles, nominations, outcomes, rounds
+from store import ballots, bundles, names, nominations, outcomes, rounds
 from store import rules as rules_store
+from store.names import Named
 from store.rules import seats_of
 
 router = APIRouter(tags=["selection"])
 BASE = "/rounds/{round_id}/constituencies/{constituency_id}"
 
 
-def _nomination(conn: Connection, row: RowMapping) -> s.NominationOut:
+def _nomination(
+    conn: Connection, row: RowMapping, known: Mapping[str, Named] | None = None
+) -> s.NominationOut:
+    """``known``: the nomination's names when a listing read them for all its nominations."""
     endorsed = [e["id"] for e in nominations.endorsers(conn, row["id"])]
-    return s.NominationOut.model_validate({**row, "endorsed_by": endorsed})
+    if known is None:
+        known = names.of_nomination(conn, row["id"])
+    return s.NominationOut.model_validate(
+        {**row, "endorsed_by": endorsed, "names": _names_out(known)}
+    )
+
+
+def _nominations(conn: Connection, rows: Iterable[RowMapping]) -> list[s.NominationOut]:
+    rows = list(rows)
+    if not rows:
+        return []
+    known = names.of_nominations(conn, rows[0]["round_id"], rows[0]["constituency_id"])
+    return [_nomination(conn, r, known.get(r["id"], {})) for r in rows]
+
+
+def _names_out(known: Mapping[str, Named]) -> dict[str, s.NameOut]:
+    return {i: s.NameOut.model_validate(n, from_attributes=True) for i, n in known.items()}
 
 
 @router.put(BASE + "/rules", response_model=s.RulesOut)
@@ -90,7 +112,7 @@ async def list_nominations(
 ) -> list[s.NominationOut]:
     def load(conn: Connection) -> list[s.NominationOut]:
         visible_round(rounds.get(conn, round_id), caller)
-        return [_nomination(conn, r) for r in nominations.list_for(conn, round_id, constituency_id)]
+        return _nominations(conn, nominations.list_for(conn, round_id, constituency_id))
 
     return await read(svc, load)
 
@@ -160,7 +182,7 @@ async def candidates(round_id: str, constituency_id: str, svc: ServicesDep) -> s
         return s.CandidatesOut(
             round_id=round_id,
             constituency_id=constituency_id,
-            standing=[_nomination(conn, r) for r in all_rows if r["standing"]],
+            standing=_nominations(conn, (r for r in all_rows if r["standing"])),
             not_standing=[
                 s.NotStanding(
                     id=r["id"],
@@ -216,6 +238,13 @@ async def list_ballots(round_id: str, constituency_id: str, svc: ServicesDep) ->
         _after(rounds.get(conn, round_id), Phase.VOTING_CLOSED, "ballots are published")
         rows = ballots.list_cast(conn, round_id, constituency_id)
         last: dict[str, int] = {r["voter_organisation_id"]: r["id"] for r in rows}
+        # Each name is read and built once, however many ballots mention it.
+        named = _names_out(
+            {
+                **names.nominees(conn, round_id, constituency_id),
+                **names.voters(conn, round_id, constituency_id),
+            }
+        )
         return [
             s.BallotOut(
                 ballot_id=r["id"],
@@ -225,6 +254,11 @@ async def list_ballots(round_id: str, constituency_id: str, svc: ServicesDep) ->
                 receipt=r["entry_hash"],
                 cast_at=r["cast_at"],
                 counted=last[r["voter_organisation_id"]] == r["id"],
+                names={
+                    i: named[i]
+                    for i in (r["voter_organisation_id"], *r["approvals"], *(r["ranking"] or []))
+                    if i in named
+                },
             )
             for r in rows
         ]
@@ -236,13 +270,15 @@ async def list_ballots(round_id: str, constituency_id: str, svc: ServicesDep) ->
 async def get_outcome(round_id: str, constituency_id: str, svc: ServicesDep) -> s.OutcomeOut:
     def load(conn: Connection) -> s.OutcomeOut:
         row = outcomes.get(conn, round_id, constituency_id)
+        record = json.loads(row["record"])
         return s.OutcomeOut(
             round_id=round_id,
             constituency_id=constituency_id,
-            record=json.loads(row["record"]),
+            record=record,
             canonical=row["record"],
             record_hash=row["record_hash"],
             envelope=json.loads(row["envelope"]),
+            names=_outcome_names(conn, record),
         )
 
     return await read(svc, load)
@@ -256,22 +292,40 @@ async def get_count(round_id: str, constituency_id: str, svc: ServicesDep) -> s.
         row = outcomes.get(conn, round_id, constituency_id)
         record = json.loads(row["record"])
         result = record["result"]
+        method = result["method"]
         return s.CountOut(
             round_id=round_id,
             constituency_id=constituency_id,
-            method=result["method"],
+            method=method,
+            seats=result["seats"],
             winners=result["winners"],
             alternates=result["alternates"],
             unfilled=result["unfilled"],
             unfilled_reason=result["unfilled_reason"],
-            steps=result["steps"],
-            details=result.get("details", {}),
+            steps=count_sheet.steps_with_decimals(method, result["steps"]),
+            details=count_sheet.details_with_decimals(method, result.get("details", {})),
             seed=record["seed"],
             randomness=record.get("randomness"),
             record_hash=row["record_hash"],
+            names=_outcome_names(conn, record),
+            scores={
+                cid: s.ScoreOut.model_validate(score, from_attributes=True)
+                for cid, score in count_sheet.scores(result).items()
+            },
         )
 
     return await read(svc, load)
+
+
+def _outcome_names(conn: Connection, record: Mapping[str, Any]) -> dict[str, s.NameOut]:
+    """The record's candidates and, for a designation, the coordinators its count names."""
+    rid, cid = record["round_id"], record["constituency_id"]
+    steps = record["result"]["steps"]
+    known = {
+        **names.nominees(conn, rid, cid, only=set(record["candidates"])),
+        **names.coordinators(conn, cid, (x["coordinator"] for x in steps if "coordinator" in x)),
+    }
+    return _names_out(known)
 
 
 @router.get("/rounds/{round_id}/bundle", tags=["verification"])

@@ -19,6 +19,7 @@ from api.routes import (
     docs,
     meta,
     randomness,
+    regions,
     registry,
     rounds,
     selection,
@@ -70,6 +71,7 @@ def create_app(
     app.include_router(meta.router)
     for module in (
         registry,
+        regions,
         credentials,
         rounds,
         selection,

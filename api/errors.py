@@ -38,6 +38,10 @@ STATUS_BY_CODE: dict[str, int] = {
     e.WrongCode.code: 422,
     e.CodeUnusable.code: 409,
     e.SignatureState.code: 409,
+    e.UnknownRegion.code: 422,
+    e.UnknownCountry.code: 422,
+    e.InvalidRegionList.code: 422,
+    e.RegionInUse.code: 409,
 }
 
 

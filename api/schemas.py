@@ -65,7 +65,11 @@ class In(BaseModel):
 class OrganisationIn(In):
     name: Name
     country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code")
-    region: Label
+    region: Label | None = Field(
+        default=None,
+        description="a code of the region list (GET /v1/regions), e.g. americas or "
+        "sub-saharan-africa; without one, the UN M49 region of the country",
+    )
     type: Label = Field(description="e.g. trade_union, ngo, network, grassroots_group")
     migrant_led: bool = False
     grassroots: bool = False
@@ -76,7 +80,7 @@ class OrganisationOut(BaseModel):
     id: str
     name: str
     country: str
-    region: str
+    region: str = Field(description="a code of the region list (GET /v1/regions)")
     type: str
     migrant_led: bool
     grassroots: bool

@@ -65,7 +65,7 @@ def _wait_until(at: datetime) -> None:
 def _members(db: Database, constituency_id: str, n: int) -> list[str]:
     ids = [new_id() for _ in range(n)]
     now = utcnow()
-    regions = ("africa", "asia", "europe", "americas", "pacific")
+    regions = ("africa", "asia", "europe", "americas", "oceania")  # codes of the region list
     with db.write() as conn:
         for start in range(0, n, BULK_ROWS):
             chunk = ids[start : start + BULK_ROWS]

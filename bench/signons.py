@@ -131,7 +131,7 @@ def members_in_database(settings: Settings, constituency_id: str, n: int) -> lis
                         {
                             "name": f"Bench union {i:05d}",
                             "country": ("KE", "BR", "IN", "DE", "FJ")[i % 5],
-                            "region": "bench",
+                            # no region: each its country's M49 region
                             "type": ("trade_union", "network", "ngo")[i % 3],
                             "migrant_led": i % 2 == 0,
                             "grassroots": True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from mandate import keyfile
+from mandate.deferred import log_owed_entries
 from mandate.settings import Settings
 from policies.access import Role
 from policies.times import iso
@@ -81,4 +82,5 @@ def set_up(settings: Settings) -> str | None:
     prepare_data_dir(settings)
     migrate_database(settings)
     ensure_keys(settings)
+    log_owed_entries(settings)  # what migrations changed, in the log once keys are listed
     return ensure_secretariat_token(settings)

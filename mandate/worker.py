@@ -17,6 +17,7 @@ from activities.mail import FolderTransport, MailTransport, SmtpTransport
 from activities.notices import NoticeActivities
 from activities.rounds import RoundActivities
 from mandate import keyfile
+from mandate.deferred import log_owed
 from mandate.settings import Settings
 from mandate.temporal import connect
 from store.db import Database
@@ -122,6 +123,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
             ensure_round_workflows,
         )
 
+        await asyncio.to_thread(log_owed, db)  # entries a migration left, if any
         started = await ensure_round_workflows(client, db, settings.task_queue)
         if started:
             log.info("started workflows for %d published rounds", started)

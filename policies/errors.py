@@ -128,3 +128,27 @@ class SignatureState(Conflict):
     """A signature already confirmed or withdrawn, for a request that needs it otherwise."""
 
     code = "signature_state"
+
+
+class UnknownRegion(InvalidInput):
+    """A region that is not in the published region list; the detail lists the codes that are."""
+
+    code = "unknown_region"
+
+
+class UnknownCountry(InvalidInput):
+    """A country code that is not an ISO 3166-1 alpha-2 code in use."""
+
+    code = "unknown_country"
+
+
+class InvalidRegionList(InvalidInput):
+    """A region list with a repeated or malformed code, or a parent that is not in it."""
+
+    code = "invalid_region_list"
+
+
+class RegionInUse(Conflict):
+    """A new region list would remove codes that organisations still have as their region."""
+
+    code = "region_in_use"

@@ -55,7 +55,13 @@ from records.canonical import canonical_json, sha256_hex
 from records.canonical_fast import loads_canonical
 from records.log_bundle import LogBundleVerifier, Logged, Report
 from records.logentry import campaign_scope
-from records.signatories import SIGNATORIES_TYPE, SIGNATURE_ENTRIES, LogReading, signatory_record
+from records.signatories import (
+    SIGNATORIES_TYPE,
+    SIGNATURE_ENTRIES,
+    LogReading,
+    recount_scheme,
+    signatory_record,
+)
 
 CAMPAIGN_BUNDLE_FORMAT = "mandate.campaign-bundle/1"
 STATEMENT_TYPE = "statement"
@@ -281,6 +287,7 @@ class _CampaignVerifier(LogBundleVerifier):
             closes_at=self.closes_at,
             checkpoint=signed.get("checkpoint") or {},
             signatories=self.reading.signatories(),
+            region_scheme=recount_scheme(signed),
         )
         if canonical_json(recount) != payload:
             differ = sorted(k for k in recount if recount[k] != signed.get(k))

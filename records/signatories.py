@@ -10,7 +10,11 @@ Format ``mandate.signatories/1`` (canonical JSON, signed as a DSSE envelope of p
       "closes_at": str,                 # when the window closed (after any extension)
       "checkpoint": {"origin", "size", "root_hash"},  # a checkpoint holding every signature
                                         #   entry the list is made from
-      "region_scheme": "un-m49",        # regions by country (policies.regions)
+      "region_scheme": "registry",      # how regions were given (policies.regions): a
+                                        #   member's is its organisation's registered region,
+                                        #   a code of the published region list; an outside
+                                        #   organisation's is the UN M49 region of its country.
+                                        #   Records made before were "un-m49": all by country.
       "signatories": [                  # confirmed and not withdrawn, in policies.signatories
         {"signature_id", "organisation", "country", "type", "region",   #   order
          "signed_on": "YYYY-MM-DD", "version": int}
@@ -30,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from policies.regions import REGION_SCHEME
+from policies.regions import REGION_SCHEME, REGION_SCHEMES
 from policies.signatories import Signatory, counts, in_order
 
 SIGNATORIES_FORMAT = "mandate.signatories/1"
@@ -44,7 +48,9 @@ def signatory_record(
     closes_at: str,
     checkpoint: Mapping[str, Any],
     signatories: Iterable[Signatory],
+    region_scheme: str = REGION_SCHEME,
 ) -> dict[str, Any]:
+    """The record; a ``region_scheme`` other than the current one to recount an older record."""
     listed = in_order(signatories)
     return {
         "format": SIGNATORIES_FORMAT,
@@ -52,10 +58,17 @@ def signatory_record(
         "statements": [{"version": v, "statement_hash": h} for v, h in statements],
         "closes_at": closes_at,
         "checkpoint": dict(checkpoint),
-        "region_scheme": REGION_SCHEME,
+        "region_scheme": region_scheme,
         "signatories": [s.to_json() for s in listed],
         "counts": counts(listed),
     }
+
+
+def recount_scheme(signed: Mapping[str, Any]) -> str:
+    """The region scheme to recount a signed record with: the one it names, if it is one this
+    code knows (a record made before organisations chose regions says ``un-m49``)."""
+    named = signed.get("region_scheme")
+    return named if isinstance(named, str) and named in REGION_SCHEMES else REGION_SCHEME
 
 
 class LogReading:

@@ -7,14 +7,19 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, select, update
 
 from policies.errors import AlreadyExists, Conflict, NotFound
-from store import audit
+from policies.regions import require_country
+from store import audit, regions
 from store.db import utcnow
 from store.ids import new_id
 from store.tables import constituency, coordinator, membership, organisation
 
 
 def register_organisation(conn: Connection, data: dict[str, Any], actor: str) -> RowMapping:
-    row = {"id": new_id(), "created_at": utcnow(), "public_key": None, **data}
+    """Register an organisation. Its ``region`` is a code of the region list in force; without
+    one (absent or None) it is the M49 region of its country."""
+    require_country(data["country"])
+    chosen = regions.region_for(conn, data["country"], data.get("region"))
+    row = {"id": new_id(), "created_at": utcnow(), "public_key": None, **data, "region": chosen}
     conn.execute(organisation.insert().values(row))
     public = {k: v for k, v in row.items() if k not in ("created_at", "contact_email")}
     audit.append(conn, audit.REGISTRY, "organisation.registered", public, actor)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, func, or_, select
 
 from policies.errors import NotFound
+from policies.regions import REGION_SCHEME
 from policies.times import iso
 from records import dsse
 from records.canonical import canonical_json, sha256_hex
@@ -27,10 +28,17 @@ class SignaturesNotCovered(Exception):
     """Some signature entry of the campaign is not in the checkpoint yet: publish later."""
 
 
-def publish(conn: Connection, campaign_id: str, covering: SignedCheckpoint) -> bool:
+def publish(
+    conn: Connection,
+    campaign_id: str,
+    covering: SignedCheckpoint,
+    *,
+    region_scheme: str = REGION_SCHEME,
+) -> bool:
     """Sign and store the campaign's signatory list; False when it was published before.
 
     ``covering`` is the checkpoint the record names; every signature entry must be in it.
+    ``region_scheme`` names an earlier scheme only to make a record as earlier versions did.
     """
     row = campaigns.get(conn, campaign_id, for_update=True)
     if _get(conn, campaign_id) is not None:
@@ -55,6 +63,7 @@ def publish(conn: Connection, campaign_id: str, covering: SignedCheckpoint) -> b
         closes_at=iso(row["closes_at"]),
         checkpoint=covering.to_json(),
         signatories=signatures.signatories(conn, campaign_id),
+        region_scheme=region_scheme,
     )
     payload = canonical_json(statement)
     digest = sha256_hex(payload)

@@ -200,7 +200,8 @@ def sign_as_member(
             "organisation_name": org["name"],
             "country": org["country"],
             "org_type": org["type"],
-            "region": region_of(org["country"]),
+            # The region its organisation registered with: the one a round's rules see.
+            "region": org["region"],
             "name_key": key,
             "dedup_key": key,
             "signer_name": (signer or {}).get("name"),
@@ -261,6 +262,7 @@ def sign_as_outsider(
             "organisation_name": organisation["name"],
             "country": organisation["country"],
             "org_type": organisation["type"],
+            # Not in the registry: the M49 region of the country it gives.
             "region": region_of(organisation["country"]),
             "name_key": key,
             "dedup_key": key,

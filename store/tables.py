@@ -45,6 +45,30 @@ organisation = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 
+# The region list in force: the codes an organisation's ``region`` is chosen from (the
+# published list is logged as ``regions.published``; this is its current state).
+region = Table(
+    "region",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("parent", String(64), nullable=True),
+    Column("position", Integer, nullable=False),  # the order it was published in
+)
+
+# Log entries a migration owes: a migration holds no signing key, so it leaves them here and
+# ``store.deferred_log`` signs and appends them, once, at bootstrap or worker start.
+deferred_log_entry = Table(
+    "deferred_log_entry",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("scope", String(100), nullable=False),
+    Column("type", String(100), nullable=False),
+    Column("actor", String(100), nullable=True),
+    Column("data", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
 constituency = Table(
     "constituency",
     metadata,
@@ -390,7 +414,7 @@ campaign_signature = Table(
     Column("organisation_name", String(300), nullable=False),
     Column("country", String(2), nullable=False),
     Column("org_type", String(100), nullable=False),
-    Column("region", String(20), nullable=False),
+    Column("region", String(100), nullable=False),
     Column("name_key", String(400), nullable=False),
     # The name key while the signature holds it; NULL once a lapsed pending signature frees it.
     Column("dedup_key", String(400), nullable=True),

@@ -57,14 +57,20 @@ def constituency(db: Database) -> str:
         return str(registry.create_constituency(conn, f"C {uuid.uuid4()}", "", ACTOR)["id"])
 
 
-def member(db: Database, constituency_id: str, name: str | None = None, country: str = "KE") -> str:
+def member(
+    db: Database,
+    constituency_id: str,
+    name: str | None = None,
+    country: str = "KE",
+    region: str | None = None,  # None: its country's M49 region
+) -> str:
     with db.write() as conn:
         org = registry.register_organisation(
             conn,
             {
                 "name": name or f"Union {uuid.uuid4().hex[:8]}",
                 "country": country,
-                "region": "east-africa",
+                "region": region,
                 "type": "trade_union",
                 "migrant_led": False,
                 "grassroots": True,

@@ -112,8 +112,7 @@ async def notices(
 def org_body(**overrides: Any) -> dict[str, Any]:
     return {
         "name": f"Org {uuid.uuid4().hex[:8]}",
-        "country": "KE",
-        "region": "africa",
+        "country": "KE",  # no region: the M49 region of the country, africa
         "type": "trade_union",
         "migrant_led": False,
         "grassroots": True,

@@ -12,6 +12,7 @@ from pydantic import SecretStr
 
 from api.app import create_app
 from mandate.settings import Settings
+from policies.regions import DEFAULT_REGIONS
 from store import log
 from store.db import Database
 from tests.api.conftest import Api, World, make_world, new_round, org_body
@@ -139,6 +140,7 @@ def _body(case: Case, ids: Ids) -> Any:
     return case.body
 
 
+DEFAULT_REGION_LIST = [r.to_json() for r in DEFAULT_REGIONS]
 NOMINATION = {"nominee_name": "Ana", "organisation_id": "{o}", "statement": {"es": "Hola"}}
 
 
@@ -146,6 +148,9 @@ CASES = [
     Case("POST", "/v1/organisations", frozenset({"secretariat"}), lambda i: org_body()),
     Case("GET", "/v1/organisations", PUBLIC),
     Case("GET", "/v1/organisations/{o}", PUBLIC),
+    Case("GET", "/v1/regions", PUBLIC),
+    # The list in force again: nothing changes for the other tests sharing the database.
+    Case("PUT", "/v1/regions", frozenset({"secretariat"}), {"regions": DEFAULT_REGION_LIST}),
     Case(
         "POST",
         "/v1/constituencies",

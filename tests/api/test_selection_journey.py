@@ -57,7 +57,7 @@ async def test_selection_journey_and_offline_verification(api: Api, tmp_path: Pa
         ("a", "africa", False),
         ("b", "asia", True),
         ("c", "europe", False),
-        ("d", "latam", False),
+        ("d", "americas", False),
         ("e", "africa", False),
     ]:
         orgs[name] = await _member(api, c, k, region=region, migrant_led=migrant)

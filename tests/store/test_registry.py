@@ -35,7 +35,7 @@ def _org(name: str | None = None) -> dict[str, Any]:
     return {
         "name": name or f"Org {uuid.uuid4()}",
         "country": "SN",
-        "region": "West Africa",
+        "region": "sub-saharan-africa",
         "type": "association",
         "migrant_led": True,
         "grassroots": False,

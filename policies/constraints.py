@@ -110,12 +110,12 @@ def _check_method_parameters(rules: SelectionRules) -> None:
                 f"beacon.chain_hash must be 64 lowercase hex digits, got {b.chain_hash!r}"
             )
         _check_int("beacon.round", b.round, least=1)
-        if (
-            b.public_key is not None
-            and re.fullmatch(r"(?:[0-9a-f]{2}){48,96}", b.public_key) is None
-        ):
+        # Only drand quicknet's scheme is verified (records.drand): its keys are 96 bytes, on G2.
+        if b.public_key is not None and re.fullmatch(r"[0-9a-f]{192}", b.public_key) is None:
             raise InvalidRules(
-                f"beacon.public_key must be a hex BLS12-381 public key, got {b.public_key!r}"
+                "beacon.public_key must be the 96-byte key of a drand network using quicknet's "
+                "scheme bls-unchained-g1-rfc9380, the only one supported, as 192 lowercase hex "
+                f"digits; got {b.public_key!r}"
             )
 
 

@@ -19,6 +19,7 @@ from policies.constraints import (
     violations,
 )
 from policies.rules import (
+    Beacon,
     Candidate,
     Constraint,
     Endorsements,
@@ -54,6 +55,7 @@ GOOD = SelectionRules(
 def test_sensible_rules_pass() -> None:
     check_rules(GOOD)
     check_rules(SelectionRules(seats=1))
+    check_rules(SelectionRules(seats=1, beacon=Beacon("ab" * 32, 1000, "8" + "f" * 191)))
     check_rules(SelectionRules(seats=2, constraints=(Constraint("gender", "woman", min=2),)))
     # a per-value cap of 0 is fine: candidates without the attribute can take the seats
     check_rules(SelectionRules(seats=3, constraints=(Constraint("region", None, max=0),)))
@@ -122,6 +124,16 @@ def with_(**changes: object) -> SelectionRules:
         (
             with_(constraints=(PER_REGION, Constraint("region", None, max=2))),
             "two constraints on each region",
+        ),
+        (
+            # a 48-byte key on G1, as drand's pedersen-bls schemes use: not quicknet's
+            with_(beacon=Beacon("ab" * 32, 1000, "8" + "f" * 95)),
+            "beacon.public_key must be the 96-byte key of a drand network using quicknet's "
+            "scheme bls-unchained-g1-rfc9380, the only one supported",
+        ),
+        (
+            with_(beacon=Beacon("ab" * 32, 1000, "8" + "F" * 191)),
+            "as 192 lowercase hex digits; got '8FFF",
         ),
     ],
 )

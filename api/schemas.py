@@ -381,8 +381,9 @@ class BeaconIn(In):
     round: int = Field(ge=1, le=2**53 - 1)
     public_key: str | None = Field(
         default=None,
-        pattern=r"^(?:[0-9a-f]{2}){48,96}$",
-        description="the network's BLS public key (hex): `mandate verify` checks the value",
+        pattern=r"^[0-9a-f]{192}$",
+        description="the network's BLS public key on G2 (96 bytes, hex): only drand quicknet's "
+        "scheme (bls-unchained-g1-rfc9380) is supported; `mandate verify` checks the value",
     )
 
     def to_rules(self) -> dict[str, Any]:

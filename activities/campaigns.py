@@ -34,6 +34,7 @@ from activities.contracts import (
     WriteResult,
 )
 from activities.errors import domain_errors_are_final
+from activities.heartbeat import heartbeating
 from activities.log import integrate_everything
 from policies import notices
 from policies.times import iso
@@ -50,6 +51,7 @@ class CampaignActivities:
         self.api_url = api_url  # where mail points
 
     @activity.defn(name=MIRROR_CAMPAIGN_PHASE)
+    @heartbeating
     @domain_errors_are_final
     def mirror_phase(self, inp: MirrorCampaignPhaseInput) -> WriteResult:
         with self.db.write() as conn:
@@ -59,6 +61,7 @@ class CampaignActivities:
         return WriteResult(changed=changed)
 
     @activity.defn(name=RECORD_CAMPAIGN_EXTENSION)
+    @heartbeating
     @domain_errors_are_final
     def record_extension(self, inp: RecordCampaignExtensionInput) -> WriteResult:
         with self.db.write() as conn:
@@ -69,6 +72,7 @@ class CampaignActivities:
         return WriteResult(changed=changed, receipts=receipts)
 
     @activity.defn(name=RECORD_STATEMENT_VERSION)
+    @heartbeating
     @domain_errors_are_final
     def record_version(self, inp: RecordStatementVersionInput) -> VersionRecorded:
         with self.db.write() as conn:
@@ -81,6 +85,7 @@ class CampaignActivities:
         )
 
     @activity.defn(name=CHECK_MILESTONES)
+    @heartbeating
     @domain_errors_are_final
     def check_milestones(self, inp: CampaignRef) -> MilestonesReached:
         """Every milestone reached so far (each recorded by the write that reached it)."""
@@ -89,6 +94,7 @@ class CampaignActivities:
         return MilestonesReached(thresholds=[r["threshold"] for r in reached])
 
     @activity.defn(name=PREPARE_NOTICE)
+    @heartbeating
     @domain_errors_are_final
     def prepare_notice(self, inp: NoticeInput) -> Notice:
         """Queue the contact's mail (once) and say which webhooks get the event."""
@@ -152,6 +158,7 @@ class CampaignActivities:
         return _Made(event, subject, body)
 
     @activity.defn(name=NOTIFY_SIGNERS)
+    @heartbeating
     @domain_errors_are_final
     def notify_signers(self, inp: NotifySignersInput) -> SignersNotified:
         """Tell everyone who signed an older version that the statement changed (once each)."""
@@ -183,6 +190,7 @@ class CampaignActivities:
         return SignersNotified(queued=queued)
 
     @activity.defn(name=PUBLISH_SIGNATORIES)
+    @heartbeating
     @domain_errors_are_final
     def publish_signatories(self, inp: CampaignRef) -> SignatoriesPublished:
         # The record names a checkpoint that holds every signature entry.

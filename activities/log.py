@@ -7,6 +7,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.contracts import INTEGRATE_LOG, Integrated
 from activities.errors import domain_errors_are_final
+from activities.heartbeat import heartbeating
 from store import log
 from store.db import Database
 
@@ -28,6 +29,7 @@ class LogActivities:
         self.origin = origin
 
     @activity.defn(name=INTEGRATE_LOG)
+    @heartbeating
     @domain_errors_are_final
     def integrate_log(self) -> Integrated:
         with self.db.write() as conn:

@@ -20,6 +20,7 @@ from activities.contracts import (
     MailSent,
 )
 from activities.errors import domain_errors_are_final
+from activities.heartbeat import heartbeating
 from activities.mail import MailTransport, message_for
 from records.canonical import canonical_json
 from store import outbox, webhooks
@@ -44,6 +45,7 @@ class NoticeActivities:
         self.mail_from = mail_from
 
     @activity.defn(name=DELIVER_WEBHOOK)
+    @heartbeating
     @domain_errors_are_final
     def deliver_webhook(self, inp: DeliveryInput) -> Delivered:
         """POST the event, signed; every attempt goes into the delivery log."""
@@ -96,6 +98,7 @@ class NoticeActivities:
         return Delivered(delivered=True, status_code=status)
 
     @activity.defn(name=SEND_MAIL)
+    @heartbeating
     @domain_errors_are_final
     def send_mail(self, inp: MailBatch) -> MailSent:
         """Send what is due as one batch; no transaction is held while sending, and the

@@ -17,6 +17,7 @@ from activities.contracts import (
     WriteResult,
 )
 from activities.errors import domain_errors_are_final
+from activities.heartbeat import heartbeating
 from activities.log import integrate_everything
 from policies.phases import Phase
 from store import log, nominations, outcomes, rounds
@@ -31,6 +32,7 @@ class RoundActivities:
         self.origin = origin  # the log's name, for the checkpoint the count waits for
 
     @activity.defn(name=MIRROR_PHASE)
+    @heartbeating
     @domain_errors_are_final
     def mirror_phase(self, inp: MirrorPhaseInput) -> WriteResult:
         with self.db.write() as conn:
@@ -42,6 +44,7 @@ class RoundActivities:
         return WriteResult(changed=changed)
 
     @activity.defn(name=RECORD_EXTENSION)
+    @heartbeating
     @domain_errors_are_final
     def record_extension(self, inp: RecordExtensionInput) -> WriteResult:
         with self.db.write() as conn:
@@ -52,6 +55,7 @@ class RoundActivities:
         return WriteResult(changed=changed, receipts=receipts)
 
     @activity.defn(name=RECORD_CANCELLATION)
+    @heartbeating
     @domain_errors_are_final
     def record_cancellation(self, inp: RecordCancellationInput) -> WriteResult:
         with self.db.write() as conn:
@@ -60,6 +64,7 @@ class RoundActivities:
         return WriteResult(changed=changed, receipts=receipts)
 
     @activity.defn(name=COUNT_ROUND)
+    @heartbeating
     @domain_errors_are_final
     def count_round(self, inp: RoundRef) -> CountDone:
         # The count starts only once a checkpoint covers every ballot of the round.

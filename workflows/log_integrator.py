@@ -12,17 +12,14 @@ from datetime import timedelta
 
 from pydantic import BaseModel, Field
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import INTEGRATE_LOG, Integrated
+    from workflows.options import HEARTBEAT_TIMEOUT, RETRY
 
 INTEGRATOR_ID = "mandate-log-integrator"
 ACTIVITY_TIMEOUT = timedelta(minutes=2)
-ACTIVITY_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)
-)
 # After a refusal (a tree that does not extend the last checkpoint), try again this much later.
 REFUSED_PAUSE = timedelta(minutes=1)
 
@@ -44,7 +41,8 @@ class LogIntegratorWorkflow:
                 done = await workflow.execute_activity(
                     INTEGRATE_LOG,
                     start_to_close_timeout=ACTIVITY_TIMEOUT,
-                    retry_policy=ACTIVITY_RETRY,
+                    heartbeat_timeout=HEARTBEAT_TIMEOUT,
+                    retry_policy=RETRY,
                     result_type=Integrated,
                 )
             except ActivityError as exc:

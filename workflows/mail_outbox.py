@@ -11,17 +11,14 @@ from datetime import timedelta
 
 from pydantic import BaseModel, Field
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import SEND_MAIL, MailBatch, MailSent
+    from workflows.options import HEARTBEAT_TIMEOUT, RETRY
 
 OUTBOX_ID = "mandate-mail-outbox"
 ACTIVITY_TIMEOUT = timedelta(minutes=5)
-ACTIVITY_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)
-)
 
 
 class OutboxInput(BaseModel):
@@ -42,7 +39,8 @@ class MailOutboxWorkflow:
                     SEND_MAIL,
                     MailBatch(),
                     start_to_close_timeout=ACTIVITY_TIMEOUT,
-                    retry_policy=ACTIVITY_RETRY,
+                    heartbeat_timeout=HEARTBEAT_TIMEOUT,
+                    retry_policy=RETRY,
                     result_type=MailSent,
                 )
             except ActivityError as exc:

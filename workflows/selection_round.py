@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TypeVar
 
 from pydantic import BaseModel, Field
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -26,18 +24,12 @@ with workflow.unsafe.imports_passed_through():
     from policies.errors import DomainError, InvalidExtension, WrongPhase
     from policies.phases import TERMINAL, Phase
     from policies.schedule import Deadline, Schedule, extend
-
-ACTIVITY_TIMEOUT = timedelta(seconds=30)
-# Database outages are retried for as long as they last; domain errors are final.
-ACTIVITY_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
-)
+    from workflows.options import run_activity
 
 
 # Rounds started before the count existed replay without it.
 SELECTION_PATCH = "count-round"
 COUNT_TIMEOUT = timedelta(minutes=10)
-M = TypeVar("M", bound=BaseModel)
 
 
 class RoundInput(BaseModel):
@@ -95,7 +87,9 @@ class SelectionRoundWorkflow:
                 return await self._finish_cancelled()
             await self._enter(phase)
             if phase is Phase.COUNTING and workflow.patched(SELECTION_PATCH):
-                await self._run(COUNT_ROUND, RoundRef(round_id=self._round_id), CountDone)
+                await run_activity(
+                    COUNT_ROUND, RoundRef(round_id=self._round_id), CountDone, COUNT_TIMEOUT
+                )
         await workflow.wait_condition(workflow.all_handlers_finished)
         return RoundResult(round_id=self._round_id, phase=self._phase)
 
@@ -126,19 +120,9 @@ class SelectionRoundWorkflow:
             return True
         return False
 
-    async def _run(self, activity: str, arg: BaseModel, result_type: type[M]) -> M:
-        result: M = await workflow.execute_activity(
-            activity,
-            arg,
-            result_type=result_type,
-            start_to_close_timeout=COUNT_TIMEOUT,
-            retry_policy=ACTIVITY_RETRY,
-        )
-        return result
-
     async def _enter(self, phase: Phase) -> None:
         self._seq += 1
-        await workflow.execute_activity(
+        await run_activity(
             MIRROR_PHASE,
             MirrorPhaseInput(
                 round_id=self._round_id,
@@ -146,9 +130,7 @@ class SelectionRoundWorkflow:
                 seq=self._seq,
                 scheduled_at=dict(self._schedule.transitions()).get(phase, workflow.now()),
             ),
-            result_type=WriteResult,
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=ACTIVITY_RETRY,
+            WriteResult,
         )
         if not self._cancelling:
             self._phase = phase
@@ -168,7 +150,7 @@ class SelectionRoundWorkflow:
         new_schedule = self._checked_extension(cmd)
         self._extending = True
         try:
-            done = await workflow.execute_activity(
+            done = await run_activity(
                 RECORD_EXTENSION,
                 RecordExtensionInput(
                     round_id=self._round_id,
@@ -177,9 +159,7 @@ class SelectionRoundWorkflow:
                     reason=cmd.reason,
                     actor=cmd.actor,
                 ),
-                result_type=WriteResult,
-                start_to_close_timeout=ACTIVITY_TIMEOUT,
-                retry_policy=ACTIVITY_RETRY,
+                WriteResult,
             )
             self._schedule = new_schedule
             self._schedule_version += 1
@@ -208,14 +188,12 @@ class SelectionRoundWorkflow:
     async def cancel(self, cmd: CancelRound) -> RoundResult:
         self._cancelling = True
         self._seq += 1
-        done = await workflow.execute_activity(
+        done = await run_activity(
             RECORD_CANCELLATION,
             RecordCancellationInput(
                 round_id=self._round_id, reason=cmd.reason, actor=cmd.actor, seq=self._seq
             ),
-            result_type=WriteResult,
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=ACTIVITY_RETRY,
+            WriteResult,
         )
         self._cancel_reason = cmd.reason
         self._phase = Phase.CANCELLED

@@ -45,14 +45,11 @@ with workflow.unsafe.imports_passed_through():
     )
     from policies.campaigns import CampaignPhase, Window, extend_close, is_before
     from policies.errors import DomainError, InvalidExtension, WrongPhase
+    from workflows.options import HEARTBEAT_TIMEOUT, run_activity
 
-ACTIVITY_TIMEOUT = timedelta(seconds=30)
 LONG_TIMEOUT = timedelta(minutes=10)  # the record of a big campaign, the mail to its signers
-# Database outages are retried for as long as they last; domain errors are final.
-ACTIVITY_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
-)
-# A webhook endpoint that is down is tried again with a growing pause, for about a day.
+# A webhook endpoint that is down is tried again with a growing pause, for about a day (a
+# delivery whose worker died waits the same pause as a failed one).
 WEBHOOK_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     backoff_coefficient=2.0,
@@ -135,7 +132,7 @@ class SignOnCampaignWorkflow:
         await self._enter(CampaignPhase.CLOSED, self._window.closes_at)
         await self._milestones()  # the last look: nothing reached before the close is missed
         await self._errands()
-        published = await self._run(
+        published = await run_activity(
             PUBLISH_SIGNATORIES,
             CampaignRef(campaign_id=self._id),
             SignatoriesPublished,
@@ -171,10 +168,10 @@ class SignOnCampaignWorkflow:
             self._look_at_milestones = False
             await self._milestones()
         while self._to_tell:
-            await self._run(NOTIFY_SIGNERS, self._to_tell.pop(0), SignersNotified, LONG_TIMEOUT)
+            await run_activity(NOTIFY_SIGNERS, self._to_tell.pop(0), SignersNotified, LONG_TIMEOUT)
 
     async def _milestones(self) -> None:
-        reached = await self._run(
+        reached = await run_activity(
             CHECK_MILESTONES, CampaignRef(campaign_id=self._id), MilestonesReached
         )
         for threshold in reached.thresholds:
@@ -186,7 +183,7 @@ class SignOnCampaignWorkflow:
 
     async def _notice(self, inp: NoticeInput) -> None:
         """Queue the contact's mail and start a delivery to each webhook, awaited at the end."""
-        notice = await self._run(PREPARE_NOTICE, inp, Notice)
+        notice = await run_activity(PREPARE_NOTICE, inp, Notice)
         for webhook_id in notice.webhook_ids:
             self._deliveries.append(
                 workflow.start_activity(
@@ -194,6 +191,7 @@ class SignOnCampaignWorkflow:
                     DeliveryInput(webhook_id=webhook_id, campaign_id=self._id, event=notice.event),
                     result_type=Delivered,
                     start_to_close_timeout=WEBHOOK_TIMEOUT,
+                    heartbeat_timeout=HEARTBEAT_TIMEOUT,
                     retry_policy=WEBHOOK_RETRY,
                 )
             )
@@ -206,27 +204,11 @@ class SignOnCampaignWorkflow:
                 # The delivery log holds every attempt; the campaign concludes all the same.
                 workflow.logger.warning("a webhook delivery gave up: %s", exc.cause or exc)
 
-    async def _run(
-        self,
-        activity: str,
-        arg: BaseModel,
-        result_type: type[M],
-        limit: timedelta = ACTIVITY_TIMEOUT,
-    ) -> M:
-        result: M = await workflow.execute_activity(
-            activity,
-            arg,
-            result_type=result_type,
-            start_to_close_timeout=limit,
-            retry_policy=ACTIVITY_RETRY,
-        )
-        return result
-
     async def _command(self, activity: str, arg: BaseModel, result_type: type[M]) -> M:
         """An activity an Update runs: a refusal it meets (a DomainError in the activity)
         fails the Update with the same code, and the workflow goes on."""
         try:
-            return await self._run(activity, arg, result_type)
+            return await run_activity(activity, arg, result_type)
         except ActivityError as exc:
             cause = exc.cause
             if isinstance(cause, ApplicationError):
@@ -235,7 +217,7 @@ class SignOnCampaignWorkflow:
 
     async def _enter(self, phase: CampaignPhase, scheduled_at: datetime) -> None:
         self._seq += 1
-        await self._run(
+        await run_activity(
             MIRROR_CAMPAIGN_PHASE,
             MirrorCampaignPhaseInput(
                 campaign_id=self._id, phase=phase, seq=self._seq, scheduled_at=scheduled_at

@@ -150,7 +150,7 @@ def run(settings: Settings) -> int:
         api = _spawn([*me, "api"])
         procs.append(api)
         base = f"http://{settings.api_host}:{settings.api_port}"
-        _wait_http(f"{base}/healthz", api, 60)
+        _wait_http(f"{base}/readyz", api, 60)  # the worker polls, too
         print(f"Mandate is running. Data folder: {data}", flush=True)
         print(f"  API:          {base}   (docs: {base}/docs)", flush=True)
         print(f"  Temporal UI:  http://{host}:{settings.temporal_ui_port}", flush=True)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy import text
 
+from api import health
 from api import schemas as s
 from api.deps import ServicesDep, read
+from api.openapi import ERROR_SCHEMA
 from records.keylist import KEYLIST_FORMAT
 from records.note import NoteVerifier
 from store import keys as key_store
@@ -14,10 +15,32 @@ from store import keys as key_store
 router = APIRouter(tags=["meta"])
 
 
-@router.get("/healthz")
-async def healthz(svc: ServicesDep) -> dict[str, str]:
-    await read(svc, lambda c: c.execute(text("SELECT 1")).scalar_one())
-    return {"status": "ok", "temporal": "connected" if svc.temporal else "connecting"}
+@router.get("/healthz", response_model=health.HealthOut)
+async def healthz(svc: ServicesDep) -> health.HealthOut:
+    """Whether the database, Temporal and a worker are reachable. Answers 200 whenever the API
+    itself runs (a liveness probe); ``status`` says whether all of it is there."""
+    return await health.check(svc)
+
+
+@router.get(
+    "/readyz",
+    response_model=health.HealthOut,
+    responses={
+        503: {
+            "description": "service_unavailable: still starting, or a part is out of reach "
+            "(the detail names which)",
+            "content": {
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_SCHEMA}"}}
+            },
+        }
+    },
+)
+async def readyz(svc: ServicesDep) -> health.HealthOut:
+    """200 once the database answers, Temporal is connected and a worker polls the task
+    queue (a readiness probe); 503 until then."""
+    found = await health.check(svc)
+    health.require_ready(found)
+    return found
 
 
 @router.get("/v1/keys", response_model=s.KeyListOut, tags=["log"])

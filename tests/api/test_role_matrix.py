@@ -317,6 +317,7 @@ CASES = [
     Case("POST", "/v1/signatures/{s}/withdrawal", frozenset({"member"}), {}),
     Case("GET", "/v1/signatures/{s}/proof", PUBLIC, succeeds=False),  # once concluded
     Case("GET", "/healthz", PUBLIC),
+    Case("GET", "/readyz", PUBLIC),
 ]
 
 

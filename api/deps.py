@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Annotated, Any, TypeVar
 
+import anyio
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import Connection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from temporalio.client import Client
 
 from mandate.settings import Settings
@@ -21,17 +24,19 @@ from policies.access import Principal
 from policies.errors import (
     Conflict,
     DomainError,
+    IdempotencyInProgress,
     InvalidInput,
     ServiceUnavailable,
     Unauthenticated,
 )
 from store import credentials, idempotency
-from store.db import RECEIPTS, Database
+from store.db import RECEIPTS, Database, utcnow
 
 # Names the log entries a write made, by Merkle leaf hash: ask for their inclusion proofs by it.
 RECEIPT_HEADER = "Mandate-Receipt"
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 ANONYMOUS = "anonymous"
 
 
@@ -94,9 +99,17 @@ def dump(model: BaseModel) -> Any:
     return model.model_dump(mode="json")
 
 
+class _ClaimLost(Exception):
+    """The key's claim expired and another request took it over before this write began."""
+
+
 @dataclass
 class Writer:
-    """Runs a write once per ``Idempotency-Key``: a retry gets the first answer back."""
+    """Runs a write once per ``Idempotency-Key``: a retry gets the first answer back.
+
+    A keyed write claims its key first (store/idempotency.py); a concurrent copy waits for the
+    first one's answer, up to ``MANDATE_IDEMPOTENCY_WAIT`` seconds, instead of running again.
+    """
 
     svc: Services
     principal_id: str
@@ -106,44 +119,53 @@ class Writer:
     receipts: list[str] = field(default_factory=list)
 
     async def run(self, work: Callable[[Connection], BaseModel], status: int = 200) -> JSONResponse:
-        return await run_in_threadpool(self._run_sync, work, status)
+        if self.key is None:
+            return await run_in_threadpool(self._write, work, status, None)
+        while True:
+            claimed = await self._claim()
+            if isinstance(claimed, JSONResponse):
+                return claimed
+            try:
+                return await run_in_threadpool(self._write, work, status, claimed)
+            except _ClaimLost:
+                continue  # the request that took the claim over answers: wait for it
 
-    def _run_sync(self, work: Callable[[Connection], BaseModel], status: int) -> JSONResponse:
+    def _write(
+        self, work: Callable[[Connection], BaseModel], status: int, token: str | None
+    ) -> JSONResponse:
         refusal: DomainError | None = None
         try:
             with self.svc.db.write() as conn:
-                stored = self._lookup(conn)
-                if stored is not None:
-                    return stored
+                if token is not None and not idempotency.hold(
+                    conn, self.principal_id, self._key, token
+                ):
+                    raise _ClaimLost
                 try:
                     body = json.dumps(dump(work(conn)))
                 except DomainError as exc:
                     if not exc.keeps_writes:
                         raise
                     refusal = exc  # committed below, answered after; never stored as the answer
+                    if token is not None:
+                        idempotency.release(conn, self.principal_id, self._key, token)
                 else:
                     receipts = ",".join(conn.info[RECEIPTS])
-                    if self.key is not None:
-                        idempotency.save(
-                            conn,
-                            self.principal_id,
-                            self.key,
-                            self.request_hash,
-                            status,
-                            body,
-                            receipts,
+                    if token is not None:
+                        idempotency.answer(
+                            conn, self.principal_id, self._key, token, status, body, receipts
                         )
+        except _ClaimLost:
+            raise
         except IntegrityError:
-            # A concurrent request with the same key committed first: answer as it did.
-            with self.svc.db.read() as conn:
-                stored = self._lookup(conn)
-            if stored is None:
-                # Another request created the same thing between our check and our insert.
-                raise Conflict(
-                    "the request conflicts with a change made at the same moment; "
-                    "read the current state and try again"
-                ) from None
-            return stored
+            self._release(token)
+            # Another request created the same thing at the same moment.
+            raise Conflict(
+                "the request conflicts with a change made at the same moment; "
+                "read the current state and try again"
+            ) from None
+        except BaseException:
+            self._release(token)
+            raise
         if refusal is not None:
             raise refusal
         return _response(body, status, receipts)
@@ -151,41 +173,91 @@ class Writer:
     async def run_remote(
         self, work: Callable[[], Awaitable[BaseModel]], status: int = 200
     ) -> JSONResponse:
-        """For commands carried out by a workflow; the workflow deduplicates by update id."""
-        stored = await run_in_threadpool(self._lookup_read)
-        if stored is not None:
-            return stored
-        body = json.dumps(dump(await work()))
-        receipts = ",".join(self.receipts)
+        """For commands carried out by a workflow; the workflow deduplicates by update id, so
+        a copy that took over an expired claim runs the same Update and gets its result."""
+        token: str | None = None
         if self.key is not None:
-            await run_in_threadpool(self._save_ignoring_race, status, body, receipts)
+            claimed = await self._claim()
+            if isinstance(claimed, JSONResponse):
+                return claimed
+            token = claimed
+        try:
+            body = json.dumps(dump(await work()))
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await run_in_threadpool(self._release, token)
+            raise
+        receipts = ",".join(self.receipts)
+        if token is not None:
+            await run_in_threadpool(self._answer, token, status, body, receipts)
         return _response(body, status, receipts)
 
     @property
     def operation_id(self) -> str | None:
         return None if self.key is None else f"{self.principal_id}:{self.key}"
 
-    def _lookup(self, conn: Connection) -> JSONResponse | None:
-        if self.key is None:
-            return None
-        stored = idempotency.lookup(conn, self.principal_id, self.key, self.request_hash)
-        if stored is None:
-            return None
-        return _response(stored.body, stored.status_code, stored.receipts)
-
-    def _lookup_read(self) -> JSONResponse | None:
-        with self.svc.db.read() as conn:
-            return self._lookup(conn)
-
-    def _save_ignoring_race(self, status: int, body: str, receipts: str) -> None:
+    @property
+    def _key(self) -> str:
         assert self.key is not None
+        return self.key
+
+    async def _claim(self) -> str | JSONResponse:
+        """This request's claim on the key, or the first answer once the request holding the
+        key has given it; 409 ``idempotency_in_progress`` if that takes too long."""
+        settings = self.svc.settings
+        deadline = anyio.current_time() + settings.idempotency_wait
+        pause = 0.01
+        found = await run_in_threadpool(self._try_claim)
+        while isinstance(found, idempotency.Pending):
+            left = deadline - anyio.current_time()
+            if left <= 0:
+                raise IdempotencyInProgress(
+                    f"a request with Idempotency-Key {self._key!r} is still running; "
+                    "repeat this one later to get its answer"
+                )
+            await anyio.sleep(min(pause, left))
+            pause = min(pause * 2, 0.2)
+            found = await run_in_threadpool(self._peek)
+        if isinstance(found, idempotency.Claimed):
+            return found.token
+        return _response(found.body, found.status_code, found.receipts)
+
+    def _try_claim(self) -> idempotency.Claimed | idempotency.StoredResponse | idempotency.Pending:
+        with self.svc.db.write() as conn:
+            return idempotency.claim(
+                conn,
+                self.principal_id,
+                self._key,
+                self.request_hash,
+                utcnow(),
+                timedelta(seconds=self.svc.settings.idempotency_claim_timeout),
+            )
+
+    def _peek(self) -> idempotency.Claimed | idempotency.StoredResponse | idempotency.Pending:
+        # Waiting reads; only a key that is free again (released, or its claim expired) is
+        # claimed, in a write transaction.
+        with self.svc.db.read() as conn:
+            found = idempotency.lookup(conn, self.principal_id, self._key, self.request_hash)
+        timeout = timedelta(seconds=self.svc.settings.idempotency_claim_timeout)
+        if isinstance(found, idempotency.StoredResponse) or (
+            isinstance(found, idempotency.Pending) and not found.expired(utcnow(), timeout)
+        ):
+            return found
+        return self._try_claim()
+
+    def _answer(self, token: str, status: int, body: str, receipts: str) -> None:
+        with self.svc.db.write() as conn:
+            idempotency.answer(conn, self.principal_id, self._key, token, status, body, receipts)
+
+    def _release(self, token: str | None) -> None:
+        """Best effort: a claim that stays behind lapses after its timeout."""
+        if token is None:
+            return
         try:
             with self.svc.db.write() as conn:
-                idempotency.save(
-                    conn, self.principal_id, self.key, self.request_hash, status, body, receipts
-                )
-        except IntegrityError:
-            pass
+                idempotency.release(conn, self.principal_id, self._key, token)
+        except (DomainError, SQLAlchemyError) as exc:
+            log.warning("claim on Idempotency-Key %r not released: %s", self.key, exc)
 
 
 def _response(body: str, status: int, receipts: str | None) -> JSONResponse:

@@ -23,6 +23,7 @@ STATUS_BY_CODE: dict[str, int] = {
     e.InvalidInput.code: 422,
     e.InvalidSchedule.code: 422,
     e.IdempotencyMismatch.code: 422,
+    e.IdempotencyInProgress.code: 409,
     e.Conflict.code: 409,
     e.AlreadyExists.code: 409,
     e.WrongPhase.code: 409,
@@ -76,7 +77,9 @@ def status_for(exc: e.DomainError) -> int:
 def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, e.DomainError)
     status = status_for(exc)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if exc.retry_after is not None:
+        headers["Retry-After"] = str(exc.retry_after)
     return JSONResponse(error_body(exc.code, exc.detail), status_code=status, headers=headers)
 
 

@@ -43,7 +43,9 @@ ERROR_RESPONSES: dict[str, tuple[int, str]] = {
     "Conflict": (
         409,
         "conflict: the current state does not allow it (already_exists, wrong_phase, "
-        "phase_closed, ...), or the same change arrived at the same moment",
+        "phase_closed, ...), or the same change arrived at the same moment; "
+        "idempotency_in_progress: a request with the same Idempotency-Key is still running "
+        "(repeat it after Retry-After seconds to get that request's answer)",
     ),
     "Invalid": (
         422,
@@ -140,7 +142,8 @@ def _add_idempotency_key(operation: dict[str, Any]) -> None:
             "in": "header",
             "required": False,
             "description": "any string you choose: a retry with the same key and body gets "
-            "the first answer back and changes nothing",
+            "the first answer back and changes nothing; a copy sent while the first is still "
+            "running waits for its answer, or gets 409 idempotency_in_progress",
             "schema": {"type": "string", "minLength": 1, "maxLength": 200},
         }
     )
@@ -184,5 +187,12 @@ def _error_response(status: int, text: str) -> dict[str, Any]:
     if status == 401:
         response["headers"] = {
             "WWW-Authenticate": {"description": "Bearer", "schema": {"type": "string"}}
+        }
+    if status == 409:
+        response["headers"] = {
+            "Retry-After": {
+                "description": "with idempotency_in_progress: seconds to wait before repeating",
+                "schema": {"type": "integer"},
+            }
         }
     return response

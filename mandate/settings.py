@@ -77,6 +77,19 @@ class Settings(BaseSettings):
         le=30 * 86_400,
         description="Seconds a confirmation code lasts; a pending signature then lapses.",
     )
+    idempotency_wait: float = Field(
+        default=5.0,
+        ge=0,
+        le=60,
+        description="Seconds a request waits for a running request with the same "
+        "Idempotency-Key to answer; then 409 idempotency_in_progress.",
+    )
+    idempotency_claim_timeout: float = Field(
+        default=60.0,
+        ge=1,
+        description="Seconds after which a claim on an Idempotency-Key whose request never "
+        "answered (a killed API process) lapses, so that a retry runs.",
+    )
 
     @field_validator("smtp_password")
     @classmethod

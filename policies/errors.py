@@ -15,6 +15,8 @@ class DomainError(Exception):
     # True for a refusal whose writes still stand (a wrong code still costs an attempt): the
     # transaction commits, then the error is answered.
     keeps_writes: bool = False
+    # Seconds after which the same request may succeed; the API sends it as Retry-After.
+    retry_after: int | None = None
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
@@ -67,6 +69,13 @@ class InvalidExtension(Conflict):
 
 class IdempotencyMismatch(InvalidInput):
     code = "idempotency_key_reused"
+
+
+class IdempotencyInProgress(Conflict):
+    """A request with the same Idempotency-Key is still running; its answer will be the answer."""
+
+    code = "idempotency_in_progress"
+    retry_after = 1
 
 
 class ServiceUnavailable(DomainError):

@@ -1,14 +1,25 @@
-"""Stored first answers to requests that carried an ``Idempotency-Key``."""
+"""Claims on ``Idempotency-Key``s, and the first answers of the requests that held them.
+
+A keyed request claims its key first, in a short transaction of its own: a row with no answer
+yet. The request that holds the claim runs the write, and the write's own transaction stores the
+answer in that row, so an acknowledged answer and its effect commit together. A concurrent copy
+finds the claim and waits for the answer. A request that ends without an answer to keep releases
+its claim (the row goes), so a retry can run; a claim whose request died expires after a timeout.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, select
+from sqlalchemy import ColumnElement, Connection, delete, select, update
 
 from policies.errors import IdempotencyMismatch
-from store.db import utcnow
+from store.ids import new_id
 from store.tables import idempotency_record
+from store.upsert import insert_ignore
+
+_T = idempotency_record.c
 
 
 @dataclass(frozen=True)
@@ -18,12 +29,28 @@ class StoredResponse:
     receipts: str | None = None
 
 
-def lookup(conn: Connection, principal: str, key: str, request_hash: str) -> StoredResponse | None:
-    row = conn.execute(
-        select(idempotency_record).where(
-            idempotency_record.c.principal == principal, idempotency_record.c.key == key
-        )
-    ).first()
+@dataclass(frozen=True)
+class Claimed:
+    """This request holds the key; ``token`` names its claim."""
+
+    token: str
+
+
+@dataclass(frozen=True)
+class Pending:
+    """Another request holds the key, since ``claimed_at``, and has not answered yet."""
+
+    token: str
+    claimed_at: datetime
+
+    def expired(self, now: datetime, timeout: timedelta) -> bool:
+        return self.claimed_at <= now - timeout
+
+
+def lookup(
+    conn: Connection, principal: str, key: str, request_hash: str
+) -> StoredResponse | Pending | None:
+    row = conn.execute(select(idempotency_record).where(*_key(principal, key))).first()
     if row is None:
         return None
     if row.request_hash != request_hash:
@@ -31,26 +58,86 @@ def lookup(conn: Connection, principal: str, key: str, request_hash: str) -> Sto
             f"Idempotency-Key {key!r} was first used for another request; "
             "send a new key for a different request"
         )
+    if row.status_code is None:
+        return Pending(row.claim, row.claimed_at)
     return StoredResponse(row.status_code, row.body, row.receipts)
 
 
-def save(
+def claim(
     conn: Connection,
     principal: str,
     key: str,
     request_hash: str,
+    now: datetime,
+    timeout: timedelta,
+) -> Claimed | StoredResponse | Pending:
+    """Take the key for this request, or say why not: the answer, or the claim that holds it.
+
+    Run it in a write transaction of its own, so the claim is visible to others at once.
+    """
+    token = new_id()
+    ours = {"claim": token, "claimed_at": now}
+    row = {"principal": principal, "key": key, "request_hash": request_hash, "created_at": now}
+    # RETURNING, because not every driver reports an INSERT's rowcount.
+    insert = insert_ignore(conn, idempotency_record, {**row, **ours}).returning(_T.claim)
+    found: StoredResponse | Pending | None = None
+    # A turn fails only if another request changed the row in between; three are plenty.
+    for _ in range(3):
+        if conn.execute(insert).first() is not None:
+            return Claimed(token)
+        found = lookup(conn, principal, key, request_hash)
+        if found is None:
+            continue  # released since the insert: claim it again
+        if not (isinstance(found, Pending) and found.expired(now, timeout)):
+            return found
+        # Its request died without answering or releasing: take the claim over, unless another
+        # request did first (the update then matches nothing).
+        taken = conn.execute(
+            update(idempotency_record)
+            .where(*_key(principal, key), _T.claim == found.token, _T.status_code.is_(None))
+            .values(ours)
+        )
+        if taken.rowcount:
+            return Claimed(token)
+    return found or Pending(token, now)
+
+
+def hold(conn: Connection, principal: str, key: str, token: str) -> bool:
+    """Whether the claim is still this request's; it stays so until the transaction ends.
+
+    The row lock (PostgreSQL; SQLite's write transactions are serial) keeps a request that finds
+    the claim expired from taking it over while its holder is writing.
+    """
+    query = select(_T.claim).where(*_held(principal, key, token)).with_for_update()
+    return conn.execute(query).first() is not None
+
+
+def answer(
+    conn: Connection,
+    principal: str,
+    key: str,
+    token: str,
     status_code: int,
     body: str,
     receipts: str | None = None,
-) -> None:
-    conn.execute(
-        idempotency_record.insert().values(
-            principal=principal,
-            key=key,
-            request_hash=request_hash,
-            status_code=status_code,
-            body=body,
-            receipts=receipts or None,
-            created_at=utcnow(),
-        )
+) -> bool:
+    """Store the answer of the request that holds the claim; False if it no longer does."""
+    done = conn.execute(
+        update(idempotency_record)
+        .where(*_held(principal, key, token))
+        .values(status_code=status_code, body=body, receipts=receipts or None)
     )
+    return bool(done.rowcount)
+
+
+def release(conn: Connection, principal: str, key: str, token: str) -> None:
+    """Give the key up without an answer, so that the next request with it runs."""
+    conn.execute(delete(idempotency_record).where(*_held(principal, key, token)))
+
+
+def _key(principal: str, key: str) -> tuple[ColumnElement[bool], ...]:
+    return (_T.principal == principal, _T.key == key)
+
+
+def _held(principal: str, key: str, token: str) -> tuple[ColumnElement[bool], ...]:
+    return (*_key(principal, key), _T.claim == token, _T.status_code.is_(None))

@@ -214,11 +214,15 @@ idempotency_record = Table(
     Column("principal", String(36), primary_key=True),
     Column("key", String(200), primary_key=True),
     Column("request_hash", String(64), nullable=False),
-    Column("status_code", Integer, nullable=False),
-    Column("body", Text, nullable=False),
+    # Null while the request that claimed the key is still running (store/idempotency.py).
+    Column("status_code", Integer, nullable=True),
+    Column("body", Text, nullable=True),
     # Leaf hashes of the log entries the write made, comma-separated (the receipt header).
     Column("receipts", Text, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
+    # The request that holds the key, and since when: a claim left by a killed process expires.
+    Column("claim", String(36), nullable=True),
+    Column("claimed_at", UTCDateTime, nullable=True),
 )
 
 Index("ix_membership_organisation", membership.c.organisation_id)

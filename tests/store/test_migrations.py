@@ -11,6 +11,7 @@ from sqlalchemy import inspect
 from store import idempotency, migrate
 from store.db import Database
 from store.tables import metadata
+from tests.store.test_idempotency import answered
 
 
 def _current(db: Database) -> str | None:
@@ -32,8 +33,7 @@ def test_migrated_schema_has_no_drift(db: Database) -> None:
 
 def test_upgrading_again_is_a_no_op(db: Database) -> None:
     principal = str(uuid.uuid4())
-    with db.write() as conn:
-        idempotency.save(conn, principal, "k", "h" * 64, 201, "{}")
+    answered(db, principal, "k", 201, "{}", "h" * 64)
     with db.engine.connect() as conn:
         before = {name: inspect(conn).get_columns(name) for name in sorted(metadata.tables)}
     migrate.upgrade(db)

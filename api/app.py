@@ -12,6 +12,7 @@ from temporalio.client import Client
 
 from api import errors, openapi
 from api.deps import Services
+from api.limits import BodyLimits
 from api.routes import (
     campaigns,
     credentials,
@@ -65,6 +66,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.services = svc
+    app.add_middleware(BodyLimits, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout)
     errors.install(app)
     openapi.install(app)
     app.include_router(docs.router)

@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute
 
 from api import deps
 from api.errors import STATUS_BY_CODE
+from api.limits import LIMIT_CODES
 
 ERROR_SCHEMA = "ErrorBody"
 BEARER = "bearer"
@@ -51,6 +52,16 @@ ERROR_RESPONSES: dict[str, tuple[int, str]] = {
         422,
         "validation_error, invalid_input or a narrower code: the request does not fit the "
         "schema or the published rules",
+    ),
+    "BodyTimeout": (
+        408,
+        "body_timeout: the body did not arrive in full in time (MANDATE_BODY_TIMEOUT, 10 s by "
+        "default)",
+    ),
+    "BodyTooLarge": (
+        413,
+        "body_too_large: the body is larger than the API reads (MANDATE_MAX_BODY_BYTES, "
+        "64 KiB by default)",
     ),
 }
 
@@ -127,6 +138,8 @@ def _complete_operation(
                 }
     if "422" in responses:
         errors.append("Invalid")
+    if "requestBody" in operation or deps.writer in calls:
+        errors += ["BodyTooLarge", "BodyTimeout"]
     for name in errors:
         code, _ = ERROR_RESPONSES[name]
         responses[str(code)] = {"$ref": f"#/components/responses/{name}"}
@@ -173,7 +186,7 @@ def _error_schema() -> dict[str, Any]:
             },
         },
         "required": ["error", "detail"],
-        "x-codes": dict(sorted({**STATUS_BY_CODE, **_FRAMEWORK_CODES}.items())),
+        "x-codes": dict(sorted({**STATUS_BY_CODE, **_FRAMEWORK_CODES, **LIMIT_CODES}.items())),
     }
 
 

@@ -65,6 +65,10 @@ def _api(settings: Settings, _: argparse.Namespace) -> int:
         port=settings.api_port,
         log_level="info",
         timeout_graceful_shutdown=10,
+        # Idle connections close soon, and a request's line and headers stay small; the body's
+        # size and time limits are the app's own (api/limits.py).
+        timeout_keep_alive=5,
+        h11_max_incomplete_event_size=16 * 1024,
     )
     return 0
 

@@ -90,6 +90,17 @@ class Settings(BaseSettings):
         description="Seconds after which a claim on an Idempotency-Key whose request never "
         "answered (a killed API process) lapses, so that a retry runs.",
     )
+    max_body_bytes: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        description="Largest request body the API reads; a larger one is refused (413).",
+    )
+    body_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="Seconds a request body may take to arrive; a slower one is cut off (408).",
+    )
 
     @field_validator("smtp_password")
     @classmethod

@@ -49,7 +49,8 @@ key list. The statements a verifier reads:
 
 What :func:`verify_bundle` checks:
 
-1. the format; the key list (with pinned key ids, any other key is untrusted);
+1. the format; the key list (with the auditor's published key list, or pinned key ids, any
+   other key is untrusted);
 2. the checkpoint: signed by a listed checkpoints key, not revoked, under the bundle's origin;
 3. a checkpoint the auditor kept from before (``--since``): signed likewise, and the bundle's
    checkpoint extends it by the consistency proof the bundle carries for its size;
@@ -90,7 +91,7 @@ from policies.rules import ApprovalBallot, Candidate, RankedBallot, SelectionRul
 from records import dsse
 from records.canonical import canonical_json, sha256_hex
 from records.canonical_fast import loads_canonical
-from records.keylist import KeyList
+from records.keylist import KeyList, PublishedKeys
 from records.log_bundle import LogBundleVerifier, Logged
 from records.log_bundle import Report as Report
 from records.logentry import KEYS_SCOPE, round_scope
@@ -103,22 +104,23 @@ OUTCOME_TYPE = "outcome"
 
 def verify_bundle(
     bundle: object,
-    pinned_key_ids: Sequence[str] = (),
+    trusted: Sequence[str] | PublishedKeys = (),
     older_checkpoint: str | None = None,
     *,
     workers: int | None = None,
 ) -> Report:
     """Check everything; report every problem found, each naming where it is.
 
-    A bundle lists its own keys; ``pinned_key_ids`` (the ids the auditor got from the
-    operator's published key list) makes any other key untrusted. ``older_checkpoint`` is a
+    A bundle lists its own keys; ``trusted`` (the operator's published key list the auditor
+    took from ``GET /v1/keys``, or key ids from it) makes any other key untrusted, and each key
+    valid only within the window the published list gives it. ``older_checkpoint`` is a
     signed checkpoint note the auditor kept from before: the bundle's checkpoint must extend
     it, shown by a consistency proof in the bundle.
 
     Big bundles are checked in ``workers`` other processes as well as this one (None: one per
     spare CPU; 0: this process only); the report is the same.
     """
-    return _Verifier.verify(bundle, pinned_key_ids, older_checkpoint, workers)
+    return _Verifier.verify(bundle, trusted, older_checkpoint, workers)
 
 
 # -- building (the store's exporter and the tests share these)

@@ -53,6 +53,7 @@ from typing import Any
 from policies.errors import DomainError
 from records.canonical import canonical_json, sha256_hex
 from records.canonical_fast import loads_canonical
+from records.keylist import PublishedKeys
 from records.log_bundle import LogBundleVerifier, Logged, Report
 from records.logentry import campaign_scope
 from records.signatories import (
@@ -69,13 +70,13 @@ STATEMENT_TYPE = "statement"
 
 def verify_campaign_bundle(
     bundle: object,
-    pinned_key_ids: Sequence[str] = (),
+    trusted: Sequence[str] | PublishedKeys = (),
     older_checkpoint: str | None = None,
     *,
     workers: int | None = None,
 ) -> Report:
     """Check everything; report every problem found, each naming where it is."""
-    return _CampaignVerifier.verify(bundle, pinned_key_ids, older_checkpoint, workers)
+    return _CampaignVerifier.verify(bundle, trusted, older_checkpoint, workers)
 
 
 class _CampaignVerifier(LogBundleVerifier):

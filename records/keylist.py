@@ -255,3 +255,72 @@ def _object(value: object, fields: set[str], where: str) -> dict[str, object]:
     if got != fields:
         raise KeyListError(f"got {where} fields {sorted(map(str, got))}, expected {sorted(fields)}")
     return {str(k): v for k, v in value.items()}
+
+
+_PUBLISHED_EXTRA = {"origin", "checkpoint_verifier_keys"}  # what GET /v1/keys adds to a list
+
+
+@dataclass(frozen=True)
+class PublishedKeys:
+    """The key list an auditor took from the operator (``GET /v1/keys``) and trusts.
+
+    A bundle carries its own key list; checked against this one, a bundle's key is trusted only
+    if the operator publishes it, for the same purpose, unrevoked, and only within the window
+    the operator publishes for it (a newer list may have closed a window the bundle's left open).
+    """
+
+    keys: KeyList
+    origin: str | None = None  # the log the list is for, when the answer names it
+
+    @classmethod
+    def from_json(cls, obj: object) -> PublishedKeys:
+        """Parse the answer of ``GET /v1/keys`` (or ``mandate keys list``'s bare list)."""
+        if not isinstance(obj, dict):
+            raise KeyListError(
+                f"got JSON {type(obj).__name__}, expected a key list (an object with "
+                "format and keys)"
+            )
+        if obj.get("format") != KEYLIST_FORMAT:
+            raise KeyListError(
+                f"got format {obj.get('format')!r}, expected {KEYLIST_FORMAT!r} "
+                "(the answer of GET /v1/keys)"
+            )
+        unknown = set(obj) - _LIST_FIELDS - _PUBLISHED_EXTRA
+        if unknown:
+            raise KeyListError(
+                f"got key list fields {sorted(map(str, unknown))}, expected only "
+                f"{sorted(_LIST_FIELDS | _PUBLISHED_EXTRA)}"
+            )
+        origin = obj.get("origin")
+        if origin is not None and (not isinstance(origin, str) or not origin):
+            raise KeyListError(f"got origin {origin!r}, expected the log's name (a string)")
+        return cls(KeyList.from_json({"format": obj["format"], "keys": obj.get("keys")}), origin)
+
+    def vouch(self, listed: KeyList) -> tuple[KeyList, list[str]]:
+        """The keys of ``listed`` (a bundle's) as this list has them, and why any other is not
+        trusted. A key revoked in ``listed`` stays, revoked: nothing it signed is trusted."""
+        kept: list[ListedKey] = []
+        problems: list[str] = []
+        for key in listed.keys:
+            ours = self.keys.find(key.key_id)
+            if key.status == "revoked":
+                kept.append(key)
+            elif ours is None:
+                problems.append(
+                    f"key {key.key_id} ({key.purpose}) is not in the published key list you "
+                    "trust; its signatures are not trusted"
+                )
+            elif ours.purpose != key.purpose or ours.public_key != key.public_key:
+                problems.append(
+                    f"key {key.key_id} is listed for {key.purpose} here but for "
+                    f"{ours.purpose} in the published key list you trust; its signatures are "
+                    "not trusted"
+                )
+            else:
+                if ours.status == "revoked":
+                    problems.append(
+                        f"key {key.key_id} ({key.purpose}) is revoked in the published key list "
+                        "you trust; its signatures are not trusted"
+                    )
+                kept.append(ours)
+        return KeyList(tuple(kept)), problems

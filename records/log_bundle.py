@@ -20,7 +20,7 @@ from policies.errors import DomainError
 from records import dsse
 from records.bundle_entries import EntryRules, Signatures, check_entries, spare_cpus
 from records.canonical import canonical_hash
-from records.keylist import KeyList
+from records.keylist import KeyList, PublishedKeys
 from records.logentry import KEYS_SCOPE
 from records.merkle import ProofError, verify_consistency
 from records.note import (
@@ -32,6 +32,8 @@ from records.note import (
 )
 
 _HASH_SIZE = 32
+# The keys an auditor trusts: the operator's published key list, or pinned key ids.
+Trusted = PublishedKeys | tuple[str, ...]
 
 
 @dataclass
@@ -67,13 +69,13 @@ class LogBundleVerifier:
         self,
         bundle: object,
         report: Report,
-        pinned: tuple[str, ...],
+        trusted: Trusted,
         older: str | None,
         workers: int | None,
     ) -> None:
         self.bundle = bundle
         self.report = report
-        self.pinned = pinned
+        self.trusted = trusted
         self.older = older
         self.subject_id = ""
         self.origin = ""
@@ -89,11 +91,14 @@ class LogBundleVerifier:
     def verify(
         cls,
         bundle: object,
-        pinned_key_ids: Sequence[str] = (),
+        trusted: Sequence[str] | PublishedKeys = (),
         older_checkpoint: str | None = None,
         workers: int | None = None,
     ) -> Report:
         """Check everything; report every problem found, each naming where it is.
+
+        ``trusted``: the keys the auditor trusts, as the operator's published key list or as
+        pinned key ids; any other key the bundle lists is untrusted. Empty: the bundle's own.
 
         The cyclic garbage collector is paused meanwhile: it would walk the whole parsed
         bundle again and again, and nothing made here needs it.
@@ -102,7 +107,8 @@ class LogBundleVerifier:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            cls(bundle, report, tuple(pinned_key_ids), older_checkpoint, workers).run()
+            pins = trusted if isinstance(trusted, PublishedKeys) else tuple(trusted)
+            cls(bundle, report, pins, older_checkpoint, workers).run()
         except Exception as exc:  # never raise on a malformed bundle: report it
             report.fail("bundle", f"could not be checked further ({exc!r})")
         finally:
@@ -167,22 +173,44 @@ class LogBundleVerifier:
         except DomainError as exc:
             self.fail("key list", f"{exc.detail}; no signature can be trusted")
             return
-        if self.pinned:
-            for key in keys.keys:
-                if key.key_id not in self.pinned and key.status != "revoked":
-                    self.fail(
-                        "key list",
-                        f"key {key.key_id} ({key.purpose}) is not one of the pinned keys; "
-                        "its signatures are not trusted",
-                    )
-            keys = KeyList(tuple(k for k in keys.keys if k.key_id in self.pinned))
+        keys = self._trusted_of(keys)
         self.keys = keys
         self.signatures = Signatures(keys)
         counts = {p: sum(k.purpose == p for k in keys.keys) for p in ("records", "checkpoints")}
+        vouched = (
+            " (as the published key list has them)"
+            if isinstance(self.trusted, PublishedKeys)
+            else ""
+        )
         self.report.checked.append(
             f"key list: {len(keys.keys)} trusted key(s), {counts['records']} for records and "
-            f"{counts['checkpoints']} for checkpoints"
+            f"{counts['checkpoints']} for checkpoints{vouched}"
         )
+
+    def _trusted_of(self, keys: KeyList) -> KeyList:
+        """The bundle's keys the auditor trusts; every other one is reported."""
+        trusted = self.trusted
+        if isinstance(trusted, PublishedKeys):
+            if trusted.origin is not None and self.origin and trusted.origin != self.origin:
+                self.fail(
+                    "key list",
+                    f"the published key list you trust is for log {trusted.origin!r}, this is "
+                    f"log {self.origin!r}",
+                )
+            vouched, problems = trusted.vouch(keys)
+            for problem in problems:
+                self.fail("key list", problem)
+            return vouched
+        if not trusted:
+            return keys
+        for key in keys.keys:
+            if key.key_id not in trusted and key.status != "revoked":
+                self.fail(
+                    "key list",
+                    f"key {key.key_id} ({key.purpose}) is not one of the pinned keys; "
+                    "its signatures are not trusted",
+                )
+        return KeyList(tuple(k for k in keys.keys if k.key_id in trusted))
 
     # -- checkpoints
 

@@ -22,6 +22,7 @@ region, version and day.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from policies.errors import DomainError
@@ -29,6 +30,7 @@ from policies.signatories import Signatory
 from records.bundle_entries import EntryChecker, EntryRules
 from records.canonical import sha256_hex
 from records.canonical_fast import loads_canonical
+from records.keylist import PublishedKeys
 from records.log_bundle import LogBundleVerifier, Report
 from records.logentry import KEYS_SCOPE, campaign_scope
 from records.signatories import SIGNATORIES_TYPE, LogReading
@@ -36,8 +38,8 @@ from records.signatories import SIGNATORIES_TYPE, LogReading
 PROOF_FORMAT = "mandate.signatory-proof/1"
 
 
-def verify_signatory_proof(proof: object, pinned_key_ids: tuple[str, ...] = ()) -> Report:
-    return _ProofVerifier.verify(proof, pinned_key_ids, workers=0)
+def verify_signatory_proof(proof: object, trusted: Sequence[str] | PublishedKeys = ()) -> Report:
+    return _ProofVerifier.verify(proof, trusted, workers=0)
 
 
 class _ProofVerifier(LogBundleVerifier):

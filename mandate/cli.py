@@ -113,6 +113,7 @@ def _verify(_: Settings | None, args: argparse.Namespace) -> int:
     # Offline: only the standard library, cryptography, records and policies.
     from records.bundle import BUNDLE_FORMAT, verify_bundle
     from records.campaign_bundle import CAMPAIGN_BUNDLE_FORMAT, verify_campaign_bundle
+    from records.keylist import PublishedKeys
     from records.signatory_proof import PROOF_FORMAT, verify_signatory_proof
 
     path: Path = args.bundle
@@ -133,7 +134,15 @@ def _verify(_: Settings | None, args: argparse.Namespace) -> int:
             print(f"FAILED: cannot read {args.since} as a signed checkpoint: {exc}")
             return 2
     kind = bundle.get("format")
-    pins = tuple(args.key_id or ())
+    pins: tuple[str, ...] | PublishedKeys = tuple(args.key_id or ())
+    if args.keys is not None:
+        from mandate.published_keys import KeySourceError, load
+
+        try:
+            pins = load(args.keys)
+        except KeySourceError as exc:
+            print(f"FAILED: {exc}")
+            return 1
     if kind == CAMPAIGN_BUNDLE_FORMAT:
         report = verify_campaign_bundle(bundle, pins, older_checkpoint=older)
         what = f"campaign {bundle.get('campaign_id')}"
@@ -205,12 +214,20 @@ def build_parser() -> argparse.ArgumentParser:
                 help="a bundle from GET /v1/rounds/{id}/bundle or /v1/campaigns/{id}/bundle, "
                 "or a proof from GET /v1/signatures/{id}/proof",
             )
-            p.add_argument(
+            trust = p.add_mutually_exclusive_group()
+            trust.add_argument(
+                "--keys",
+                metavar="KEYLIST",
+                help="trust only the keys of the operator's published key list: the answer "
+                "of GET /v1/keys saved to a file, or its http(s) URL (fetched; nothing else "
+                "goes online)",
+            )
+            trust.add_argument(
                 "--key-id",
                 action="append",
                 metavar="ID",
-                help="trust only this key id (from GET /v1/keys); repeatable: pin every "
-                "records and checkpoints key you trust",
+                help="trust only this key id; repeatable (the older way: --keys takes every "
+                "key of the published list, with its validity window)",
             )
             p.add_argument(
                 "--since",

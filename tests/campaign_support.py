@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import RowMapping, select
 
-from store import campaigns, registry
+from policies.campaigns import CampaignPhase
+from store import campaigns, log, registry, signatory_records
 from store.db import Database
 from store.signatures import Mail
 from store.tables import mail_outbox
+from tests.keys import ORIGIN
 
 ACTOR = "test-secretariat"
 MAIL = Mail(api_url="http://mandate.test", code_ttl=timedelta(hours=1))
@@ -102,3 +104,17 @@ def mailed_code(db: Database, signature_id: str) -> str:
     found = _CODE.search(rows[0].body)
     assert found, rows[0].body
     return found.group(1)
+
+
+def conclude(db: Database, campaign_id: str) -> None:
+    """Close the campaign and publish its signed signatory record, as the workflow does, with
+    every entry integrated (as the deployment's integrator would)."""
+    with db.write() as conn:
+        campaigns.mirror_phase(conn, campaign_id, CampaignPhase.CLOSED, 3, datetime.now(UTC))
+    with db.write() as conn:
+        covering = log.integrate_all(conn, ORIGIN)
+        assert signatory_records.publish(conn, campaign_id, covering)
+        assert not signatory_records.publish(conn, campaign_id, covering)
+        campaigns.mirror_phase(conn, campaign_id, CampaignPhase.CONCLUDED, 4, datetime.now(UTC))
+    with db.write() as conn:
+        log.integrate_all(conn, ORIGIN)

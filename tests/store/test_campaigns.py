@@ -28,7 +28,7 @@ from records import dsse
 from records.campaign_bundle import verify_campaign_bundle
 from records.canonical import sha256_hex
 from records.signatory_proof import verify_signatory_proof
-from store import audit, bundles, campaigns, log, outbox, signatory_records, signatures
+from store import audit, bundles, campaigns, outbox, signatory_records, signatures
 from store.db import Database
 from store.signatures import MAX_CODE_ATTEMPTS
 from store.tables import mail_outbox
@@ -37,13 +37,14 @@ from tests.campaign_support import (
     MAIL,
     SIGNER,
     campaign_data,
+    conclude,
     constituency,
     mailed_code,
     member,
     outsider,
     published_campaign,
 )
-from tests.keys import ORIGIN, RECORDS
+from tests.keys import RECORDS
 
 HOUR = timedelta(hours=1)
 
@@ -286,18 +287,6 @@ def test_milestones_are_recorded_once_each(db: Database) -> None:
     assert _types(db, c["id"]).count("milestone.reached") == 2
 
 
-def _conclude(db: Database, campaign_id: str) -> None:
-    with db.write() as conn:
-        campaigns.mirror_phase(conn, campaign_id, CampaignPhase.CLOSED, 3, _now())
-    with db.write() as conn:
-        covering = log.integrate_all(conn, ORIGIN)
-        assert signatory_records.publish(conn, campaign_id, covering)
-        assert not signatory_records.publish(conn, campaign_id, covering)
-        campaigns.mirror_phase(conn, campaign_id, CampaignPhase.CONCLUDED, 4, _now())
-    with db.write() as conn:
-        log.integrate_all(conn, ORIGIN)
-
-
 def test_the_signed_record_bundle_and_proof_verify_and_catch_tampering(db: Database) -> None:
     cid = constituency(db)
     c = _open(db, milestones=[2])
@@ -317,7 +306,7 @@ def test_the_signed_record_bundle_and_proof_verify_and_catch_tampering(db: Datab
             conn, gone.signature["id"], organisation_id=gone.signature["organisation_id"],
             signer_token=None, reason=None, actor=ACTOR,
         )  # fmt: skip
-    _conclude(db, c["id"])
+    conclude(db, c["id"])
     with db.read() as conn:
         record = json.loads(signatory_records.get(conn, c["id"])["record"])
         bundle = bundles.export_campaign(conn, c["id"])

@@ -109,6 +109,12 @@ def _keys(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _secretariat_token(settings: Settings, args: argparse.Namespace) -> int:
+    from mandate import tokencmd
+
+    return tokencmd.run(settings, args)
+
+
 def _verify(_: Settings | None, args: argparse.Namespace) -> int:
     # Offline: only the standard library, cryptography, records and policies.
     from records.bundle import BUNDLE_FORMAT, verify_bundle
@@ -187,6 +193,10 @@ def build_parser() -> argparse.ArgumentParser:
             "migrate, list the signing keys, issue a first secretariat token",
         ),
         "keys": (_keys, "show the published key list, or rotate a records or checkpoints key"),
+        "secretariat-token": (
+            _secretariat_token,
+            "issue, list or revoke secretariat tokens on the server (no API needed)",
+        ),
         "verify": (
             _verify,
             "verify offline a round or campaign bundle (signatures, log, recount) or a "
@@ -207,6 +217,13 @@ def build_parser() -> argparse.ArgumentParser:
                 help="RFC 3339 UTC time the new key takes over (default: "
                 "MANDATE_KEY_ACTIVATION_DELAY seconds from now)",
             )
+        if name == "secretariat-token":
+            tok = p.add_subparsers(dest="token_command", required=True, metavar="ACTION")
+            issue = tok.add_parser("issue", help="print a new secretariat token, shown once")
+            issue.add_argument("--label", help="what the token is for (shown by list)")
+            tok.add_parser("list", help="id, label, creation and state of each (never the token)")
+            rev = tok.add_parser("revoke", help="revoke a secretariat token at once")
+            rev.add_argument("id", help="the token's credential id (from list)")
         if name == "verify":
             p.add_argument(
                 "bundle",

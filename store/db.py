@@ -7,9 +7,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, DateTime, Engine, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, create_engine, event, inspect
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.types import TypeDecorator
@@ -80,6 +81,14 @@ class Database:
     def read(self) -> Iterator[Connection]:
         with _unavailable_as_domain_error(), self.engine.connect() as conn, conn.begin():
             yield conn
+
+    def is_migrated(self) -> bool:
+        """Whether migrations ever ran here; asking does not create a missing SQLite file."""
+        name = self.engine.url.database
+        if self.is_sqlite and name and name != ":memory:" and not Path(name).exists():
+            return False
+        with self.read() as conn:
+            return inspect(conn).has_table("alembic_version")
 
     def dispose(self) -> None:
         self.engine.dispose()

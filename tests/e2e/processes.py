@@ -34,6 +34,19 @@ def spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[b
         )
 
 
+def run_mandate(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """A one-shot ``mandate`` command run to completion, its output kept."""
+    return subprocess.run(
+        [sys.executable, "-m", "mandate.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def mandate(command: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     return spawn([sys.executable, "-m", "mandate.cli", command], env, log)
 

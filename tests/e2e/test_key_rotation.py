@@ -13,8 +13,6 @@ import base64
 import json
 import re
 import stat
-import subprocess
-import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -34,10 +32,10 @@ from records.note import NoteVerifier, open_checkpoint
 from tests.api.conftest import org_body
 from tests.conftest import free_port
 from tests.e2e.processes import (
-    ROOT,
     eventually,
     mandate,
     mandate_env,
+    run_mandate,
     running,
     stop,
     temporal_dev_server,
@@ -49,18 +47,6 @@ pytestmark = pytest.mark.slow
 # How far ahead the rotation is listed: more than the 5 s every process needs to learn of it,
 # and room for a write still signed by the old key.
 LEAD = timedelta(seconds=8)
-
-
-def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mandate.cli", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def _healthy(http: httpx.Client) -> bool:
@@ -128,7 +114,7 @@ def test_records_key_rotation_driven_from_the_cli(fresh_db_url: str, tmp_path: P
             log_origin=ORIGIN,
             api_port=str(port),
         )
-        boot = _cli(env, "bootstrap")
+        boot = run_mandate(env, "bootstrap")
         assert boot.returncode == 0, boot.stderr
         [token] = re.findall(r"^(mdt_\S+)$", boot.stdout, re.MULTILINE)
 
@@ -148,12 +134,12 @@ def test_records_key_rotation_driven_from_the_cli(fresh_db_url: str, tmp_path: P
             signed_before = _register(http)
 
             # Refused: a rotation must be listed ahead of time.
-            past = _cli(env, "keys", "rotate", "records", "--at", iso(datetime.now(UTC)))
+            past = run_mandate(env, "keys", "rotate", "records", "--at", iso(datetime.now(UTC)))
             assert past.returncode == 1, past
             assert "or later" in past.stderr, past.stderr
 
             at = iso(datetime.now(UTC) + LEAD)
-            rotated = _cli(env, "keys", "rotate", "records", "--at", at)
+            rotated = run_mandate(env, "keys", "rotate", "records", "--at", at)
             assert rotated.returncode == 0, rotated.stderr
             match = re.search(
                 r"rotated records key (\w+) -> (\w+); the new key signs from (\S+)$",
@@ -182,7 +168,7 @@ def test_records_key_rotation_driven_from_the_cli(fresh_db_url: str, tmp_path: P
             )
             assert by_id[checkpoints_key["key_id"]] == checkpoints_key
             assert listed["checkpoint_verifier_keys"] == before["checkpoint_verifier_keys"]
-            cli_list = json.loads(_cli(env, "keys", "list").stdout)
+            cli_list = json.loads(run_mandate(env, "keys", "list").stdout)
             assert cli_list == {"format": listed["format"], "keys": listed["keys"]}
 
             time.sleep((datetime.fromisoformat(at) - datetime.now(UTC)).total_seconds() + 0.5)

@@ -17,8 +17,6 @@ import re
 import signal
 import socket
 import stat
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -33,7 +31,15 @@ from records.keys import public_key_from_b64
 from records.merkle import verify_inclusion
 from records.note import NoteVerifier, open_checkpoint
 from tests.conftest import BIN, free_port, throwaway_postgres
-from tests.e2e.processes import ROOT, eventually, mandate, mandate_env, running, spawn, stop
+from tests.e2e.processes import (
+    eventually,
+    mandate,
+    mandate_env,
+    run_mandate,
+    running,
+    spawn,
+    stop,
+)
 from tests.e2e.test_run_command import mailed_code
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -45,15 +51,7 @@ def _at(seconds: float) -> str:
 
 def _run(command: list[str], env: dict[str, str]) -> str:
     """A one-shot ``mandate`` command run to completion; its stdout."""
-    result = subprocess.run(
-        [sys.executable, "-m", "mandate.cli", *command],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_mandate(env, *command)
     assert result.returncode == 0, (command, result.stdout, result.stderr)
     return result.stdout
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import binascii
 import gc
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -351,17 +352,23 @@ class LogBundleVerifier:
         )
         workers = spare_cpus() if self.workers is None else self.workers
         verified = 0
+        # Entries too damaged to read their scope and seq: reported once each, they may be the
+        # very seqs a later entry seems to skip, which must not be reported again as missing.
+        unreadable: list[int] = []
         for checked in check_entries(rules, items, workers):
             index, scope = checked.entry, checked.scope
             for problem in checked.problems:
                 self.fail(f"entry {index}", problem)
+            if scope is None:
+                unreadable.append(index)
             seqs = None if scope is None else scopes.get(scope)
             if scope is None or seqs is None or checked.data is None:
                 continue
             if checked.seq == seqs[0] + 1:
                 seqs[0], seqs[1] = checked.seq, index
             else:
-                self._sequence(index, scope, checked.seq, seqs)
+                between = bisect_left(unreadable, index) - bisect_right(unreadable, seqs[1])
+                self._sequence(index, scope, checked.seq, seqs, between)
             if checked.type == "keys.published" and scope == KEYS_SCOPE:
                 # The latest in the bundle, verified or not (if not, that is reported above).
                 self.keys_logged = Logged(index, checked.at, checked.data)
@@ -379,9 +386,16 @@ class LogBundleVerifier:
             if seq:
                 self.report.checked.append(f"scope {scope}: seq 1 to {seq}, in index order")
 
-    def _sequence(self, index: int, scope: str, seq: int, seqs: list[int]) -> None:
+    def _sequence(
+        self, index: int, scope: str, seq: int, seqs: list[int], unreadable: int = 0
+    ) -> None:
+        """Check that ``seq`` follows the scope's last; ``unreadable`` entries lie between the
+        two, already reported as damaged, so a gap they can fill is not reported again."""
         last, last_index = seqs
         if seq == last + 1:
+            seqs[0], seqs[1] = seq, index
+            return
+        if last + 1 < seq <= last + 1 + unreadable:
             seqs[0], seqs[1] = seq, index
             return
         if seq > last + 1:

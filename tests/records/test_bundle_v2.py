@@ -134,6 +134,24 @@ def test_an_altered_payload_with_the_old_signature_is_reported(built: Built) -> 
     assert any("does not match the payload" in p for p in at_entry), report.problems
 
 
+@pytest.mark.parametrize("where", ["payloadType", "payload", "sig"])
+def test_a_damaged_entry_is_reported_once_not_as_a_missing_seq_after_it(
+    built: Built, where: str
+) -> None:
+    """One byte damaged where the entry can no longer be read: the entry is named, and the
+    next entry of its scope is not reported for the seq the damaged one still holds."""
+    bundle = fresh(built)
+    index = built.indexes["ballot.cast"][3]
+    entry = bundle["entries"][built.position_of(index)]
+    text = entry["envelope"]
+    cut = text.index(f'"{where}":"') + len(where) + 3
+    entry["envelope"] = text[:cut] + "\x7f" + text[cut + 1 :]
+    report = verify_bundle(bundle)
+    entries_at_fault = {p.split(":")[0] for p in report.problems if p.startswith("entry ")}
+    assert entries_at_fault == {f"entry {index}"}, report.problems
+    assert not any("missing" in p for p in report.problems), report.problems
+
+
 def test_a_dropped_entry_is_reported_with_the_missing_seq(built: Built) -> None:
     bundle = fresh(built)
     index = built.indexes["ballot.cast"][5]

@@ -42,6 +42,14 @@ class Settings(BaseSettings):
         default=1.0, ge=0.05, le=60, description="Seconds between log integrations when idle."
     )
     key_activation_delay: int = Field(
+    bundle_wait: float = Field(
+        default=5.0,
+        ge=0,
+        le=60,
+        description="Seconds a bundle request waits for the log integrator to cover the entry "
+        "that publishes its signed record, so that a bundle fetched right after a round is "
+        "decided (or a campaign concluded) verifies.",
+    )
         default=30,
         ge=5,
         description="Seconds between a rotation and the new key taking over, so that every "

@@ -15,6 +15,7 @@ from temporalio.service import RPCError
 
 from api import campaign_schemas as cs
 from api import schemas as s
+from api.bundles import settled
 from api.commands import run_update
 from api.deps import Caller, MaybeCaller, Services, ServicesDep, WriterDep, read, temporal_client
 from api.paging import After, Limit
@@ -339,7 +340,7 @@ async def campaign_bundle(
     ] = [],  # noqa: B006 - FastAPI copies query defaults
 ) -> dict[str, Any]:
     """Everything an auditor needs offline: `mandate verify` checks it and recounts the list."""
-    return await read(svc, lambda conn: bundles.export_campaign(conn, campaign_id, since))
+    return await settled(svc, lambda conn: bundles.export_campaign(conn, campaign_id, since))
 
 
 # -- webhooks and the delivery log

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Connection, RowMapping
 
 from api import schemas as s
+from api.bundles import settled
 from api.deps import Caller, MaybeCaller, ServicesDep, WriterDep, read
 from api.routes.rounds import visible_round
 from policies import count_sheet
@@ -341,4 +342,4 @@ async def bundle(
     ] = [],  # noqa: B006 - FastAPI copies query defaults
 ) -> dict[str, Any]:
     """Everything an auditor needs offline: `mandate verify` checks it."""
-    return await read(svc, lambda conn: bundles.export(conn, round_id, since))
+    return await settled(svc, lambda conn: bundles.export(conn, round_id, since))

@@ -16,7 +16,7 @@ from typing import Any
 from records import dsse
 from records.bundle import verify_bundle
 from records.keys import public_key_from_b64
-from store import log
+from store import bundles, log
 from tests.api.conftest import Api, make_world, org_body
 from tests.api.test_rounds_api import at, wait_phase
 from tests.e2e.processes import ROOT
@@ -247,10 +247,14 @@ async def test_selection_journey_and_offline_verification(api: Api, tmp_path: Pa
     assert [b["counted"] for b in ballots].count(True) == 5
     assert receipts["a"] in {b["receipt"] for b in ballots if b["counted"]}
 
-    # The bundle verifies offline with `mandate verify`, and any change is caught. It holds what
-    # a checkpoint covers: integrate the outcome's entries first, as the integrator would.
-    await asyncio.to_thread(_integrate, api)
+    # The bundle verifies offline with `mandate verify`, and any change is caught. Asked for
+    # before the outcome's entry is in a checkpoint, the bundle waits for the integrator (here
+    # one second late) rather than answer a bundle whose outcome is not yet logged.
+    before = await asyncio.to_thread(_pending, api, rid)
+    assert before > 0
+    late = asyncio.create_task(_integrate_later(api, 1.0))
     bundle = await api.ok("GET", f"/v1/rounds/{rid}/bundle")
+    await late
     assert bundle["pending_entries"] == 0
     assert verify_bundle(bundle).ok, verify_bundle(bundle).problems
     good = tmp_path / "bundle.json"
@@ -290,6 +294,17 @@ EXPECTED = {
 def _integrate(api: Api) -> None:
     with api.db.write() as conn:
         log.integrate_all(conn, ORIGIN)
+
+
+async def _integrate_later(api: Api, seconds: float) -> None:
+    await asyncio.sleep(seconds)
+    await asyncio.to_thread(_integrate, api)
+
+
+def _pending(api: Api, round_id: str) -> int:
+    with api.db.read() as conn:
+        pending: int = bundles.export(conn, round_id)["pending_entries"]
+    return pending
 
 
 def _verify_cli(path: Path, *extra: str) -> subprocess.CompletedProcess[str]:

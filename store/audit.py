@@ -22,7 +22,7 @@ from records.chain import GENESIS, ChainEntry, chain_hash
 from records.logentry import campaign_scope as campaign_scope
 from records.logentry import round_scope as round_scope
 from records.merkle import leaf_hash
-from store.db import KEYRING, RECEIPTS, utcnow
+from store.db import RECEIPTS, keyring, utcnow
 from store.tables import log_entry, log_head
 from store.upsert import insert_ignore
 
@@ -65,10 +65,7 @@ def append(
         {"type": type_, "scope": scope, "seq": seq, "at": iso(at), "actor": actor, "data": data}
     )
     entry_hash = chain_hash(head.head_hash, statement)
-    ring = conn.info.get(KEYRING)
-    if ring is None:
-        raise RuntimeError("this database handle has no key ring, so it cannot sign log entries")
-    signer = ring.signer_for(conn, "records", at)
+    signer = keyring(conn).signer_for(conn, "records", at)
     envelope = dsse.sign(signer, dsse.payload_type_for(type_), statement).to_bytes()
     leaf = leaf_hash(envelope).hex()
     conn.execute(
@@ -127,7 +124,7 @@ def sign_unsigned(conn: Connection) -> int:
         .where(log_entry.c.envelope.is_(None))
         .order_by(log_entry.c.id)
     ).all()
-    ring = conn.info[KEYRING]
+    ring = keyring(conn)
     for r in rows:
         signer = ring.signer_for(conn, "records", r.created_at)
         envelope = dsse.sign(signer, dsse.payload_type_for(r.type), r.statement.encode()).to_bytes()

@@ -25,7 +25,7 @@ from policies.times import iso
 from records import dsse
 from records.canonical import canonical_json, sha256_hex
 from store import audit
-from store.db import KEYRING, utcnow
+from store.db import keyring, utcnow
 from store.ids import new_id
 from store.registry import get_constituency
 from store.tables import campaign, campaign_tally, statement_version
@@ -177,7 +177,7 @@ def _freeze(
     payload = canonical_json(document)
     digest = sha256_hex(payload)
     # Signed by the records key valid at the time of the entry that publishes it.
-    signer = conn.info[KEYRING].signer_for(conn, "records", now)
+    signer = keyring(conn).signer_for(conn, "records", now)
     envelope = dsse.sign(signer, dsse.payload_type_for(STATEMENT_TYPE), payload)
     conn.execute(
         statement_version.insert().values(

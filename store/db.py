@@ -8,40 +8,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import Connection, DateTime, Engine, create_engine, event, inspect
-from sqlalchemy.engine import Dialect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
-from sqlalchemy.types import TypeDecorator
 
 from policies.errors import InvalidInput, ServiceUnavailable
-
-if TYPE_CHECKING:
-    from store.signing import KeyRing
+from store.signing import KeyRing
 
 _WRITE = "mandate_write"
-# Per-transaction slots in ``Connection.info``: the key ring the log signs with, and the leaf
-# hashes of the entries the transaction logged (the write's receipts).
-KEYRING = "mandate.keyring"
+# Per-transaction slots in ``Connection.info``: the key ring of the handle that began the
+# transaction (read it with ``keyring``), and the leaf hashes of the entries the transaction
+# logged (the write's receipts).
+_KEYRING = "mandate.keyring"
 RECEIPTS = "mandate.receipts"
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Aware UTC datetimes on every backend (SQLite has no time zones)."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the store; pass an aware UTC datetime")
-        return value.astimezone(UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=UTC)
 
 
 def utcnow() -> datetime:
@@ -72,7 +52,7 @@ class Database:
         """A transaction that will write: on SQLite it takes the write lock at BEGIN."""
         with self._write_lock, _unavailable_as_domain_error(), self.engine.connect() as conn:
             conn.execution_options(**{_WRITE: True})
-            conn.info[KEYRING] = self.keyring
+            conn.info[_KEYRING] = self.keyring
             conn.info[RECEIPTS] = []
             with conn.begin():
                 yield conn
@@ -92,6 +72,14 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def keyring(conn: Connection) -> KeyRing:
+    """The key ring a write transaction signs with: the one its ``Database`` handle holds."""
+    ring: KeyRing | None = conn.info.get(_KEYRING)
+    if ring is None:
+        raise RuntimeError("this database handle has no key ring, so it cannot sign")
+    return ring
 
 
 @contextmanager

@@ -1,4 +1,4 @@
-"""The published key list: stored rows, rotation, and its own entries in the log."""
+"""The published key list: adding and rotating keys, and the list's own entries in the log."""
 
 from __future__ import annotations
 
@@ -12,30 +12,10 @@ from records.keylist import rotate as rotate_list
 from store import audit
 from store.audit import LoggedEntry
 from store.db import utcnow
+from store.signing import key_list as key_list  # read below the log; callers find it here
 from store.tables import log_entry, signing_key
 
 KEYS_SCOPE = "keys"
-
-
-def key_list(conn: Connection) -> KeyList:
-    rows = conn.execute(
-        select(signing_key).order_by(
-            signing_key.c.purpose, signing_key.c.valid_from, signing_key.c.key_id
-        )
-    ).all()
-    return KeyList(
-        tuple(
-            ListedKey(
-                key_id=r.key_id,
-                public_key=r.public_key,
-                purpose=r.purpose,
-                valid_from=r.valid_from,
-                valid_until=r.valid_until,
-                status=r.status,
-            )
-            for r in rows
-        )
-    )
 
 
 def add(conn: Connection, key: ListedKey) -> KeyList:

@@ -31,8 +31,8 @@ from records.note import (
     sign_checkpoint,
 )
 from records.tlogproof import format_tlog_proof
-from store.db import KEYRING, utcnow
-from store.keys import key_list
+from store.db import keyring, utcnow
+from store.signing import key_list
 from store.tables import checkpoint, log_entry, log_state, tree_node
 from store.upsert import insert_ignore
 
@@ -151,7 +151,7 @@ def _sign(conn: Connection, origin: str, size: int, root: bytes) -> SignedCheckp
     if existing is not None:
         return existing  # one checkpoint per size: the first one signed stands
     at = utcnow()
-    key_id, signer = conn.info[KEYRING].note_signer(conn, origin, at)
+    key_id, signer = keyring(conn).note_signer(conn, origin, at)
     note = sign_checkpoint(Checkpoint(origin, size, root), [signer])
     signed = SignedCheckpoint(origin, size, root.hex(), note, key_id)
     conn.execute(

@@ -12,7 +12,7 @@ from records.canonical import canonical_json, sha256_hex
 from records.outcome import outcome_statement
 from store import audit, ballots, designation, nominations, randomness
 from store import rules as rules_store
-from store.db import KEYRING, utcnow
+from store.db import keyring, utcnow
 from store.log import SignedCheckpoint
 from store.rounds import get as get_round
 from store.tables import log_entry, outcome
@@ -63,7 +63,7 @@ def publish_outcomes(conn: Connection, round_id: str, covering: SignedCheckpoint
         digest = sha256_hex(payload)
         # Signed by the records key valid at the time of the entry that publishes it.
         at = utcnow()
-        signer = conn.info[KEYRING].signer_for(conn, "records", at)
+        signer = keyring(conn).signer_for(conn, "records", at)
         envelope = dsse.sign(signer, dsse.payload_type_for("outcome"), payload)
         conn.execute(
             outcome.insert().values(

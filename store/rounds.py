@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, select, update
@@ -17,17 +18,19 @@ from policies.times import iso
 from records import dsse
 from records.canonical import canonical_json, sha256_hex
 from store import audit
-from store.db import KEYRING, utcnow
+from store.db import keyring, utcnow
 from store.ids import new_id
 from store.registry import get_constituency
 from store.rules import all_rules
 from store.tables import round_
 
 WORKFLOW_ACTOR = "workflow"
-_DEADLINE_COLUMN = {
-    Deadline.NOMINATIONS_CLOSE: "nominations_close_at",
-    Deadline.VOTING_CLOSE: "voting_close_at",
-}
+_DEADLINE_COLUMN = MappingProxyType(
+    {
+        Deadline.NOMINATIONS_CLOSE: "nominations_close_at",
+        Deadline.VOTING_CLOSE: "voting_close_at",
+    }
+)
 
 
 def workflow_id_for(round_id: str) -> str:
@@ -142,7 +145,7 @@ def publish(conn: Connection, round_id: str, actor: str) -> RowMapping:
     payload = canonical_json(criteria)
     digest = sha256_hex(payload)
     # Signed by the records key valid at the time of the entry that publishes it.
-    signer = conn.info[KEYRING].signer_for(conn, "records", now)
+    signer = keyring(conn).signer_for(conn, "records", now)
     envelope = dsse.sign(signer, dsse.payload_type_for("criteria"), payload)
     conn.execute(
         update(round_)

@@ -17,9 +17,9 @@ from records.merkle import inclusion_proof_from
 from records.signatories import SIGNATORIES_TYPE, signatory_record
 from records.signatory_proof import PROOF_FORMAT
 from store import audit, campaigns, log, signatures
-from store.db import KEYRING, utcnow
-from store.keys import key_list
+from store.db import keyring, utcnow
 from store.log import SignedCheckpoint
+from store.signing import key_list
 from store.tables import log_entry
 from store.tables import signatory_record as record_table
 
@@ -68,7 +68,7 @@ def publish(
     payload = canonical_json(statement)
     digest = sha256_hex(payload)
     at = utcnow()
-    signer = conn.info[KEYRING].signer_for(conn, "records", at)
+    signer = keyring(conn).signer_for(conn, "records", at)
     envelope = dsse.sign(signer, dsse.payload_type_for(SIGNATORIES_TYPE), payload)
     conn.execute(
         record_table.insert().values(

@@ -4,6 +4,9 @@ A process holds no private key in memory until it needs one: it looks the key up
 ``load`` (a key folder in practice), so a key rotated in by another process is picked up as soon
 as the key list names it. The key list is cached for ``refresh_seconds``; rotations are listed
 ahead of time (see ``store.keys.rotate``) so every process knows the next key before it is due.
+
+The list is read here, below the audit log: logging signs with this ring, while ``store.keys``,
+which changes the list, logs each change.
 """
 
 from __future__ import annotations
@@ -13,16 +16,38 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from policies.errors import ServiceUnavailable
 from policies.times import iso
-from records.keylist import KeyList
+from records.keylist import KeyList, ListedKey
 from records.keys import Signer
 from records.note import NoteSigner
-from store import keys
+from store.tables import signing_key
 
 KeyLoader = Callable[[str], Signer | None]
+
+
+def key_list(conn: Connection) -> KeyList:
+    """The key list as stored now."""
+    rows = conn.execute(
+        select(signing_key).order_by(
+            signing_key.c.purpose, signing_key.c.valid_from, signing_key.c.key_id
+        )
+    ).all()
+    return KeyList(
+        tuple(
+            ListedKey(
+                key_id=r.key_id,
+                public_key=r.public_key,
+                purpose=r.purpose,
+                valid_from=r.valid_from,
+                valid_until=r.valid_until,
+                status=r.status,
+            )
+            for r in rows
+        )
+    )
 
 
 class KeyRing:
@@ -38,7 +63,7 @@ class KeyRing:
         with self._lock:
             stale = time.monotonic() - self._loaded_at > self._refresh
             if fresh or stale or self._keys is None:
-                self._keys = keys.key_list(conn)
+                self._keys = key_list(conn)
                 self._loaded_at = time.monotonic()
             return self._keys
 

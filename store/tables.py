@@ -18,7 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from store.db import UTCDateTime
+from store.columns import UTCDateTime
 
 metadata = MetaData(
     naming_convention={

@@ -23,7 +23,7 @@ from records.canonical import canonical_hash, canonical_json
 from records.keylist import KeyList, KeyListError, KeyNotValid, ListedKey, listed_key
 from records.keys import Signer, generate_signer, signer_to_pem
 from records.note import NoteSigner, UnverifiedNoteError, open_checkpoint
-from store import audit, keys, log, migrate
+from store import audit, keys, log, migrate, signing
 from store.db import Database, utcnow
 from store.signing import KeyRing
 from store.tables import checkpoint, metadata
@@ -296,13 +296,13 @@ def test_the_ring_caches_the_list_for_refresh_seconds(
 ) -> None:
     _list_first_keys(open_db)
     reads: list[int] = []
-    read_list = keys.key_list
+    read_list = signing.key_list
 
     def counted(conn: Connection) -> KeyList:
         reads.append(1)
         return read_list(conn)
 
-    monkeypatch.setattr(keys, "key_list", counted)
+    monkeypatch.setattr(signing, "key_list", counted)
     ring = _ring(OLD, NEW, refresh_seconds=0.3)
     later = ROTATED_AT + timedelta(days=1)
     with open_db.read() as conn:
@@ -364,6 +364,38 @@ def test_a_listed_key_whose_private_key_is_missing_is_unavailable(
         f"the records key {OLD.key_id} is listed but its private key is not available to this "
         "process"
     )
+
+
+def test_each_handle_signs_with_its_own_ring_and_a_handle_without_one_cannot(
+    open_db: Database, unkeyed_url: str
+) -> None:
+    """The ring belongs to the Database handle, not to the process: two handles on one database
+    sign with their own keys, and a handle given none refuses to log anything."""
+    _list_first_keys(open_db, records_until="2030-01-01T00:00:00Z")
+    with open_db.write() as conn:
+        keys.add(conn, listed_key(NEW.public_key, "records", "2030-01-01T00:00:00Z"))
+    only_new = Database(unkeyed_url, keyring=_ring(NEW))
+    plain = Database(unkeyed_url)
+    scope = _scope()
+    try:
+        with only_new.write() as conn:
+            audit.append(conn, scope, "test.event", {}, None, datetime(2031, 1, 1, tzinfo=UTC))
+        with open_db.write() as conn:
+            audit.append(conn, scope, "test.event", {}, None, datetime(2029, 1, 1, tzinfo=UTC))
+        with pytest.raises(RuntimeError, match="has no key ring"), plain.write() as conn:
+            audit.append(conn, scope, "test.event", {}, None)
+        # The first handle's keys did not stay behind for the process.
+        with (
+            pytest.raises(ServiceUnavailable, match=f"the records key {OLD.key_id}"),
+            only_new.write() as conn,
+        ):
+            audit.append(conn, scope, "test.event", {}, None, datetime(2029, 1, 1, tzinfo=UTC))
+    finally:
+        only_new.dispose()
+        plain.dispose()
+    with open_db.read() as conn:
+        logged = audit.entries(conn, scope)
+    assert [_signed_by(e) for e in logged] == [NEW.key_id, OLD.key_id]
 
 
 # -- private keys

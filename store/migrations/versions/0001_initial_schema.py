@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import store.db
+import store.columns
 
 revision = "0001"
 down_revision = None
@@ -23,7 +23,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("name", sa.String(length=300), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
-        sa.Column("created_at", store.db.UTCDateTime(), nullable=False),
+        sa.Column("created_at", store.columns.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_constituency")),
         sa.UniqueConstraint("name", name=op.f("uq_constituency_name")),
     )
@@ -34,7 +34,7 @@ def upgrade() -> None:
         sa.Column("request_hash", sa.String(length=64), nullable=False),
         sa.Column("status_code", sa.Integer(), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
-        sa.Column("created_at", store.db.UTCDateTime(), nullable=False),
+        sa.Column("created_at", store.columns.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("principal", "key", name=op.f("pk_idempotency_record")),
     )
     op.create_table(
@@ -46,7 +46,7 @@ def upgrade() -> None:
         sa.Column("statement", sa.Text(), nullable=False),
         sa.Column("prev_hash", sa.String(length=64), nullable=False),
         sa.Column("entry_hash", sa.String(length=64), nullable=False),
-        sa.Column("created_at", store.db.UTCDateTime(), nullable=False),
+        sa.Column("created_at", store.columns.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_log_entry")),
         sa.UniqueConstraint("scope", "seq", name="uq_log_entry_scope_seq"),
     )
@@ -68,7 +68,7 @@ def upgrade() -> None:
         sa.Column("grassroots", sa.Boolean(), nullable=False),
         sa.Column("contact_email", sa.String(length=320), nullable=False),
         sa.Column("public_key", sa.String(length=64), nullable=True),
-        sa.Column("created_at", store.db.UTCDateTime(), nullable=False),
+        sa.Column("created_at", store.columns.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_organisation")),
     )
     op.create_table(
@@ -79,19 +79,19 @@ def upgrade() -> None:
         sa.Column("participants", sa.JSON(), nullable=False),
         sa.Column("phase", sa.String(length=30), nullable=False),
         sa.Column("phase_seq", sa.Integer(), nullable=False),
-        sa.Column("nominations_open_at", store.db.UTCDateTime(), nullable=False),
-        sa.Column("nominations_close_at", store.db.UTCDateTime(), nullable=False),
-        sa.Column("voting_open_at", store.db.UTCDateTime(), nullable=False),
-        sa.Column("voting_close_at", store.db.UTCDateTime(), nullable=False),
+        sa.Column("nominations_open_at", store.columns.UTCDateTime(), nullable=False),
+        sa.Column("nominations_close_at", store.columns.UTCDateTime(), nullable=False),
+        sa.Column("voting_open_at", store.columns.UTCDateTime(), nullable=False),
+        sa.Column("voting_close_at", store.columns.UTCDateTime(), nullable=False),
         sa.Column("criteria", sa.Text(), nullable=True),
         sa.Column("criteria_hash", sa.String(length=64), nullable=True),
         sa.Column("criteria_envelope", sa.Text(), nullable=True),
         sa.Column("criteria_version", sa.Integer(), nullable=True),
         sa.Column("workflow_id", sa.String(length=100), nullable=True),
         sa.Column("cancel_reason", sa.Text(), nullable=True),
-        sa.Column("created_at", store.db.UTCDateTime(), nullable=False),
-        sa.Column("updated_at", store.db.UTCDateTime(), nullable=False),
-        sa.Column("published_at", store.db.UTCDateTime(), nullable=True),
+        sa.Column("created_at", store.columns.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", store.columns.UTCDateTime(), nullable=False),
+        sa.Column("published_at", store.columns.UTCDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_round")),
     )
     op.create_table(
@@ -101,8 +101,8 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=300), nullable=False),
         sa.Column("email", sa.String(length=320), nullable=False),
         sa.Column("organisation_id", sa.String(length=36), nullable=True),
-        sa.Column("created_at", store.db.UTCDateTime(), nullable=False),
-        sa.Column("removed_at", store.db.UTCDateTime(), nullable=True),
+        sa.Column("created_at", store.columns.UTCDateTime(), nullable=False),
+        sa.Column("removed_at", store.columns.UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["constituency_id"],
             ["constituency.id"],
@@ -122,8 +122,8 @@ def upgrade() -> None:
         "membership",
         sa.Column("constituency_id", sa.String(length=36), nullable=False),
         sa.Column("organisation_id", sa.String(length=36), nullable=False),
-        sa.Column("admitted_at", store.db.UTCDateTime(), nullable=False),
-        sa.Column("removed_at", store.db.UTCDateTime(), nullable=True),
+        sa.Column("admitted_at", store.columns.UTCDateTime(), nullable=False),
+        sa.Column("removed_at", store.columns.UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["constituency_id"],
             ["constituency.id"],
@@ -149,8 +149,8 @@ def upgrade() -> None:
         sa.Column("coordinator_id", sa.String(length=36), nullable=True),
         sa.Column("label", sa.String(length=300), nullable=False),
         sa.Column("created_by", sa.String(length=36), nullable=True),
-        sa.Column("created_at", store.db.UTCDateTime(), nullable=False),
-        sa.Column("revoked_at", store.db.UTCDateTime(), nullable=True),
+        sa.Column("created_at", store.columns.UTCDateTime(), nullable=False),
+        sa.Column("revoked_at", store.columns.UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["constituency_id"],
             ["constituency.id"],

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import store.db
+import store.columns
 
 revision = "0002"
 down_revision = "0001"
@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("voter_organisation_id", sa.String(length=36), nullable=False),
         sa.Column("approvals", sa.JSON(), nullable=False),
         sa.Column("entry_hash", sa.String(length=64), nullable=False),
-        sa.Column("cast_at", store.db.UTCDateTime(), nullable=False),
+        sa.Column("cast_at", store.columns.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["constituency_id"],
             ["constituency.id"],
@@ -54,7 +54,7 @@ def upgrade() -> None:
         sa.Column("rules", sa.JSON(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("updated_by", sa.String(length=36), nullable=False),
-        sa.Column("updated_at", store.db.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", store.columns.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["constituency_id"],
             ["constituency.id"],
@@ -77,13 +77,13 @@ def upgrade() -> None:
         sa.Column("statement", sa.JSON(), nullable=False),
         sa.Column("consent_token_hash", sa.String(length=64), nullable=False),
         sa.Column("consent", sa.String(length=20), nullable=False),
-        sa.Column("consent_at", store.db.UTCDateTime(), nullable=True),
+        sa.Column("consent_at", store.columns.UTCDateTime(), nullable=True),
         sa.Column("rejection_code", sa.String(length=100), nullable=True),
         sa.Column("rejection_text", sa.Text(), nullable=True),
-        sa.Column("rejected_at", store.db.UTCDateTime(), nullable=True),
+        sa.Column("rejected_at", store.columns.UTCDateTime(), nullable=True),
         sa.Column("standing", sa.Boolean(), nullable=True),
         sa.Column("not_standing_reason", sa.Text(), nullable=True),
-        sa.Column("created_at", store.db.UTCDateTime(), nullable=False),
+        sa.Column("created_at", store.columns.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["constituency_id"],
             ["constituency.id"],
@@ -111,7 +111,7 @@ def upgrade() -> None:
         sa.Column("record", sa.Text(), nullable=False),
         sa.Column("record_hash", sa.String(length=64), nullable=False),
         sa.Column("envelope", sa.Text(), nullable=False),
-        sa.Column("created_at", store.db.UTCDateTime(), nullable=False),
+        sa.Column("created_at", store.columns.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["constituency_id"],
             ["constituency.id"],
@@ -124,7 +124,7 @@ def upgrade() -> None:
         "endorsement",
         sa.Column("nomination_id", sa.String(length=36), nullable=False),
         sa.Column("organisation_id", sa.String(length=36), nullable=False),
-        sa.Column("created_at", store.db.UTCDateTime(), nullable=False),
+        sa.Column("created_at", store.columns.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["nomination_id"],
             ["nomination.id"],

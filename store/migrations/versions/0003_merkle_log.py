@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import store.db
+import store.columns
 
 revision = "0003"
 down_revision = "0002"
@@ -45,7 +45,7 @@ def upgrade() -> None:
         sa.Column("root_hash", sa.String(length=64), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
         sa.Column("key_id", sa.String(length=64), nullable=False),
-        sa.Column("created_at", store.db.UTCDateTime(), nullable=False),
+        sa.Column("created_at", store.columns.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("size", name=op.f("pk_checkpoint")),
     )
     op.create_table(
@@ -56,7 +56,7 @@ def upgrade() -> None:
         sa.Column("valid_from", sa.String(length=40), nullable=False),
         sa.Column("valid_until", sa.String(length=40), nullable=True),
         sa.Column("status", sa.String(length=20), nullable=False),
-        sa.Column("created_at", store.db.UTCDateTime(), nullable=False),
+        sa.Column("created_at", store.columns.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("key_id", name=op.f("pk_signing_key")),
     )
 

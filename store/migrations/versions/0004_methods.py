@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import store.db
+import store.columns
 
 revision = "0004"
 down_revision = "0003"
@@ -46,7 +46,7 @@ def upgrade() -> None:
         *_selection(),
         sa.Column("party", sa.String(length=100), nullable=False),
         sa.Column("commitment", sa.String(length=64), nullable=False),
-        sa.Column("committed_at", store.db.UTCDateTime(), nullable=False),
+        sa.Column("committed_at", store.columns.UTCDateTime(), nullable=False),
         *_selection_keys("randomness_commitment"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_randomness_commitment")),
     )
@@ -61,7 +61,7 @@ def upgrade() -> None:
         *_selection(),
         sa.Column("party", sa.String(length=100), nullable=False),
         sa.Column("secret", sa.String(length=64), nullable=False),
-        sa.Column("revealed_at", store.db.UTCDateTime(), nullable=False),
+        sa.Column("revealed_at", store.columns.UTCDateTime(), nullable=False),
         *_selection_keys("randomness_reveal"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_randomness_reveal")),
     )
@@ -75,7 +75,7 @@ def upgrade() -> None:
         sa.Column("beacon_round", sa.BigInteger(), nullable=False),
         sa.Column("randomness", sa.String(length=64), nullable=False),
         sa.Column("signature", sa.Text(), nullable=False),
-        sa.Column("recorded_at", store.db.UTCDateTime(), nullable=False),
+        sa.Column("recorded_at", store.columns.UTCDateTime(), nullable=False),
         *_selection_keys("beacon_value"),
         sa.PrimaryKeyConstraint("round_id", "constituency_id", name=op.f("pk_beacon_value")),
     )
@@ -85,7 +85,7 @@ def upgrade() -> None:
         sa.Column("decision_hash", sa.String(length=64), nullable=False),
         sa.Column("decision", sa.JSON(), nullable=False),
         sa.Column("proposed_by", sa.String(length=100), nullable=False),
-        sa.Column("proposed_at", store.db.UTCDateTime(), nullable=False),
+        sa.Column("proposed_at", store.columns.UTCDateTime(), nullable=False),
         *_selection_keys("designation_decision"),
         sa.PrimaryKeyConstraint(
             "round_id", "constituency_id", "decision_hash", name=op.f("pk_designation_decision")
@@ -97,7 +97,7 @@ def upgrade() -> None:
         *_selection(),
         sa.Column("coordinator", sa.String(length=100), nullable=False),
         sa.Column("decision_hash", sa.String(length=64), nullable=False),
-        sa.Column("approved_at", store.db.UTCDateTime(), nullable=False),
+        sa.Column("approved_at", store.columns.UTCDateTime(), nullable=False),
         *_selection_keys("designation_approval"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_designation_approval")),
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import store.db
+import store.columns
 
 revision = "0005"
 down_revision = "0004"
@@ -25,8 +25,8 @@ def upgrade() -> None:
         sa.Column("texts", sa.JSON(), nullable=False),
         sa.Column("signers", sa.String(length=20), nullable=False),
         sa.Column("constituencies", sa.JSON(), nullable=False),
-        sa.Column("opens_at", store.db.UTCDateTime(), nullable=False),
-        sa.Column("closes_at", store.db.UTCDateTime(), nullable=False),
+        sa.Column("opens_at", store.columns.UTCDateTime(), nullable=False),
+        sa.Column("closes_at", store.columns.UTCDateTime(), nullable=False),
         sa.Column("milestones", sa.JSON(), nullable=False),
         sa.Column("contact_name", sa.String(length=300), nullable=False),
         sa.Column("contact_email", sa.String(length=320), nullable=False),
@@ -36,9 +36,9 @@ def upgrade() -> None:
         sa.Column("statement_hash", sa.String(length=64), nullable=True),
         sa.Column("workflow_id", sa.String(length=100), nullable=True),
         sa.Column("created_by", sa.String(length=36), nullable=False),
-        sa.Column("created_at", store.db.UTCDateTime(), nullable=False),
-        sa.Column("updated_at", store.db.UTCDateTime(), nullable=False),
-        sa.Column("published_at", store.db.UTCDateTime(), nullable=True),
+        sa.Column("created_at", store.columns.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", store.columns.UTCDateTime(), nullable=False),
+        sa.Column("published_at", store.columns.UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["owner_constituency_id"],
             ["constituency.id"],
@@ -61,7 +61,7 @@ def upgrade() -> None:
         sa.Column("campaign_id", sa.String(length=36), nullable=False),
         sa.Column("threshold", sa.Integer(), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
-        sa.Column("reached_at", store.db.UTCDateTime(), nullable=False),
+        sa.Column("reached_at", store.columns.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["campaign_id"],
             ["campaign.id"],
@@ -88,13 +88,13 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("state", sa.String(length=20), nullable=False),
         sa.Column("code_hash", sa.String(length=64), nullable=True),
-        sa.Column("code_expires_at", store.db.UTCDateTime(), nullable=True),
+        sa.Column("code_expires_at", store.columns.UTCDateTime(), nullable=True),
         sa.Column("code_attempts", sa.Integer(), nullable=False),
         sa.Column("codes_sent", sa.Integer(), nullable=False),
         sa.Column("signer_token_hash", sa.String(length=64), nullable=True),
-        sa.Column("created_at", store.db.UTCDateTime(), nullable=False),
-        sa.Column("confirmed_at", store.db.UTCDateTime(), nullable=True),
-        sa.Column("withdrawn_at", store.db.UTCDateTime(), nullable=True),
+        sa.Column("created_at", store.columns.UTCDateTime(), nullable=False),
+        sa.Column("confirmed_at", store.columns.UTCDateTime(), nullable=True),
+        sa.Column("withdrawn_at", store.columns.UTCDateTime(), nullable=True),
         sa.Column("withdraw_reason", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["campaign_id"],
@@ -128,11 +128,11 @@ def upgrade() -> None:
         sa.Column("to_address", sa.String(length=320), nullable=False),
         sa.Column("subject", sa.String(length=300), nullable=False),
         sa.Column("body", sa.Text(), nullable=True),
-        sa.Column("created_at", store.db.UTCDateTime(), nullable=False),
-        sa.Column("next_attempt_at", store.db.UTCDateTime(), nullable=False),
+        sa.Column("created_at", store.columns.UTCDateTime(), nullable=False),
+        sa.Column("next_attempt_at", store.columns.UTCDateTime(), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("sent_at", store.db.UTCDateTime(), nullable=True),
-        sa.Column("failed_at", store.db.UTCDateTime(), nullable=True),
+        sa.Column("sent_at", store.columns.UTCDateTime(), nullable=True),
+        sa.Column("failed_at", store.columns.UTCDateTime(), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["campaign_id"], ["campaign.id"], name=op.f("fk_mail_outbox_campaign_id_campaign")
@@ -148,7 +148,7 @@ def upgrade() -> None:
         sa.Column("record", sa.Text(), nullable=False),
         sa.Column("record_hash", sa.String(length=64), nullable=False),
         sa.Column("envelope", sa.Text(), nullable=False),
-        sa.Column("created_at", store.db.UTCDateTime(), nullable=False),
+        sa.Column("created_at", store.columns.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["campaign_id"], ["campaign.id"], name=op.f("fk_signatory_record_campaign_id_campaign")
         ),
@@ -163,7 +163,7 @@ def upgrade() -> None:
         sa.Column("envelope", sa.Text(), nullable=False),
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("published_by", sa.String(length=36), nullable=False),
-        sa.Column("published_at", store.db.UTCDateTime(), nullable=False),
+        sa.Column("published_at", store.columns.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["campaign_id"], ["campaign.id"], name=op.f("fk_statement_version_campaign_id_campaign")
         ),
@@ -177,8 +177,8 @@ def upgrade() -> None:
         sa.Column("secret", sa.String(length=100), nullable=False),
         sa.Column("events", sa.JSON(), nullable=False),
         sa.Column("created_by", sa.String(length=36), nullable=False),
-        sa.Column("created_at", store.db.UTCDateTime(), nullable=False),
-        sa.Column("removed_at", store.db.UTCDateTime(), nullable=True),
+        sa.Column("created_at", store.columns.UTCDateTime(), nullable=False),
+        sa.Column("removed_at", store.columns.UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["campaign_id"], ["campaign.id"], name=op.f("fk_webhook_campaign_id_campaign")
         ),
@@ -195,7 +195,7 @@ def upgrade() -> None:
         sa.Column("status_code", sa.Integer(), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("delivered", sa.Boolean(), nullable=False),
-        sa.Column("at", store.db.UTCDateTime(), nullable=False),
+        sa.Column("at", store.columns.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["campaign_id"], ["campaign.id"], name=op.f("fk_webhook_delivery_campaign_id_campaign")
         ),

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-import store.db
+import store.columns
 from policies.regions import DEFAULT_REGIONS, is_country, region_of
 
 revision = "0006"
@@ -39,7 +39,7 @@ _deferred = sa.table(
     sa.column("type", sa.String),
     sa.column("actor", sa.String),
     sa.column("data", sa.JSON),
-    sa.column("created_at", store.db.UTCDateTime),
+    sa.column("created_at", store.columns.UTCDateTime),
 )
 _organisation = sa.table(
     "organisation",
@@ -65,7 +65,7 @@ def upgrade() -> None:
         sa.Column("type", sa.String(length=100), nullable=False),
         sa.Column("actor", sa.String(length=100), nullable=True),
         sa.Column("data", sa.JSON(), nullable=False),
-        sa.Column("created_at", store.db.UTCDateTime(), nullable=False),
+        sa.Column("created_at", store.columns.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_deferred_log_entry")),
     )
     # A member's region is its organisation's, and region codes are longer than M49's names.

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import store.db
+import store.columns
 
 revision = "0007"
 down_revision = "0006"
@@ -25,7 +25,7 @@ def upgrade() -> None:
         batch.alter_column("status_code", existing_type=sa.Integer(), nullable=True)
         batch.alter_column("body", existing_type=sa.Text(), nullable=True)
         batch.add_column(sa.Column("claim", sa.String(length=36), nullable=True))
-        batch.add_column(sa.Column("claimed_at", store.db.UTCDateTime(), nullable=True))
+        batch.add_column(sa.Column("claimed_at", store.columns.UTCDateTime(), nullable=True))
 
 
 def downgrade() -> None:

@@ -354,7 +354,7 @@ def child(python: Path, module: str, job: dict[str, Any], timeout: float) -> dic
     load = os.getloadavg()[0]  # the machine's load as the child starts: other tenants show here
     t0 = time.perf_counter()
     args = [str(python), "-m", module]
-    if module == "bench.methods":
+    if module in ("bench.methods", "bench.pav"):  # Mandate's own counts, not a reference
         args.append("--child")
     try:
         done = subprocess.run(
@@ -870,6 +870,39 @@ def markdown(rows: list[dict[str, Any]], lotteries: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def header(
+    benchmark: str, argv: list[str], started: float, load_before: list[float]
+) -> dict[str, Any]:
+    """What every results file starts with: the run, the machine, the code."""
+    return {
+        "benchmark": benchmark,
+        "date": datetime.now(UTC).date().isoformat(),
+        "argv": argv,
+        "elapsed_seconds": time.perf_counter() - started,
+        "machine": machine(load_before),
+        "code": code_state(),
+    }
+
+
+def save(report: dict[str, Any], out: Path | None, stem: str) -> Path:
+    """Write ``report`` to ``out``, or to ``bench/results/<stem>-<date>.json``."""
+    path = out or RESULTS / f"{stem}-{report['date']}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=1) + "\n")
+    return path
+
+
+def machine(load_before: list[float]) -> dict[str, Any]:
+    """The machine, and its load average before the run and now (other tenants show here)."""
+    return {
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "load_average_before": load_before,
+        "load_average_after": load_average(),
+    }
+
+
 def code_state() -> dict[str, Any]:
     def git(*args: str) -> str:
         done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
@@ -923,21 +956,7 @@ def main(argv: list[str] | None = None) -> int:
         for out in [row["mandate"], *row["refs"]]:
             if "panels" in out:
                 out["panels"] = len(out["panels"])
-    today = datetime.now(UTC).date().isoformat()
-    out_path = args.out or RESULTS / f"methods-{today}.json"
-    report: dict[str, Any] = {
-        "benchmark": "bench.methods",
-        "date": today,
-        "argv": argv,
-        "elapsed_seconds": time.perf_counter() - started,
-        "machine": {
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "cpus": os.cpu_count(),
-            "load_average_before": load_before,
-            "load_average_after": load_average(),
-        },
-        "code": code_state(),
+    report = header("bench.methods", argv, started, load_before) | {
         "seed": SEED,
         "data_seed": DATA_SEED,
         "targets": targets(rows),
@@ -945,8 +964,7 @@ def main(argv: list[str] | None = None) -> int:
         "rows": rows,
         "table": table,
     }
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_text(json.dumps(report, indent=1) + "\n")
+    out_path = save(report, args.out, "methods")
     print(table)
     print()
     for target in report["targets"]:

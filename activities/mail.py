@@ -9,14 +9,12 @@ from __future__ import annotations
 import os
 import smtplib
 import ssl
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
-from typing import Protocol
-
-from sqlalchemy import RowMapping
+from typing import Any, Protocol
 
 SMTP_TIMEOUT = 30.0
 
@@ -100,7 +98,7 @@ class FolderTransport:
         os.replace(partial, target)  # a reader never sees half a message
 
 
-def message_for(row: RowMapping, mail_from: str) -> EmailMessage:
+def message_for(row: Mapping[str, Any], mail_from: str) -> EmailMessage:
     """The message of an outbox row. Its Message-ID comes from the row, so a message sent
     twice (a retry after a lost answer) is one message to the reader's mail client."""
     message = EmailMessage()

@@ -51,6 +51,7 @@ class NoticeActivities:
         """POST the event, signed; every attempt goes into the delivery log."""
         with self.db.read() as conn:
             hook = webhooks.get(conn, inp.campaign_id, inp.webhook_id)
+            secret = webhooks.signing_secret(conn, hook)
         if hook["removed_at"] is not None:
             return Delivered(delivered=False)
         body = canonical_json(inp.event)
@@ -64,7 +65,7 @@ class NoticeActivities:
                 content=body,
                 headers={
                     "content-type": "application/json",
-                    SIGNATURE_HEADER: webhook_signature(hook["secret"], stamp, body),
+                    SIGNATURE_HEADER: webhook_signature(secret, stamp, body),
                     "Mandate-Event": str(inp.event["type"]),
                     "Mandate-Delivery": str(inp.event["id"]),
                 },
@@ -104,7 +105,7 @@ class NoticeActivities:
         """Send what is due as one batch; no transaction is held while sending, and the
         outcomes are recorded together (one short write beside the API's)."""
         with self.db.read() as conn:
-            due = outbox.due(conn, utcnow(), inp.limit)
+            due = outbox.due(conn, utcnow(), inp.limit)  # bodies opened
         if not due:
             return MailSent(sent=0, failed=0, more_waiting=False)
         outcomes = self.transport.send_all([message_for(row, self.mail_from) for row in due])

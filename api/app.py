@@ -40,7 +40,12 @@ def create_app(
 ) -> FastAPI:
     svc = Services(
         settings=settings,
-        db=db or Database(settings.db_url, keyring=keyfile.keyring(settings)),
+        db=db
+        or Database(
+            settings.db_url,
+            keyring=keyfile.keyring(settings),
+            secret=keyfile.server_secret(settings),
+        ),
         temporal=temporal,
     )
 

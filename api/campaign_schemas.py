@@ -174,6 +174,11 @@ class SignatureSubmitted(BaseModel):
         "new code",
     )
     receipt: str = Field(description="leaf hash of the signature's log entry")
+    code_sent_to: Literal["given_address", "registered_contact"] | None = Field(
+        default=None,
+        description="outside organisations: where the code went; under a registered "
+        "organisation's name, to the contact address the registry holds for it",
+    )
 
 
 class ConfirmationIn(In):

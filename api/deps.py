@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -19,6 +19,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from temporalio.client import Client
 
+from api.ratelimits import WriteLimits, client_address
 from mandate.settings import Settings
 from policies.access import Principal
 from policies.errors import (
@@ -29,7 +30,7 @@ from policies.errors import (
     ServiceUnavailable,
     Unauthenticated,
 )
-from store import credentials, idempotency
+from store import credentials, idempotency, rate_limits
 from store.db import RECEIPTS, Database, utcnow
 
 # Names the log entries a write made, by Merkle leaf hash: ask for their inclusion proofs by it.
@@ -40,11 +41,34 @@ log = logging.getLogger(__name__)
 ANONYMOUS = "anonymous"
 
 
+# Seconds between deletions of expired idempotency answers and rate-limit counters.
+PURGE_INTERVAL = 300.0
+
+
 @dataclass
 class Services:
     settings: Settings
     db: Database
     temporal: Client | None = None
+    limits: WriteLimits | None = field(init=False)
+    # When this process next deletes what has expired (time.monotonic()).
+    next_purge: float = field(init=False, default=0.0)
+
+    def __post_init__(self) -> None:
+        self.limits = WriteLimits.from_settings(self.settings)
+
+    def purge_if_due(self) -> None:
+        """Best effort, once per ``PURGE_INTERVAL`` per process, in a transaction of its own."""
+        if time.monotonic() < self.next_purge:
+            return
+        self.next_purge = time.monotonic() + PURGE_INTERVAL
+        now = utcnow()
+        try:
+            with self.db.write() as conn:
+                idempotency.purge(conn, now - timedelta(seconds=self.settings.idempotency_ttl))
+                rate_limits.purge(conn, now)
+        except (DomainError, SQLAlchemyError) as exc:
+            log.warning("expired idempotency answers and rate counters not purged: %s", exc)
 
 
 def services(request: Request) -> Services:
@@ -201,6 +225,10 @@ class Writer:
         assert self.key is not None
         return self.key
 
+    @property
+    def _ttl(self) -> timedelta:
+        return timedelta(seconds=self.svc.settings.idempotency_ttl)
+
     async def _claim(self) -> str | JSONResponse:
         """This request's claim on the key, or the first answer once the request holding the
         key has given it; 409 ``idempotency_in_progress`` if that takes too long."""
@@ -231,13 +259,16 @@ class Writer:
                 self.request_hash,
                 utcnow(),
                 timedelta(seconds=self.svc.settings.idempotency_claim_timeout),
+                self._ttl,
             )
 
     def _peek(self) -> idempotency.Claimed | idempotency.StoredResponse | idempotency.Pending:
         # Waiting reads; only a key that is free again (released, or its claim expired) is
         # claimed, in a write transaction.
         with self.svc.db.read() as conn:
-            found = idempotency.lookup(conn, self.principal_id, self._key, self.request_hash)
+            found = idempotency.lookup(
+                conn, self.principal_id, self._key, self.request_hash, now=utcnow(), ttl=self._ttl
+            )
         timeout = timedelta(seconds=self.svc.settings.idempotency_claim_timeout)
         if isinstance(found, idempotency.StoredResponse) or (
             isinstance(found, idempotency.Pending) and not found.expired(utcnow(), timeout)
@@ -266,13 +297,17 @@ def _response(body: str, status: int, receipts: str | None) -> JSONResponse:
 
 
 async def writer(request: Request, svc: ServicesDep, caller: MaybeCaller) -> Writer:
+    """Every write comes through here: rate limits (api/ratelimits.py), then the write's
+    Idempotency-Key."""
+    if svc.limits is not None:
+        address = client_address(request)
+        await run_in_threadpool(svc.limits.check, svc.db, address, caller)
+    await run_in_threadpool(svc.purge_if_due)
     key = request.headers.get("idempotency-key")
     if key is not None and not 1 <= len(key) <= 200:
         raise InvalidInput("Idempotency-Key must be 1 to 200 characters long")
     body = await request.body()
-    digest = hashlib.sha256(
-        request.method.encode() + b" " + request.url.path.encode() + b"\n" + body
-    ).hexdigest()
+    digest = idempotency.request_hash(svc.db.server_secret, request.method, request.url.path, body)
     principal_id = caller.credential_id if caller else ANONYMOUS
     return Writer(svc, principal_id, key, digest)
 

@@ -43,6 +43,10 @@ STATUS_BY_CODE: dict[str, int] = {
     e.UnknownCountry.code: 422,
     e.InvalidRegionList.code: 422,
     e.RegionInUse.code: 409,
+    e.RateLimited.code: 429,
+    e.MailBudgetSpent.code: 429,
+    e.DuplicateOrganisation.code: 409,
+    e.AmbiguousOrganisation.code: 409,
 }
 
 

@@ -63,6 +63,13 @@ ERROR_RESPONSES: dict[str, tuple[int, str]] = {
         "body_too_large: the body is larger than the API reads (MANDATE_MAX_BODY_BYTES, "
         "64 KiB by default)",
     ),
+    "RateLimited": (
+        429,
+        "rate_limited: too many writes from this client address (without a token) or with "
+        "this token (MANDATE_RATE_LIMIT_*); mail_budget_spent: the campaign or the recipient "
+        "has had its confirmation mails for now (MANDATE_CODE_MAILS_*), nothing was written "
+        "or queued. Repeat after Retry-After seconds",
+    ),
 }
 
 
@@ -127,7 +134,7 @@ def _complete_operation(
     if has_path_params:
         errors.append("NotFound")
     if deps.writer in calls:
-        errors += ["Conflict", "Invalid"]
+        errors += ["Conflict", "Invalid", "RateLimited"]
         _add_idempotency_key(operation)
         for status, response in responses.items():
             if status.startswith("2"):
@@ -206,6 +213,13 @@ def _error_response(status: int, text: str) -> dict[str, Any]:
             "Retry-After": {
                 "description": "with idempotency_in_progress: seconds to wait before repeating",
                 "schema": {"type": "integer"},
+            }
+        }
+    if status == 429:
+        response["headers"] = {
+            "Retry-After": {
+                "description": "seconds until the limit's window ends",
+                "schema": {"type": "integer", "minimum": 1},
             }
         }
     return response

@@ -74,6 +74,14 @@ class OrganisationIn(In):
     migrant_led: bool = False
     grassroots: bool = False
     contact_email: EmailStr
+    namesake_of: Id | None = Field(
+        default=None,
+        description="the secretariat registers a second organisation with the same name and "
+        "country (a true namesake) by naming the one registered; needs a reason",
+    )
+    reason: Reason | None = Field(
+        default=None, description="with namesake_of: why this is another organisation (logged)"
+    )
 
 
 class OrganisationOut(BaseModel):

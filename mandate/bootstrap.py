@@ -1,11 +1,11 @@
-"""First start: the schema, the signing keys and a secretariat token."""
+"""First start: the schema, the signing keys, the server secret and a secretariat token."""
 
 from __future__ import annotations
 
 import os
 
 from mandate import keyfile
-from mandate.deferred import log_owed_entries
+from mandate.deferred import log_owed_entries, seal_owed_secrets
 from mandate.settings import Settings
 from policies.access import Role
 from policies.times import iso
@@ -81,6 +81,8 @@ def ensure_keys(settings: Settings) -> list[str]:
 def set_up(settings: Settings) -> str | None:
     prepare_data_dir(settings)
     migrate_database(settings)
+    keyfile.ensure_server_secret(settings)
     ensure_keys(settings)
     log_owed_entries(settings)  # what migrations changed, in the log once keys are listed
+    seal_owed_secrets(settings)
     return ensure_secretariat_token(settings)

@@ -69,6 +69,10 @@ def _api(settings: Settings, _: argparse.Namespace) -> int:
         # size and time limits are the app's own (api/limits.py).
         timeout_keep_alive=5,
         h11_max_incomplete_event_size=16 * 1024,
+        # The client address the per-address rate limits count by: X-Forwarded-For only from
+        # the reverse proxies named here.
+        proxy_headers=True,
+        forwarded_allow_ips=settings.trusted_proxies,
     )
     return 0
 

@@ -1,4 +1,6 @@
-"""Log what migrations owe (``store.deferred_log``), at bootstrap and at each worker's start."""
+"""What migrations owe, done at bootstrap and at each worker's start: the log entries they left
+(``store.deferred_log``), and webhook secrets they left in the clear, sealed (``store.webhooks``).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import logging
 from mandate import keyfile
 from mandate.settings import Settings
 from policies.errors import ServiceUnavailable
-from store import deferred_log
+from store import deferred_log, webhooks
 from store.db import Database
 
 log = logging.getLogger(__name__)
@@ -31,5 +33,22 @@ def log_owed_entries(settings: Settings) -> int:
     db = Database(settings.db_url, keyring=keyfile.keyring(settings))
     try:
         return log_owed(db)
+    finally:
+        db.dispose()
+
+
+def seal_owed(db: Database) -> int:
+    """Seal webhook secrets stored in the clear before secrets were sealed."""
+    with db.write() as conn:
+        sealed = webhooks.seal_clear_secrets(conn)
+    if sealed:
+        log.info("sealed %d webhook secrets stored in the clear", sealed)
+    return sealed
+
+
+def seal_owed_secrets(settings: Settings) -> int:
+    db = Database(settings.db_url, secret=keyfile.server_secret(settings))
+    try:
+        return seal_owed(db)
     finally:
         db.dispose()

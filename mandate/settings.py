@@ -6,6 +6,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
+import limits
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -41,7 +42,6 @@ class Settings(BaseSettings):
     integrate_interval: float = Field(
         default=1.0, ge=0.05, le=60, description="Seconds between log integrations when idle."
     )
-    key_activation_delay: int = Field(
     bundle_wait: float = Field(
         default=5.0,
         ge=0,
@@ -50,6 +50,7 @@ class Settings(BaseSettings):
         "that publishes its signed record, so that a bundle fetched right after a round is "
         "decided (or a campaign concluded) verifies.",
     )
+    key_activation_delay: int = Field(
         default=30,
         ge=5,
         description="Seconds between a rotation and the new key taking over, so that every "
@@ -109,6 +110,76 @@ class Settings(BaseSettings):
         le=300,
         description="Seconds a request body may take to arrive; a slower one is cut off (408).",
     )
+
+    rate_limits_enabled: bool = Field(
+        default=True,
+        description="Rate limits on writes and the confirmation mail budgets; turn them off "
+        "only for benchmarks.",
+    )
+    rate_limit_per_address: str = Field(
+        default="300/minute;3000/hour",
+        description="Writes without a token (outside signatures, codes, consents) from one "
+        "client address (an IPv6 /64), in the `limits` notation: `N/second|minute|hour|day`, "
+        "several joined by ';'.",
+    )
+    rate_limit_per_token: str = Field(
+        default="1200/minute", description="Writes with one token (every role)."
+    )
+    rate_limit_per_address_with_token: str = Field(
+        default="",
+        description="Writes with a token from one client address; empty: none. Members of a "
+        "constituency often share one office address.",
+    )
+    trusted_proxies: str = Field(
+        default="127.0.0.1",
+        description="Addresses (comma-separated, or *) of reverse proxies whose "
+        "X-Forwarded-For names the client, for the per-address limits.",
+    )
+    code_mails_per_campaign: str = Field(
+        default="1000/hour;10000/day",
+        description="Confirmation mails (codes and new codes) one campaign may send.",
+    )
+    code_mails_per_recipient: str = Field(
+        default="10/hour;30/day",
+        description="Confirmation mails one address may receive, all campaigns together.",
+    )
+    idempotency_ttl: int = Field(
+        default=86_400,
+        ge=60,
+        description="Seconds a write's first answer is kept for retries with its "
+        "Idempotency-Key; then the key is free again and the answer deleted.",
+    )
+    web_session_ttl: int = Field(
+        default=7 * 86_400,
+        ge=300,
+        le=90 * 86_400,
+        description="Seconds a person stays signed in on the web pages (the session cookie's "
+        "life); signing out, or revoking the session's credential, ends it sooner.",
+    )
+    web_sign_in_ttl: int = Field(
+        default=1800,
+        ge=60,
+        le=86_400,
+        description="Seconds a mailed sign-in link can be used (once).",
+    )
+
+    @field_validator(
+        "rate_limit_per_address",
+        "rate_limit_per_token",
+        "rate_limit_per_address_with_token",
+        "code_mails_per_campaign",
+        "code_mails_per_recipient",
+    )
+    @classmethod
+    def _limits_notation(cls, value: str) -> str:
+        if value.strip():
+            try:
+                limits.parse_many(value)
+            except ValueError as exc:
+                raise ValueError(
+                    f"{value!r} is not a limit like '60/minute' or '60/minute;1000/day': {exc}"
+                ) from None
+        return value
 
     @field_validator("smtp_password")
     @classmethod

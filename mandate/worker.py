@@ -17,7 +17,7 @@ from activities.mail import FolderTransport, MailTransport, SmtpTransport
 from activities.notices import NoticeActivities
 from activities.rounds import RoundActivities
 from mandate import keyfile
-from mandate.deferred import log_owed
+from mandate.deferred import log_owed, seal_owed
 from mandate.settings import Settings
 from mandate.temporal import connect
 from store.db import Database
@@ -105,7 +105,11 @@ def build_worker(
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    db = Database(settings.db_url, keyring=keyfile.keyring(settings))
+    db = Database(
+        settings.db_url,
+        keyring=keyfile.keyring(settings),
+        secret=keyfile.server_secret(settings),
+    )
     client = await connect(settings)
     with ThreadPoolExecutor(ACTIVITY_THREADS, thread_name_prefix="activity") as executor:
         worker = build_worker(
@@ -124,6 +128,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
         )
 
         await asyncio.to_thread(log_owed, db)  # entries a migration left, if any
+        await asyncio.to_thread(seal_owed, db)  # webhook secrets a migration left in the clear
         started = await ensure_round_workflows(client, db, settings.task_queue)
         if started:
             log.info("started workflows for %d published rounds", started)

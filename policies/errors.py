@@ -161,3 +161,34 @@ class RegionInUse(Conflict):
     """A new region list would remove codes that organisations still have as their region."""
 
     code = "region_in_use"
+
+
+class RateLimited(DomainError):
+    """Too many requests from one client address or with one token; try again after
+    ``retry_after`` seconds."""
+
+    code = "rate_limited"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = max(1, retry_after)
+
+
+class MailBudgetSpent(RateLimited):
+    """A campaign, or one recipient, has had as many confirmation mails as the budget allows
+    for now; nothing was written and no mail was queued."""
+
+    code = "mail_budget_spent"
+
+
+class DuplicateOrganisation(AlreadyExists):
+    """An organisation with the same name (once folded) and country is registered already."""
+
+    code = "duplicate_organisation"
+
+
+class AmbiguousOrganisation(Conflict):
+    """An outside signature under a name that several registered organisations share: it
+    cannot say whose registered contact confirms it."""
+
+    code = "ambiguous_organisation"

@@ -17,12 +17,21 @@ def campaign_title(texts: Mapping[str, Mapping[str, str]]) -> str:
 
 
 def confirmation(
-    *, title: str, signature_id: str, organisation: str, code: str, api_url: str, valid_for: str
+    *,
+    title: str,
+    signature_id: str,
+    organisation: str,
+    code: str,
+    api_url: str,
+    valid_for: str,
+    registered: bool = False,
 ) -> tuple[str, str]:
-    subject = f"Your confirmation code for \u201c{title}\u201d: {code}"
+    # Not in the subject: the delivery log keeps subjects, and shows them to the managers.
+    subject = f"Your confirmation code for \u201c{title}\u201d"
+    whose = "the contact address registered for it" if registered else "the address given"
     body = f"""\
 Someone asked to sign the joint statement \u201c{title}\u201d
-on behalf of {organisation}, giving this e-mail address.
+on behalf of {organisation}; this is {whose}.
 
 Your confirmation code is:
 

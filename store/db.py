@@ -14,13 +14,16 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 
 from policies.errors import InvalidInput, ServiceUnavailable
+from store.sealing import ServerSecret
 from store.signing import KeyRing
 
 _WRITE = "mandate_write"
 # Per-transaction slots in ``Connection.info``: the key ring of the handle that began the
 # transaction (read it with ``keyring``), and the leaf hashes of the entries the transaction
-# logged (the write's receipts).
+# logged (the write's receipts). And, in every transaction, the handle's server secret (read it
+# with ``server_secret``).
 _KEYRING = "mandate.keyring"
+_SEALS = "mandate.server_secret"
 RECEIPTS = "mandate.receipts"
 
 
@@ -31,10 +34,18 @@ def utcnow() -> datetime:
 class Database:
     """One engine plus the two kinds of transaction the code base uses."""
 
-    def __init__(self, url: str, keyring: KeyRing | None = None, **engine_args: Any) -> None:
+    def __init__(
+        self,
+        url: str,
+        keyring: KeyRing | None = None,
+        secret: ServerSecret | None = None,
+        **engine_args: Any,
+    ) -> None:
         self.url = url
         # Signs log entries; a handle without one can read and migrate but not log.
         self.keyring = keyring
+        # MACs codes and seals stored secrets (store/sealing.py); without one, neither.
+        self.secret = secret
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
             engine_args.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
@@ -53,6 +64,7 @@ class Database:
         with self._write_lock, _unavailable_as_domain_error(), self.engine.connect() as conn:
             conn.execution_options(**{_WRITE: True})
             conn.info[_KEYRING] = self.keyring
+            conn.info[_SEALS] = self.secret
             conn.info[RECEIPTS] = []
             with conn.begin():
                 yield conn
@@ -60,7 +72,14 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         with _unavailable_as_domain_error(), self.engine.connect() as conn, conn.begin():
+            conn.info[_SEALS] = self.secret
             yield conn
+
+    @property
+    def server_secret(self) -> ServerSecret:
+        if self.secret is None:
+            raise RuntimeError("this database handle has no server secret")
+        return self.secret
 
     def is_migrated(self) -> bool:
         """Whether migrations ever ran here; asking does not create a missing SQLite file."""
@@ -72,6 +91,14 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def server_secret(conn: Connection) -> ServerSecret:
+    """The server secret of the handle that began the transaction."""
+    secret: ServerSecret | None = conn.info.get(_SEALS)
+    if secret is None:
+        raise RuntimeError("this database handle has no server secret, so it cannot seal")
+    return secret
 
 
 def keyring(conn: Connection) -> KeyRing:

@@ -5,6 +5,11 @@ yet. The request that holds the claim runs the write, and the write's own transa
 answer in that row, so an acknowledged answer and its effect commit together. A concurrent copy
 finds the claim and waits for the answer. A request that ends without an answer to keep releases
 its claim (the row goes), so a retry can run; a claim whose request died expires after a timeout.
+
+An answer may show a secret once (a token, a signer token, a webhook secret): it is stored
+sealed under the server secret (store/sealing.py), bound to its principal and key, and kept for
+a time to live (``MANDATE_IDEMPOTENCY_TTL``): an older answer is never served, its key is free
+again, and ``purge`` deletes it.
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, Connection, delete, select, update
 
 from policies.errors import IdempotencyMismatch
+from store.db import server_secret
 from store.ids import new_id
+from store.sealing import ServerSecret
 from store.tables import idempotency_record
 from store.upsert import insert_ignore
 
@@ -47,11 +54,34 @@ class Pending:
         return self.claimed_at <= now - timeout
 
 
+def request_hash(secret: ServerSecret, method: str, path: str, body: bytes) -> str:
+    """What tells a repeat from another request under the same key. Keyed: a body may hold a
+    six-digit code, which a plain hash would give away."""
+    return secret.mac("mandate.request/1", method, path, body)
+
+
+def _where(principal: str, key: str) -> str:
+    return f"idempotency_record.body/{principal}/{key}"
+
+
+def _expired(created_at: datetime, now: datetime | None, ttl: timedelta | None) -> bool:
+    return now is not None and ttl is not None and created_at <= now - ttl
+
+
 def lookup(
-    conn: Connection, principal: str, key: str, request_hash: str
+    conn: Connection,
+    principal: str,
+    key: str,
+    request_hash: str,
+    *,
+    now: datetime | None = None,
+    ttl: timedelta | None = None,
 ) -> StoredResponse | Pending | None:
+    """The key's answer or claim; None when it has neither, or an answer older than ``ttl``."""
     row = conn.execute(select(idempotency_record).where(*_key(principal, key))).first()
     if row is None:
+        return None
+    if row.status_code is not None and _expired(row.created_at, now, ttl):
         return None
     if row.request_hash != request_hash:
         raise IdempotencyMismatch(
@@ -60,7 +90,8 @@ def lookup(
         )
     if row.status_code is None:
         return Pending(row.claim, row.claimed_at)
-    return StoredResponse(row.status_code, row.body, row.receipts)
+    body = server_secret(conn).open(row.body, _where(principal, key))
+    return StoredResponse(row.status_code, body, row.receipts)
 
 
 def claim(
@@ -70,8 +101,10 @@ def claim(
     request_hash: str,
     now: datetime,
     timeout: timedelta,
+    ttl: timedelta | None = None,
 ) -> Claimed | StoredResponse | Pending:
     """Take the key for this request, or say why not: the answer, or the claim that holds it.
+    An answer older than ``ttl`` is deleted, and the key taken.
 
     Run it in a write transaction of its own, so the claim is visible to others at once.
     """
@@ -85,9 +118,17 @@ def claim(
     for _ in range(3):
         if conn.execute(insert).first() is not None:
             return Claimed(token)
-        found = lookup(conn, principal, key, request_hash)
+        found = lookup(conn, principal, key, request_hash, now=now, ttl=ttl)
         if found is None:
-            continue  # released since the insert: claim it again
+            if ttl is not None:  # its answer expired: the key is free again
+                conn.execute(
+                    delete(idempotency_record).where(
+                        *_key(principal, key),
+                        _T.status_code.is_not(None),
+                        _T.created_at <= now - ttl,
+                    )
+                )
+            continue  # released since the insert, or expired: claim it again
         if not (isinstance(found, Pending) and found.expired(now, timeout)):
             return found
         # Its request died without answering or releasing: take the claim over, unless another
@@ -125,7 +166,11 @@ def answer(
     done = conn.execute(
         update(idempotency_record)
         .where(*_held(principal, key, token))
-        .values(status_code=status_code, body=body, receipts=receipts or None)
+        .values(
+            status_code=status_code,
+            body=server_secret(conn).seal(body, _where(principal, key)),
+            receipts=receipts or None,
+        )
     )
     return bool(done.rowcount)
 
@@ -133,6 +178,17 @@ def answer(
 def release(conn: Connection, principal: str, key: str, token: str) -> None:
     """Give the key up without an answer, so that the next request with it runs."""
     conn.execute(delete(idempotency_record).where(*_held(principal, key, token)))
+
+
+def purge(conn: Connection, before: datetime) -> int:
+    """Delete answers given before ``before``, and claims taken before it that never answered
+    (their requests died long ago)."""
+    done = conn.execute(
+        delete(idempotency_record).where(
+            _T.created_at <= before, _T.status_code.is_not(None) | (_T.claimed_at <= before)
+        )
+    )
+    return done.rowcount
 
 
 def _key(principal: str, key: str) -> tuple[ColumnElement[bool], ...]:

@@ -2,17 +2,21 @@
 
 A mail is queued once per ``dedup_key`` (a retried activity or request queues nothing more).
 The sender takes due mail in batches; a mail that fails is tried again later with a growing
-pause, and given up after ``MAX_ATTEMPTS``. Once sent, its body (which may hold a one-time
-code) is emptied; the row stays as the delivery log.
+pause, and given up after ``MAX_ATTEMPTS``. A body may hold a one-time code: it is stored
+sealed under the server secret (store/sealing.py) while it waits, and emptied once sent; the
+row stays as the delivery log.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, RowMapping, func, select, update
 
-from store.db import utcnow
+from store.db import server_secret, utcnow
+from store.sealing import is_sealed
 from store.tables import mail_outbox
 from store.upsert import insert_ignore
 
@@ -44,7 +48,7 @@ def enqueue(
                 "purpose": purpose,
                 "to_address": to,
                 "subject": subject,
-                "body": body,
+                "body": server_secret(conn).seal(body, _where(dedup_key)),
                 "created_at": now,
                 "next_attempt_at": now,
                 "attempts": 0,
@@ -54,8 +58,21 @@ def enqueue(
     return made is not None
 
 
-def due(conn: Connection, now: datetime, limit: int) -> list[RowMapping]:
-    """Mail to send now, oldest first. One sender runs per deployment (the outbox workflow)."""
+def _where(dedup_key: str) -> str:
+    return f"mail_outbox.body/{dedup_key}"
+
+
+def body_of(conn: Connection, row: Mapping[Any, Any]) -> str | None:
+    """A waiting mail's body, opened (None once sent or given up)."""
+    body: str | None = row["body"]
+    if body is None or not is_sealed(body):
+        return body  # queued before bodies were sealed
+    return server_secret(conn).open(body, _where(row["dedup_key"]))
+
+
+def due(conn: Connection, now: datetime, limit: int) -> list[dict[str, Any]]:
+    """Mail to send now, oldest first, bodies opened. One sender runs per deployment (the
+    outbox workflow)."""
     query = (
         select(mail_outbox)
         .where(
@@ -66,7 +83,7 @@ def due(conn: Connection, now: datetime, limit: int) -> list[RowMapping]:
         .order_by(mail_outbox.c.id)
         .limit(limit)
     )
-    return [r._mapping for r in conn.execute(query)]
+    return [{**r._mapping, "body": body_of(conn, r._mapping)} for r in conn.execute(query)]
 
 
 def mark_sent(conn: Connection, mail_id: int, now: datetime) -> None:
@@ -77,7 +94,7 @@ def mark_sent(conn: Connection, mail_id: int, now: datetime) -> None:
     )
 
 
-def mark_failed(conn: Connection, row: RowMapping, error: str, now: datetime) -> bool:
+def mark_failed(conn: Connection, row: Mapping[Any, Any], error: str, now: datetime) -> bool:
     """Record a failed attempt; True when the mail is given up."""
     attempts: int = row["attempts"] + 1
     pause = min(FIRST_PAUSE * 2 ** (attempts - 1), LONGEST_PAUSE)
@@ -90,7 +107,8 @@ def mark_failed(conn: Connection, row: RowMapping, error: str, now: datetime) ->
             last_error=error[:2000],
             next_attempt_at=now + pause,
             failed_at=now if give_up else None,
-            body=None if give_up else row["body"],
+            # Given up, the body goes; otherwise it stays as stored (sealed).
+            **({"body": None} if give_up else {}),
         )
     )
     return give_up

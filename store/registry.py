@@ -1,4 +1,9 @@
-"""Organisations, constituencies, their members and coordinators."""
+"""Organisations, constituencies, their members and coordinators.
+
+An organisation is registered once: a second one with the same name (folded as signatures
+fold it, policies/signatories.py) and country is refused, unless the secretariat says it is a
+true namesake of the one registered, with a reason; the registry's log entry records both.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +11,77 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, select, update
 
-from policies.errors import AlreadyExists, Conflict, NotFound
+from policies.errors import AlreadyExists, Conflict, DuplicateOrganisation, InvalidInput, NotFound
 from policies.regions import require_country
+from policies.signatories import organisation_key
 from store import audit, regions
 from store.db import utcnow
 from store.ids import new_id
 from store.tables import constituency, coordinator, membership, organisation
 
 
-def register_organisation(conn: Connection, data: dict[str, Any], actor: str) -> RowMapping:
+def register_organisation(
+    conn: Connection,
+    data: dict[str, Any],
+    actor: str,
+    *,
+    namesake_of: str | None = None,
+    reason: str | None = None,
+) -> RowMapping:
     """Register an organisation. Its ``region`` is a code of the region list in force; without
-    one (absent or None) it is the M49 region of its country."""
+    one (absent or None) it is the M49 region of its country. One with the same name key is
+    refused (:class:`DuplicateOrganisation`) unless ``namesake_of`` names one of those already
+    registered and ``reason`` says why this is another organisation."""
     require_country(data["country"])
+    key = organisation_key(data["name"], data["country"])
+    _refuse_duplicate(conn, key, namesake_of, reason)
     chosen = regions.region_for(conn, data["country"], data.get("region"))
-    row = {"id": new_id(), "created_at": utcnow(), "public_key": None, **data, "region": chosen}
+    row = {
+        "id": new_id(),
+        "created_at": utcnow(),
+        "public_key": None,
+        **data,
+        "region": chosen,
+        "name_key": key,
+    }
     conn.execute(organisation.insert().values(row))
-    public = {k: v for k, v in row.items() if k not in ("created_at", "contact_email")}
+    public = {k: v for k, v in row.items() if k not in ("created_at", "contact_email", "name_key")}
+    if namesake_of is not None:
+        public |= {"namesake_of": namesake_of, "reason": reason}
     audit.append(conn, audit.REGISTRY, "organisation.registered", public, actor)
     return get_organisation(conn, row["id"])
+
+
+def _refuse_duplicate(
+    conn: Connection, key: str, namesake_of: str | None, reason: str | None
+) -> None:
+    same = [r["id"] for r in organisations_named(conn, key)]
+    if namesake_of is None:
+        if same:
+            raise DuplicateOrganisation(
+                f"organisation {same[0]} is registered with the same name and country; "
+                "register another organisation of that name with namesake_of "
+                f'"{same[0]}" and a reason'
+            )
+        return
+    if namesake_of not in same:
+        raise InvalidInput(
+            f"namesake_of names {namesake_of}, which is not an organisation registered with "
+            f"this name and country (those are: {', '.join(same) or 'none'})"
+        )
+    if not (reason or "").strip():
+        raise InvalidInput("registering a namesake needs a reason: why it is another organisation")
+
+
+def organisations_named(conn: Connection, key: str) -> list[RowMapping]:
+    """Registered organisations whose name key (``policies.signatories.organisation_key``) is
+    ``key``: one, or true namesakes registered on purpose."""
+    rows = conn.execute(
+        select(organisation)
+        .where(organisation.c.name_key == key)
+        .order_by(organisation.c.created_at)
+    )
+    return [r._mapping for r in rows]
 
 
 def get_organisation(conn: Connection, organisation_id: str) -> RowMapping:

@@ -4,18 +4,28 @@ A member organisation signs with its token and counts at once. An organisation o
 constituencies signs pending, and counts once it confirms with the one-time code sent to the
 address it gave (by POST; the mail goes out through the outbox, in the same transaction). One
 signature per organisation: by membership, and by normalised name and country.
+
+Nobody signs as a registered organisation but that organisation: a signature without a token
+under a registered organisation's name (once folded) and country is a claim whose code goes to
+the contact address the registry holds for it, never to the address given. A pending claim
+never stands in the way of the organisation itself: its token signature, or a new claim (whose
+code goes to the same registered contact), supersedes it, and the claim lapses.
+
+Codes are stored as HMAC-SHA256 under the server secret (store/sealing.py), and each code mail
+spends the campaign's and the recipient's mail budgets (store/rate_limits.py): past either, the
+request is refused and nothing is written or queued.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from limits import RateLimitItem
 from sqlalchemy import Connection, RowMapping, func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -23,8 +33,10 @@ from policies import notices
 from policies.campaigns import Signers
 from policies.errors import (
     AlreadySigned,
+    AmbiguousOrganisation,
     CodeUnusable,
     Forbidden,
+    MailBudgetSpent,
     NotFound,
     SignatureState,
     StatementChanged,
@@ -33,10 +45,10 @@ from policies.errors import (
 from policies.regions import region_of
 from policies.signatories import Signatory, organisation_key
 from policies.times import iso
-from store import audit, outbox, registry
+from store import audit, outbox, rate_limits, registry
 from store.campaigns import gate
 from store.credentials import hash_token
-from store.db import utcnow
+from store.db import server_secret, utcnow
 from store.ids import new_id
 from store.tables import campaign_milestone, campaign_signature, campaign_tally
 
@@ -51,18 +63,24 @@ class Signed:
     signature: Mapping[Any, Any]
     signer_token: str | None = None  # outside signers: shown once, to withdraw or resend
     milestones: list[int] = field(default_factory=list)  # reached by this write
+    # A claim under a registered organisation's name: its code went to the registered contact.
+    to_registered_contact: bool = False
 
 
 @dataclass(frozen=True)
 class Mail:
-    """Where confirmation mail points, and how long its code lasts."""
+    """Where confirmation mail points, how long its code lasts, and the budgets its mails
+    spend (none when empty): per campaign, and per recipient across campaigns."""
 
     api_url: str
     code_ttl: timedelta
+    per_campaign: Sequence[RateLimitItem] = ()
+    per_recipient: Sequence[RateLimitItem] = ()
 
 
-def _code_hash(signature_id: str, code: str) -> str:
-    return hashlib.sha256(f"mandate.code/1\n{signature_id}\n{code}".encode()).hexdigest()
+def _code_hash(conn: Connection, signature_id: str, code: str) -> str:
+    # Keyed: a million possible codes are no work to try against a plain hash.
+    return server_secret(conn).mac("mandate.code/2", signature_id, code)
 
 
 def _new_code() -> str:
@@ -99,14 +117,21 @@ def _refuse_duplicate(existing: RowMapping) -> AlreadySigned:
 
 
 def _clear_the_way(
-    conn: Connection, campaign_id: str, key: str, org: str | None, now: datetime
+    conn: Connection,
+    campaign_id: str,
+    key: str,
+    org: str | None,
+    now: datetime,
+    *,
+    supersede: bool = False,
 ) -> None:
-    """Refuse a second signature; a pending one whose code expired lapses and makes way."""
+    """Refuse a second signature; a pending one lapses and makes way if its code expired, or
+    if ``supersede`` (the organisation itself, or a claim mailed to its registered contact)."""
     existing = _existing(conn, campaign_id, key=key, org=org)
     if existing is None:
         return
     expired = existing["code_expires_at"] is not None and existing["code_expires_at"] <= now
-    if existing["state"] != PENDING or not expired:
+    if existing["state"] != PENDING or not (expired or supersede):
         raise _refuse_duplicate(existing)
     conn.execute(
         update(campaign_signature)
@@ -121,6 +146,18 @@ def _clear_the_way(
         None,
         now,
     )
+
+
+def _registered(conn: Connection, key: str) -> RowMapping | None:
+    """The registered organisation a name key belongs to, if one does."""
+    found = registry.organisations_named(conn, key)
+    if len(found) > 1:
+        ids = ", ".join(r["id"] for r in found)
+        raise AmbiguousOrganisation(
+            f"{len(found)} registered organisations ({ids}) have this name and country; "
+            "each signs with its own member token"
+        )
+    return found[0] if found else None
 
 
 _COLUMNS = tuple(c.name for c in campaign_signature.columns)
@@ -187,7 +224,8 @@ def sign_as_member(
     version = _current_version(row, statement_hash)
     org = registry.get_organisation(conn, organisation_id)
     key = organisation_key(org["name"], org["country"])
-    _clear_the_way(conn, campaign_id, key, organisation_id, now)
+    # A pending claim under its name, by whoever made it, does not block the organisation.
+    _clear_the_way(conn, campaign_id, key, organisation_id, now, supersede=True)
     sid = new_id()
     signature = _insert(
         conn,
@@ -236,7 +274,9 @@ def sign_as_outsider(
     mail: Mail,
     now: datetime | None = None,
 ) -> Signed:
-    """An organisation outside the constituencies signs pending; the code goes out by mail."""
+    """An organisation outside the constituencies signs pending; the code goes out by mail:
+    to ``email``, or, under a registered organisation's name, to that one's registered contact.
+    """
     now = now or utcnow()
     row = gate(conn, campaign_id, now)
     if Signers(row["signers"]) is Signers.MEMBERS:
@@ -247,7 +287,16 @@ def sign_as_outsider(
         )
     version = _current_version(row, statement_hash)
     key = organisation_key(organisation["name"], organisation["country"])
-    _clear_the_way(conn, campaign_id, key, None, now)
+    registered = _registered(conn, key)
+    _clear_the_way(conn, campaign_id, key, None, now, supersede=registered is not None)
+    if registered is not None:
+        # Signed for as registered, confirmed only from the registered contact's mailbox.
+        name, type_, region = registered["name"], registered["type"], registered["region"]
+        email = registered["contact_email"]
+    else:
+        # Not in the registry: the M49 region of the country it gives.
+        name, type_ = organisation["name"], organisation["type"]
+        region = region_of(organisation["country"])
     sid = new_id()
     code = _new_code()
     token = SIGNER_TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -257,13 +306,12 @@ def sign_as_outsider(
         {
             "id": sid,
             "kind": "outside",
-            "organisation_id": None,
+            "organisation_id": None,  # a registered organisation's once it confirms
             "constituency_id": None,
-            "organisation_name": organisation["name"],
+            "organisation_name": name,
             "country": organisation["country"],
-            "org_type": organisation["type"],
-            # Not in the registry: the M49 region of the country it gives.
-            "region": region_of(organisation["country"]),
+            "org_type": type_,
+            "region": region,
             "name_key": key,
             "dedup_key": key,
             "signer_name": signer["name"],
@@ -271,7 +319,7 @@ def sign_as_outsider(
             "email": email,
             "version": version,
             "state": PENDING,
-            "code_hash": _code_hash(sid, code),
+            "code_hash": _code_hash(conn, sid, code),
             "code_expires_at": now + mail.code_ttl,
             "code_attempts": 0,
             "codes_sent": 1,
@@ -288,8 +336,8 @@ def sign_as_outsider(
         None,
         now,
     )
-    _mail_code(conn, row, signature, code, mail, 1, now)
-    return Signed(signature, token)
+    _mail_code(conn, row, signature, code, mail, 1, now, registered=registered is not None)
+    return Signed(signature, token, to_registered_contact=registered is not None)
 
 
 def _mail_code(
@@ -300,6 +348,8 @@ def _mail_code(
     mail: Mail,
     n: int,
     now: datetime,
+    *,
+    registered: bool,
 ) -> None:
     hours = mail.code_ttl.total_seconds() / 3600
     subject, body = notices.confirmation(
@@ -309,6 +359,7 @@ def _mail_code(
         code=code,
         api_url=mail.api_url,
         valid_for=f"{hours:g} hours" if hours >= 1 else f"{hours * 60:g} minutes",
+        registered=registered,
     )
     outbox.enqueue(
         conn,
@@ -319,6 +370,41 @@ def _mail_code(
         body=body,
         campaign_id=campaign_row["id"],
         now=now,
+    )
+    _spend_mail_budget(conn, campaign_row["id"], signature["email"], mail, now)
+
+
+def _spend_mail_budget(
+    conn: Connection, campaign_id: str, email: str, mail: Mail, now: datetime
+) -> None:
+    """Count a code mail against the campaign's and the recipient's budgets; past either,
+    refuse (the transaction, and the mail it queued, roll back). Last in the transaction, as
+    the budget's row is one that concurrent sign-ons take turns on."""
+    over = rate_limits.hit(conn, mail.per_campaign, "code-mail", "campaign", campaign_id, now=now)
+    if over is not None:
+        item, retry = over
+        raise MailBudgetSpent(
+            f"campaign {campaign_id} has sent its confirmation mails for now ({item}); "
+            f"try again in {retry} s",
+            retry,
+        )
+    recipient = _recipient_key(conn, email)
+    over = rate_limits.hit(conn, mail.per_recipient, "code-mail", "recipient", recipient, now=now)
+    if over is not None:
+        item, retry = over
+        raise MailBudgetSpent(
+            f"the address this code goes to has been sent its confirmation mails for now "
+            f"({item}); try again in {retry} s",
+            retry,
+        )
+
+
+def _recipient_key(conn: Connection, email: str) -> str:
+    """One mailbox, however the address is written: case, and a +tag in the local part (which
+    most providers deliver to the same box). Keyed, so the counters name no address."""
+    local, _, domain = email.strip().rpartition("@")
+    return server_secret(conn).mac(
+        "mandate.recipient/1", f"{local.split('+', 1)[0]}@{domain}".casefold()
     )
 
 
@@ -351,20 +437,26 @@ def confirm(conn: Connection, signature_id: str, code: str, now: datetime | None
         )
     if sig["code_attempts"] >= MAX_CODE_ATTEMPTS:
         raise CodeUnusable(f"{MAX_CODE_ATTEMPTS} wrong codes were tried; ask for a new one")
+    if sig["code_hash"] is None:  # a code from before codes were keyed: it cannot be checked
+        raise CodeUnusable(f"signature {signature_id} has no usable code; ask for a new one")
+    registered = _registered_for(conn, sig)
     attempts = sig["code_attempts"] + 1
     conn.execute(
         update(campaign_signature)
         .where(campaign_signature.c.id == signature_id)
         .values(code_attempts=attempts)
     )
-    if sig["code_hash"] is None or not hmac.compare_digest(
-        sig["code_hash"], _code_hash(signature_id, code)
-    ):
+    if not hmac.compare_digest(sig["code_hash"], _code_hash(conn, signature_id, code)):
         raise WrongCode(f"the code does not match; {MAX_CODE_ATTEMPTS - attempts} attempt(s) left")
     conn.execute(
         update(campaign_signature)
         .where(campaign_signature.c.id == signature_id)
-        .values(state=CONFIRMED, confirmed_at=now, code_hash=None)
+        .values(
+            state=CONFIRMED,
+            confirmed_at=now,
+            code_hash=None,
+            organisation_id=None if registered is None else registered["id"],
+        )
     )
     signature = get(conn, signature_id)
     audit.append(
@@ -390,19 +482,38 @@ def resend_code(
     _check_signer(sig, signer_token)
     if sig["codes_sent"] >= MAX_CODES_SENT:
         raise CodeUnusable(f"{MAX_CODES_SENT} codes were sent already; no more are sent")
+    registered = _registered_for(conn, sig)
     code = _new_code()
     conn.execute(
         update(campaign_signature)
         .where(campaign_signature.c.id == signature_id)
         .values(
-            code_hash=_code_hash(signature_id, code),
+            code_hash=_code_hash(conn, signature_id, code),
             code_expires_at=now + mail.code_ttl,
             code_attempts=0,
             codes_sent=sig["codes_sent"] + 1,
         )
     )
-    _mail_code(conn, row, sig, code, mail, sig["codes_sent"] + 1, now)
+    _mail_code(
+        conn, row, sig, code, mail, sig["codes_sent"] + 1, now, registered=registered is not None
+    )
     return get(conn, signature_id)
+
+
+def _registered_for(conn: Connection, sig: RowMapping) -> RowMapping | None:
+    """The registered organisation a pending signature claims to be, if its name is one's;
+    refused when its codes do not go to that organisation's registered contact (the name was
+    registered after the claim was made)."""
+    registered = _registered(conn, sig["name_key"])
+    if registered is None:
+        return None
+    if (sig["email"] or "").casefold() != registered["contact_email"].casefold():
+        raise CodeUnusable(
+            f"{registered['name']} ({registered['country']}) is a registered organisation "
+            f"({registered['id']}): it signs with its member token, or without one with its "
+            "code sent to its registered contact; this signature cannot be confirmed"
+        )
+    return registered
 
 
 def _check_signer(sig: RowMapping, signer_token: str) -> None:
@@ -553,3 +664,14 @@ def signed_before(conn: Connection, campaign_id: str, version: int) -> list[RowM
         .order_by(campaign_signature.c.created_at, campaign_signature.c.id)
     )
     return [r._mapping for r in rows]
+
+
+def of_organisation(conn: Connection, campaign_id: str, organisation_id: str) -> RowMapping | None:
+    """The signature an organisation holds in a campaign, in whatever state, if it has one."""
+    row = conn.execute(
+        select(campaign_signature).where(
+            campaign_signature.c.campaign_id == campaign_id,
+            campaign_signature.c.organisation_id == organisation_id,
+        )
+    ).first()
+    return None if row is None else row._mapping

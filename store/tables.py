@@ -43,6 +43,10 @@ organisation = Table(
     Column("contact_email", String(320), nullable=False),
     Column("public_key", String(64), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
+    # Country and folded name (policies/signatories.py): one registration per organisation,
+    # and no signature under a registered organisation's name but through it.
+    Column("name_key", String(400), nullable=False),
+    Index("ix_organisation_name_key", "name_key"),
 )
 
 # The region list in force: the codes an organisation's ``region`` is chosen from (the
@@ -223,6 +227,17 @@ idempotency_record = Table(
     # The request that holds the key, and since when: a claim left by a killed process expires.
     Column("claim", String(36), nullable=True),
     Column("claimed_at", UTCDateTime, nullable=True),
+)
+
+# Counters of the rate limits and mail budgets (store/rate_limits.py): one per limit and whom it
+# counts, until its window ends.
+rate_limit = Table(
+    "rate_limit",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index("ix_rate_limit_expires_at", "expires_at"),
 )
 
 Index("ix_membership_organisation", membership.c.organisation_id)
@@ -500,8 +515,8 @@ webhook = Table(
     Column("id", String(36), primary_key=True),
     Column("campaign_id", String(36), ForeignKey("campaign.id"), nullable=False),
     Column("url", Text, nullable=False),
-    # Kept in the clear: every delivery's HMAC needs it. Shown once, when registered.
-    Column("secret", String(100), nullable=False),
+    # Sealed (store/sealing.py): every delivery's HMAC needs it back. Shown once, when registered.
+    Column("secret", Text, nullable=False),
     Column("events", JSON, nullable=False),
     Column("created_by", String(36), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),

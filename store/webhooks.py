@@ -1,4 +1,8 @@
-"""Webhooks a campaign's managers register, and the log of every delivery attempt."""
+"""Webhooks a campaign's managers register, and the log of every delivery attempt.
+
+A webhook's signing secret is shown once and stored sealed under the server secret
+(store/sealing.py): every delivery's HMAC needs it back, a database dump must not show it.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from sqlalchemy import Connection, RowMapping, select, update
 
 from policies.errors import NotFound
 from store import audit
-from store.db import utcnow
+from store.db import server_secret, utcnow
 from store.ids import new_id
 from store.tables import webhook, webhook_delivery
 
@@ -28,7 +32,7 @@ def register(
             id=wid,
             campaign_id=campaign_id,
             url=url,
-            secret=secret,
+            secret=server_secret(conn).seal(secret, _where(wid)),
             events=sorted(set(events)),
             created_by=actor,
             created_at=utcnow(),
@@ -43,6 +47,30 @@ def register(
         actor,
     )
     return get(conn, campaign_id, wid), secret
+
+
+def _where(webhook_id: str) -> str:
+    return f"webhook.secret/{webhook_id}"
+
+
+def signing_secret(conn: Connection, row: RowMapping) -> str:
+    """The secret a delivery is signed with."""
+    return server_secret(conn).open(row["secret"], _where(row["id"]))
+
+
+def seal_clear_secrets(conn: Connection) -> int:
+    """Seal secrets stored in the clear before they were sealed (migration 0008 could not: it
+    has no server secret); run at bootstrap and at each worker's start."""
+    rows = conn.execute(select(webhook.c.id, webhook.c.secret)).all()
+    clear = [r for r in rows if r.secret.startswith(SECRET_PREFIX)]
+    box = server_secret(conn)
+    for r in clear:
+        conn.execute(
+            update(webhook)
+            .where(webhook.c.id == r.id)
+            .values(secret=box.seal(r.secret, _where(r.id)))
+        )
+    return len(clear)
 
 
 def get(conn: Connection, campaign_id: str, webhook_id: str) -> RowMapping:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import RowMapping, select
 
 from policies.campaigns import CampaignPhase
-from store import campaigns, log, registry, signatory_records
+from store import campaigns, log, outbox, registry, signatory_records
 from store.db import Database
 from store.signatures import Mail
 from store.tables import mail_outbox
@@ -95,14 +95,15 @@ def mailed_code(db: Database, signature_id: str) -> str:
     """The code in the latest confirmation mail of the signature (still in the outbox)."""
     with db.read() as conn:
         rows = conn.execute(
-            select(mail_outbox.c.body)
+            select(mail_outbox.c.dedup_key, mail_outbox.c.body)
             .where(mail_outbox.c.dedup_key.like(f"signature:{signature_id}:code:%"))
             .order_by(mail_outbox.c.id.desc())
         ).all()
-    assert rows, "no confirmation mail"
-    assert rows[0].body, "the confirmation mail was sent already"
-    found = _CODE.search(rows[0].body)
-    assert found, rows[0].body
+        assert rows, "no confirmation mail"
+        body = outbox.body_of(conn, rows[0]._mapping)  # stored sealed
+    assert body, "the confirmation mail was sent already"
+    found = _CODE.search(body)
+    assert found, body
     return found.group(1)
 
 

@@ -1,4 +1,5 @@
-"""The test deployment's signing keys: real Ed25519, listed like bootstrap lists them."""
+"""The test deployment's signing keys (real Ed25519, listed like bootstrap lists them) and
+its server secret."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from records.keylist import listed_key
 from records.keys import Signer, generate_signer
 from store import keys
 from store.db import Database
+from store.sealing import ServerSecret, new_secret
 from store.signing import KeyRing
 
 ORIGIN = "mandate.test/log"
@@ -15,6 +17,11 @@ RECORDS = generate_signer()
 CHECKPOINTS = generate_signer()
 # Before any time the tests' clocks use, so every test's entries fall in the window.
 LISTED_FROM = "2000-01-01T00:00:00Z"
+SECRET = new_secret()
+
+
+def server_secret() -> ServerSecret:
+    return ServerSecret(SECRET)
 
 
 def keyring(*extra: Signer) -> KeyRing:
@@ -36,7 +43,7 @@ def keyed_database(url: str) -> Database:
     """A migrated database whose handle signs with the test keys."""
     from store import migrate
 
-    db = Database(url, keyring=keyring())
+    db = Database(url, keyring=keyring(), secret=server_secret())
     migrate.upgrade(db)
     list_keys(db)
     return db
@@ -44,7 +51,13 @@ def keyed_database(url: str) -> Database:
 
 def save_keys(folder: Path) -> None:
     """Write the test keys where a separately started process finds them (``<id>.pem``)."""
-    from mandate.keyfile import KeyFolder
+    import base64
+
+    from mandate.keyfile import SERVER_SECRET_FILE, KeyFolder
 
     for signer in (RECORDS, CHECKPOINTS):
         KeyFolder(folder).save(signer)
+    secret = folder / SERVER_SECRET_FILE
+    if not secret.exists():
+        secret.write_text(base64.b64encode(SECRET).decode() + "\n")
+        secret.chmod(0o600)

@@ -28,10 +28,21 @@ def _organisation(row: RowMapping, caller: Principal | None) -> s.OrganisationOu
 async def register_organisation(
     body: s.OrganisationIn, caller: Caller, writer: WriterDep
 ) -> JSONResponse:
+    """Register an organisation. One with the same name (ignoring case, accents, punctuation
+    and spacing) and country is refused, 409 ``duplicate_organisation`` naming it, unless
+    ``namesake_of`` names it and ``reason`` says why this one is another organisation."""
     require_secretariat(caller)
+    data = body.model_dump(exclude={"namesake_of", "reason"})
     return await writer.run(
         lambda conn: _organisation(
-            registry.register_organisation(conn, body.model_dump(), caller.credential_id), caller
+            registry.register_organisation(
+                conn,
+                data,
+                caller.credential_id,
+                namesake_of=body.namesake_of,
+                reason=body.reason,
+            ),
+            caller,
         ),
         status=201,
     )

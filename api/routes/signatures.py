@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from limits import parse_many
 from sqlalchemy import Connection
 from temporalio.service import RPCError
 
@@ -48,7 +49,14 @@ def signature_out(row: Mapping[Any, Any]) -> cs.SignatureOut:
 
 
 def _mail(svc: Services) -> Mail:
-    return Mail(svc.settings.api_url, timedelta(seconds=svc.settings.confirmation_ttl))
+    settings = svc.settings
+    budgets = settings.rate_limits_enabled
+    return Mail(
+        settings.api_url,
+        timedelta(seconds=settings.confirmation_ttl),
+        per_campaign=parse_many(settings.code_mails_per_campaign) if budgets else (),
+        per_recipient=parse_many(settings.code_mails_per_recipient) if budgets else (),
+    )
 
 
 async def _tell(svc: Services, campaign_id: str, reached: list[int]) -> None:
@@ -79,7 +87,10 @@ async def sign(
     """A member organisation signs with its token (201, it counts at once). An organisation
     outside the constituencies gives its name, country and type, who signs, and an e-mail
     address: the signature is pending (202) until the code mailed there is POSTed to
-    ``/v1/signatures/{id}/confirmation``."""
+    ``/v1/signatures/{id}/confirmation``. Under the name and country of a registered
+    organisation the code goes to that organisation's registered contact instead, and the
+    organisation's own token signature supersedes such a pending claim. Each code mail spends
+    the campaign's and the recipient's budget: past either, 429 ``mail_budget_spent``."""
     reached: list[int] = []
     if caller is not None:
         require_member(caller)
@@ -126,6 +137,7 @@ async def sign(
             signature=signature_out(done.signature),
             signer_token=done.signer_token,
             receipt=conn.info[RECEIPTS][-1],
+            code_sent_to="registered_contact" if done.to_registered_contact else "given_address",
         )
 
     return await writer.run(as_outsider, status=202)

@@ -14,7 +14,6 @@ one whose process died (its claim expires), and one answered while a copy waits.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import time
 import uuid
@@ -215,7 +214,9 @@ class Direct:
 
     def claim(self, key: str, raw: bytes, age: float = 0) -> str:
         """Claim the key as another API process would have, ``age`` seconds ago."""
-        request_hash = hashlib.sha256(b"POST /v1/organisations\n" + raw).hexdigest()
+        request_hash = idempotency.request_hash(
+            self.db.server_secret, "POST", "/v1/organisations", raw
+        )
         with self.db.write() as conn:
             claimed = idempotency.claim(
                 conn,

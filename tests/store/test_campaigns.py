@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -171,10 +172,12 @@ def test_one_signature_per_organisation_by_membership_and_by_name(db: Database) 
     # The same organisation typed differently, signing from outside: still one signatory.
     with pytest.raises(AlreadySigned, match="confirmed"):
         _sign_out(db, c, name="  syndicat des travailleurs-MIGRANTS ", country="SN")
-    pending = _sign_out(db, c, name="Red de Migrantes", country="MX")
+    # Not a registered name (tests share the database: a fresh one).
+    red = f"Red de Migrantes {uuid.uuid4().hex[:6]}"
+    pending = _sign_out(db, c, name=red, country="MX")
     with pytest.raises(AlreadySigned, match="is pending"):
-        _sign_out(db, c, name="RED DE MIGRANTES", country="MX")
-    _sign_out(db, c, name="Red de Migrantes", country="GT")  # another country: another org
+        _sign_out(db, c, name=red.upper(), country="MX")
+    _sign_out(db, c, name=red, country="GT")  # another country: another org
     assert pending.signature["state"] == "pending"
     assert pending.signer_token
 
@@ -370,3 +373,16 @@ def test_outbox_sends_once_and_backs_off(db: Database) -> None:
     assert sent.body is None
     assert sent.sent_at is not None
     assert sent.attempts == 2
+
+
+def test_a_claim_made_before_its_name_was_registered_cannot_be_confirmed(db: Database) -> None:
+    c = _open(db)
+    name = f"Colectivo {uuid.uuid4().hex[:6]}"
+    claim = _sign_out(db, c, name=name, country="PE")  # not registered yet: code to the signer
+    sid = claim.signature["id"]
+    code = mailed_code(db, sid)
+    member(db, constituency(db), name=name.upper(), country="PE")  # now it is
+    with pytest.raises(CodeUnusable, match="registered organisation"):
+        _confirm(db, sid, code)
+    with db.write() as conn, pytest.raises(CodeUnusable, match="registered organisation"):
+        signatures.resend_code(conn, sid, str(claim.signer_token), MAIL)

@@ -187,7 +187,9 @@ async def test_a_refused_request_releases_its_key_for_the_retry(api: Api) -> Non
     """A refusal keeps nothing, the answer included: the same request, retried with the same
     key once the state allows it, runs."""
     w = await make_world(api)
-    cid, statement_hash = await published_campaign(api, 3)
+    # Opening 10 s after publication leaves the early copies time to be refused even on a busy
+    # machine (3 s was too short for twenty copies under load).
+    cid, statement_hash = await published_campaign(api, 10)
     path, body = f"/v1/campaigns/{cid}/signatures", {"statement_hash": statement_hash}
     key = f"early-{uuid.uuid4()}"
     early = await race(api, "POST", path, w.member, body, key)

@@ -56,6 +56,27 @@ class CountDone(BaseModel):
     outcomes_published: int
 
 
+PLAN_COUNT = "plan_count"
+FETCH_BEACON = "fetch_beacon"
+
+
+class CountPlan(BaseModel):
+    """What the count waits for once voting has closed (policies.randomness.RandomnessTerms)."""
+
+    count_at: datetime | None = None  # the end of the last reveal window, or the last beacon's time
+    beacons: list[str] = Field(default_factory=list)  # constituencies whose rules name a beacon
+
+
+class BeaconRef(BaseModel):
+    round_id: str
+    constituency_id: str
+
+
+class BeaconFetched(BaseModel):
+    # False when no relay is set (MANDATE_DRAND_RELAY): the secretariat records it by PUT.
+    recorded: bool
+
+
 INTEGRATE_LOG = "integrate_log"
 
 

@@ -17,8 +17,11 @@ from pydantic import (
 )
 
 from policies.access import Role
+from policies.beacon import QUICKNET
+from policies.constraints import MAX_REVEAL_WINDOW, MIN_REVEAL_WINDOW
 from policies.count_sheet import PLACES
 from policies.phases import Phase
+from policies.rules import DEFAULT_REVEAL_WINDOW
 from policies.schedule import Deadline
 
 
@@ -385,17 +388,27 @@ Hex64 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
 
 class BeaconIn(In):
-    chain_hash: Hex64 = Field(description="the drand network's chain hash")
-    round: int = Field(ge=1, le=2**53 - 1)
-    public_key: str | None = Field(
-        default=None,
-        pattern=r"^[0-9a-f]{192}$",
-        description="the network's BLS public key on G2 (96 bytes, hex): only drand quicknet's "
-        "scheme (bls-unchained-g1-rfc9380) is supported; `mandate verify` checks the value",
+    """drand quicknet, pinned. The round is not chosen: the count waits for the first round
+    published at least a minute after voting closes and the reveal window ends."""
+
+    chain_hash: str = Field(
+        pattern=f"^{QUICKNET.chain_hash}$",
+        description="drand quicknet's chain hash, the only network supported",
+    )
+    public_key: str = Field(
+        pattern=f"^{QUICKNET.public_key}$",
+        description="quicknet's BLS public key (G2, 96 bytes, hex), pinned: every beacon value "
+        "is verified against it before it is recorded, and again by `mandate verify`",
     )
 
-    def to_rules(self) -> dict[str, Any]:
-        return {"chain_hash": self.chain_hash, "round": self.round, "public_key": self.public_key}
+
+class CommitRevealIn(In):
+    reveal_window: int = Field(
+        default=DEFAULT_REVEAL_WINDOW,
+        ge=MIN_REVEAL_WINDOW,
+        le=MAX_REVEAL_WINDOW,
+        description="seconds after voting closes in which the parties reveal; the count waits",
+    )
 
 
 class RulesIn(In):
@@ -427,7 +440,15 @@ class RulesIn(In):
         default=1000, ge=1, le=100_000, description="lottery.maximin: equally likely panels"
     )
     beacon: BeaconIn | None = Field(
-        default=None, description="a future drand round whose value joins the lot seed"
+        default=None,
+        description="drand quicknet: the value of a round published after the last reveal "
+        "joins the lot seed",
+    )
+    commit_reveal: CommitRevealIn | None = Field(
+        default=None,
+        description="the secretariat and the coordinators commit to secrets before "
+        "nominations close and reveal them after voting closes; each revealed secret joins "
+        "the lot seed",
     )
     endorsements: EndorsementsIn = Field(default_factory=EndorsementsIn)
     one_nominee_per_organisation: bool = True
@@ -591,10 +612,24 @@ class RandomnessWritten(BaseModel):
     receipt: str
 
 
+class BeaconDueOut(BaseModel):
+    chain_hash: str
+    round: int
+    at: datetime | None = Field(description="when the network publishes the round")
+
+
 class RandomnessOut(BaseModel):
     round_id: str
     constituency_id: str
+    lot: str = Field(description="the lot domain the round's criteria name: mandate.lot/2 now")
     parties: list[str] = Field(description="who may commit: the secretariat and the coordinators")
+    commitments_close_at: datetime
+    reveals_open_at: datetime | None = Field(description="None: the rules name no commit-reveal")
+    reveals_close_at: datetime | None
+    beacon_due: BeaconDueOut | None = Field(
+        description="the beacon round the count waits for (derived from the schedule; it moves "
+        "when voting close is extended)"
+    )
     commitments: list[dict[str, Any]]
     reveals: list[dict[str, Any]]
     beacon: dict[str, Any] | None

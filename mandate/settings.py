@@ -75,6 +75,13 @@ class Settings(BaseSettings):
     mail_interval: float = Field(
         default=1.0, ge=0.05, le=60, description="Seconds between looks at the mail outbox."
     )
+    drand_relay: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
+        description="A drand HTTP relay (e.g. https://api.drand.sh): the worker fetches the "
+        "beacon round a selection waits for from it, verifies it and records it. Unset: the "
+        "secretariat records it (PUT .../randomness/beacon).",
+    )
     public_url: str | None = Field(
         default=None,
         pattern=r"^https?://[^\s/]+(/[^\s]*)?$",

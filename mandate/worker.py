@@ -71,9 +71,11 @@ def build_worker(
     task_queue: str,
     executor: ThreadPoolExecutor,
     mailing: Mailing,
+    drand_relay: str | None = None,
 ) -> Worker:
-    """``db`` carries the key ring that signs; ``origin`` names the log in its checkpoints."""
-    acts = RoundActivities(db, origin)
+    """``db`` carries the key ring that signs; ``origin`` names the log in its checkpoints;
+    ``drand_relay`` is where beacon rounds are fetched from (None: recorded by hand)."""
+    acts = RoundActivities(db, origin, drand_relay)
     log_acts = LogActivities(db, origin)
     campaign_acts = CampaignActivities(db, origin, mailing.api_url)
     notice_acts = NoticeActivities(db, mailing.transport, mailing.mail_from)
@@ -86,6 +88,8 @@ def build_worker(
             acts.record_extension,
             acts.record_cancellation,
             acts.count_round,
+            acts.plan_count,
+            acts.fetch_beacon,
             log_acts.integrate_log,
             campaign_acts.mirror_phase,
             campaign_acts.record_extension,
@@ -119,6 +123,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
             settings.task_queue,
             executor,
             Mailing.from_settings(settings),
+            settings.drand_relay,
         )
         from mandate.reconcile import (
             ensure_campaign_workflows,

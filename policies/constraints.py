@@ -35,6 +35,10 @@ from policies.rules import (
 
 MAX_TIME_LIMIT = 600  # seconds: a count must finish well inside the count activity's timeout
 MAX_PANELS = 100_000
+# Seconds after the voting close in which reveals are accepted (DEFAULT_REVEAL_WINDOW gives
+# people ten minutes; parties that reveal by script may agree on less).
+MIN_REVEAL_WINDOW = 5
+MAX_REVEAL_WINDOW = 7 * 24 * 3600
 
 __all__ = [
     "can_complete",
@@ -109,13 +113,22 @@ def _check_method_parameters(rules: SelectionRules) -> None:
             raise InvalidRules(
                 f"beacon.chain_hash must be 64 lowercase hex digits, got {b.chain_hash!r}"
             )
-        _check_int("beacon.round", b.round, least=1)
+        if b.round is not None:  # older rules named it; newer rules derive it
+            _check_int("beacon.round", b.round, least=1)
         # Only drand quicknet's scheme is verified (records.drand): its keys are 96 bytes, on G2.
         if b.public_key is not None and re.fullmatch(r"[0-9a-f]{192}", b.public_key) is None:
             raise InvalidRules(
                 "beacon.public_key must be the 96-byte key of a drand network using quicknet's "
                 "scheme bls-unchained-g1-rfc9380, the only one supported, as 192 lowercase hex "
                 f"digits; got {b.public_key!r}"
+            )
+    if rules.commit_reveal is not None:
+        window = rules.commit_reveal.reveal_window
+        _check_int("commit_reveal.reveal_window", window, least=MIN_REVEAL_WINDOW)
+        if window > MAX_REVEAL_WINDOW:
+            raise InvalidRules(
+                f"commit_reveal.reveal_window must be at most {MAX_REVEAL_WINDOW} seconds "
+                f"(7 days), got {window}"
             )
 
 

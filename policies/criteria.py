@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from policies.errors import InvalidInput
+from policies.lot import LOT_DOMAIN, LOT_DOMAIN_V1, LOT_DOMAINS
 from policies.schedule import Schedule
 from policies.times import iso
 
@@ -29,6 +31,8 @@ def round_criteria(
     """
     return {
         "format": CRITERIA_FORMAT,
+        # The rules the lot's inputs are gathered under (policies.lot); older criteria lack it.
+        "lot": LOT_DOMAIN,
         "round_id": round_id,
         "version": version,
         "title": title,
@@ -51,3 +55,14 @@ def round_criteria(
             "voting_close_at": iso(schedule.voting_close_at),
         },
     }
+
+
+def lot_of(criteria: Mapping[str, Any]) -> str:
+    """The lot domain published criteria name: ``mandate.lot/1`` when they name none (they were
+    published before the key existed)."""
+    lot = criteria.get("lot", LOT_DOMAIN_V1)
+    if lot not in LOT_DOMAINS:
+        raise InvalidInput(
+            f"the criteria name lot {lot!r}; known: {', '.join(sorted(LOT_DOMAINS))}"
+        )
+    return str(lot)

@@ -5,6 +5,15 @@ randomness contributions, joined by newlines; a candidate's lot = SHA-256(seed b
 candidates are ordered by (lot, id). A lottery draws a whole number below n with ``draw_below``
 (SHA-256 of the seed, a label and a counter, by rejection: no modulo bias). Anyone holding the
 published inputs can recompute both.
+
+The domain tag names the rules the inputs were gathered under; the formula is the same for both:
+
+- ``mandate.lot/2`` (rounds whose criteria say ``"lot": "mandate.lot/2"``): every input is fixed
+  before anyone could know the seed. The ballot set (or nominee list) is closed first; secrets
+  are revealed only after voting closes; the beacon round is derived from the schedule, so it is
+  published after the last reveal (``policies.randomness``, ``policies.beacon``).
+- ``mandate.lot/1`` (rounds published before): secrets could be revealed while voting was still
+  open, and the rules named the beacon round. Kept so their records still verify.
 """
 
 from __future__ import annotations
@@ -15,16 +24,28 @@ from collections.abc import Iterable, Sequence
 
 from policies.errors import InvalidInput
 
-LOT_DOMAIN = "mandate.lot/1"
+LOT_DOMAIN_V1 = "mandate.lot/1"
+LOT_DOMAIN = "mandate.lot/2"  # what rounds are published under now
+LOT_DOMAINS = frozenset({LOT_DOMAIN_V1, LOT_DOMAIN})
 _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
 
 
-def lot_seed(criteria_hash: str, ballot_set_hash: str, contributions: Sequence[str] = ()) -> str:
-    """Hex SHA-256 of ``"\\n".join([LOT_DOMAIN, criteria_hash, ballot_set_hash, *contributions])``.
+def lot_seed(
+    criteria_hash: str,
+    ballot_set_hash: str,
+    contributions: Sequence[str] = (),
+    *,
+    domain: str = LOT_DOMAIN,
+) -> str:
+    """Hex SHA-256 of ``"\\n".join([domain, criteria_hash, ballot_set_hash, *contributions])``.
 
     Contributions are taken in the order given (the caller fixes it, e.g. by commitment order).
     """
-    text = "\n".join([LOT_DOMAIN, criteria_hash, ballot_set_hash, *contributions])
+    if domain not in LOT_DOMAINS:
+        raise InvalidInput(
+            f"unknown lot domain {domain!r}; known: {', '.join(sorted(LOT_DOMAINS))}"
+        )
+    text = "\n".join([domain, criteria_hash, ballot_set_hash, *contributions])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

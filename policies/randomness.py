@@ -1,21 +1,34 @@
-"""Randomness nobody can bias: commit-reveal among the secretariat and the coordinators, and an
-optional public beacon, mixed into the lot seed.
+"""Randomness nobody can bias: commit-reveal among the secretariat and the coordinators, and a
+public beacon, mixed into the lot seed.
 
-Each party draws a secret of 32 random bytes (64 hex digits) and, before nominations close,
-publishes its commitment ``SHA-256("mandate.commit/1\\n" ‖ party ‖ "\\n" ‖ secret)`` (hex; the
-party's id binds the commitment to it, so nobody can replay another's). After nominations close
-it reveals the secret. At the count:
+Under ``mandate.lot/2`` (rounds published now) a selection's rules say which it uses:
+
+- ``commit_reveal``: each party (the secretariat, each coordinator of the constituency) draws a
+  secret of 32 random bytes (64 hex digits) and, before nominations close, publishes its
+  commitment ``SHA-256("mandate.commit/1\\n" ‖ party ‖ "\\n" ‖ secret)`` (hex; the party's id
+  binds the commitment to it, so nobody can replay another's). It reveals the secret only after
+  voting closes, within the rules' ``reveal_window``: by then the ballot set is closed, so no
+  ballot can be chosen knowing a secret. The count waits for the window to end.
+- ``beacon``: drand quicknet, key pinned; the round is the first published at least
+  ``policies.beacon.MARGIN`` after the reveal window ends (or after the voting close, without
+  commit-reveal), so no participant can know it while it can still act. The count waits for it.
+- neither: the seed is fixed at the close from the criteria hash and the ballot-set hash alone,
+  which every voter can compute for any ballot they might still cast. See the README.
+
+Under ``mandate.lot/1`` (rounds published before) reveals were taken from nominations close to
+voting close and the rules named the beacon round; ``RandomnessTerms`` gives both versions'
+windows, so their records still verify.
+
+At the count:
 
 - a commitment logged after nominations closed is *late*: left out;
-- a party whose last on-time commitment has no matching reveal before the count is *not
-  revealed* (a reveal that does not match is *mismatched*): left out, and named in the record;
+- a party whose last on-time commitment has no matching reveal in the window is *not revealed*
+  (a reveal that does not match is *mismatched*): left out, and named in the record;
 - every other party contributes the string ``"<party>:<secret>"``.
 
 Contributions are taken in the order of the party ids (sorted), then the beacon's
 ``"drand:<chain hash>:<round>:<randomness>"`` when the rules name a beacon. The seed is
-``policies.lot.lot_seed(criteria hash, set hash, contributions)``. A party that withholds its
-reveal can choose between two seeds at most, and is named in the record for it; a beacon named
-in the rules, whose value nobody knows before nominations close, takes even that choice away.
+``policies.lot.lot_seed(criteria hash, set hash, contributions, domain=<the round's lot>)``.
 """
 
 from __future__ import annotations
@@ -24,9 +37,13 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+from policies.beacon import CHAINS, BeaconDue, beacon_due, known_chain
 from policies.errors import InvalidInput
+from policies.lot import LOT_DOMAIN_V1, LOT_DOMAINS
+from policies.rules import InvalidRules, SelectionRules
 
 COMMIT_DOMAIN = "mandate.commit/1"
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -45,6 +62,18 @@ class RevealMismatch(InvalidInput):
     """A revealed secret whose commitment is not the one the party logged."""
 
     code = "reveal_mismatch"
+
+
+class BeaconInvalid(InvalidInput):
+    """A beacon value that is not the network's signature for the round (or is malformed)."""
+
+    code = "beacon_invalid"
+
+
+class BeaconWrongRound(InvalidInput):
+    """A beacon value for another round than the one the rules and the schedule call for."""
+
+    code = "beacon_wrong_round"
 
 
 def check_hex64(name: str, value: str) -> str:
@@ -180,3 +209,78 @@ def _matches(party: str, secret: str, commitment: str) -> bool:
         return commitment_for(party, secret) == commitment
     except InvalidSecret:
         return False
+
+
+@dataclass(frozen=True)
+class RandomnessTerms:
+    """When a selection's randomness may be written, and what its count waits for: from its
+    published rules, the lot domain of its criteria and its schedule (after any extension)."""
+
+    lot: str
+    commitments_close_at: datetime  # commitments are taken from publication until then
+    reveals: tuple[datetime, datetime] | None  # [opens, closes): None without commit-reveal
+    beacon: BeaconDue | None
+
+    @property
+    def count_at(self) -> datetime | None:
+        """The earliest moment the count may run: after the reveals, and once the beacon is out
+        (under mandate.lot/2; a mandate.lot/1 round counted at the close)."""
+        if self.lot == LOT_DOMAIN_V1:
+            return None
+        moments = [self.reveals[1]] if self.reveals is not None else []
+        if self.beacon is not None and self.beacon.at is not None:
+            moments.append(self.beacon.at)
+        return max(moments, default=None)
+
+
+def randomness_terms(
+    rules: SelectionRules, lot: str, nominations_close_at: datetime, voting_close_at: datetime
+) -> RandomnessTerms:
+    if lot not in LOT_DOMAINS:
+        raise InvalidInput(f"unknown lot domain {lot!r}; known: {', '.join(sorted(LOT_DOMAINS))}")
+    if lot == LOT_DOMAIN_V1:
+        named = rules.beacon
+        due = None
+        if named is not None and named.round is not None:
+            chain = CHAINS.get(named.chain_hash)
+            at = None if chain is None else chain.round_time(named.round)
+            due = BeaconDue(named.chain_hash, named.public_key, named.round, at)
+        return RandomnessTerms(
+            lot, nominations_close_at, (nominations_close_at, voting_close_at), due
+        )
+    reveals = None
+    last_act = voting_close_at
+    if rules.commit_reveal is not None:
+        last_act = voting_close_at + timedelta(seconds=rules.commit_reveal.reveal_window)
+        reveals = (voting_close_at, last_act)
+    due = None
+    if rules.beacon is not None:
+        due = beacon_due(known_chain(rules.beacon.chain_hash), last_act)
+    return RandomnessTerms(lot, nominations_close_at, reveals, due)
+
+
+def check_new_randomness_rules(rules: SelectionRules) -> None:
+    """What rules published under ``mandate.lot/2`` must say about a beacon: a known network
+    with its key pinned, and no round (it is derived from the schedule)."""
+    b = rules.beacon
+    if b is None:
+        return
+    if b.round is not None:
+        raise InvalidRules(
+            f"beacon.round ({b.round}) cannot be chosen: the round is derived from the schedule, "
+            "the first published at least a minute after voting closes and the reveal window "
+            "ends, so that nobody can know it while they can still act"
+        )
+    try:
+        chain = known_chain(b.chain_hash)
+    except InvalidInput as exc:
+        raise InvalidRules(exc.detail) from exc
+    if b.public_key is None:
+        raise InvalidRules(
+            f"beacon.public_key is required: pin the key of {chain.name} ({chain.public_key})"
+        )
+    if b.public_key != chain.public_key:
+        raise InvalidRules(
+            f"beacon.public_key is not the key of {chain.name}: expected {chain.public_key}, "
+            f"got {b.public_key}"
+        )

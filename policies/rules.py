@@ -88,16 +88,40 @@ class Endorsements:
 
 @dataclass(frozen=True)
 class Beacon:
-    """A future round of a public drand beacon whose value joins the lot seed."""
+    """A public drand beacon whose value joins the lot seed.
+
+    Rules published now name the network and pin its key; the round is derived from the
+    schedule (``policies.beacon``). Rules published before named the round themselves
+    (``round``), and the key was optional: those still load, so old bundles still verify.
+    """
 
     chain_hash: str  # hex: names the drand network
-    round: int
-    # hex BLS key of an unchained G1 network (drand quicknet's scheme, bls-unchained-g1-rfc9380);
-    # when set, the verifier checks the signature
+    round: int | None = None  # older rules only: the round they named
+    # hex BLS key of an unchained G1 network (drand quicknet's scheme, bls-unchained-g1-rfc9380)
     public_key: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"chain_hash": self.chain_hash, "round": self.round, "public_key": self.public_key}
+        if self.round is not None:  # the shape older rules were published in, byte for byte
+            return {
+                "chain_hash": self.chain_hash,
+                "round": self.round,
+                "public_key": self.public_key,
+            }
+        return {"chain_hash": self.chain_hash, "public_key": self.public_key}
+
+
+DEFAULT_REVEAL_WINDOW = 600
+
+
+@dataclass(frozen=True)
+class CommitReveal:
+    """The secretariat and the constituency's coordinators commit to secrets before nominations
+    close and reveal them in the ``reveal_window`` seconds after voting closes."""
+
+    reveal_window: int = DEFAULT_REVEAL_WINDOW
+
+    def to_json(self) -> dict[str, Any]:
+        return {"reveal_window": self.reveal_window}
 
 
 @dataclass(frozen=True)
@@ -111,6 +135,7 @@ class SelectionRules:
     time_limit: int = 20  # seconds a solver (PAV, maximin) may take before the count fails
     panels: int = 1000  # lottery.maximin: the published list holds this many panels
     beacon: Beacon | None = None
+    commit_reveal: CommitReveal | None = None
     endorsements: Endorsements = field(default_factory=Endorsements)
     one_nominee_per_organisation: bool = True
     constraints: tuple[Constraint, ...] = ()
@@ -148,6 +173,8 @@ class SelectionRules:
             out["panels"] = self.panels
         if self.beacon is not None:
             out["beacon"] = self.beacon.to_json()
+        if self.commit_reveal is not None:
+            out["commit_reveal"] = self.commit_reveal.to_json()
         return out
 
     @staticmethod
@@ -166,6 +193,11 @@ class SelectionRules:
                 time_limit=_int(data.get("time_limit", 20)),
                 panels=_int(data.get("panels", 1000)),
                 beacon=None if data.get("beacon") is None else _beacon(data["beacon"]),
+                commit_reveal=None
+                if data.get("commit_reveal") is None
+                else CommitReveal(
+                    _int(data["commit_reveal"].get("reveal_window", DEFAULT_REVEAL_WINDOW))
+                ),
                 endorsements=Endorsements(
                     required=_int(e.get("required", 0)),
                     distinct_regions=_int(e.get("distinct_regions", 0)),
@@ -194,7 +226,7 @@ def _beacon(data: Mapping[str, Any]) -> Beacon:
     key = data.get("public_key")
     return Beacon(
         chain_hash=str(data["chain_hash"]),
-        round=_int(data["round"]),
+        round=_opt_int(data.get("round")),
         public_key=None if key is None else str(key),
     )
 

@@ -37,9 +37,15 @@ key list. The statements a verifier reads:
 - ``candidates.fixed`` {constituency_id, standing: [{id, attributes}]};
 - ``ballot.cast`` {constituency_id, voter, approvals | ranking}: a voter's last ballot counts;
 - ``randomness.committed`` {constituency_id, party, commitment} (on time before
-  ``nominations_closed``), ``randomness.revealed`` {constituency_id, party, secret} (before
+  ``nominations_closed``), ``randomness.revealed`` {constituency_id, party, secret} (under the
+  criteria's ``"lot": "mandate.lot/2"``: after ``voting_closed``, before ``counting`` and before
+  the rules' reveal window ends; under ``mandate.lot/1``, criteria without ``lot``: before
   ``voting_closed``), ``beacon.recorded`` {constituency_id, chain_hash, round, randomness,
   signature}: what the seed mixes in (``policies.randomness``);
+- ``beacon.scheduled`` {constituency_id, chain_hash, round, at}: the beacon round the schedule
+  gives, logged at publication and when voting close moves; ``deadline.extended`` {deadline,
+  from, to, reason}: the schedule after extensions, from which the verifier derives the reveal
+  window and the beacon round itself;
 - ``designation.proposed`` {constituency_id, coordinator, decision, decision_hash} and
   ``designation.approved`` {constituency_id, coordinator, decision_hash}: a designation's
   decisions and approvals (``policies.designation``);
@@ -68,8 +74,10 @@ What :func:`verify_bundle` checks:
    consistent with the bundle's checkpoint, covering every ballot counted), and a recount
    from the logged ballots (each voter's last before voting closed), commitments, reveals,
    beacon value and designation approvals that gives the same bytes, by the method the
-   criteria name; a beacon value must verify against the rules' public key where one is named;
-   a decided round has an outcome for every participating constituency.
+   criteria name; a beacon value must verify against the rules' public key where one is named
+   (always, under mandate.lot/2, and be the round the final schedule gives); under
+   mandate.lot/2 a reveal logged before voting closed, or randomness the rules do not name, is
+   a problem; a decided round has an outcome for every participating constituency.
 
 Every problem found is reported, each naming where (``entry <index>``, ``checkpoint``,
 ``outcome <n> (<constituency>)``, ``key list``...); malformed input is reported, never raised.
@@ -82,11 +90,22 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from policies.criteria import lot_of
 from policies.designation import Approval, Decision
 from policies.errors import DomainError
-from policies.randomness import BeaconValue, Commitment, Reveal, settle
+from policies.lot import LOT_DOMAIN_V1
+from policies.randomness import (
+    BeaconValue,
+    Commitment,
+    RandomnessTerms,
+    Reveal,
+    check_new_randomness_rules,
+    randomness_terms,
+    settle,
+)
 from policies.rules import ApprovalBallot, Candidate, RankedBallot, SelectionRules
 from records import dsse
 from records.canonical import canonical_json, sha256_hex
@@ -202,6 +221,8 @@ class _Verifier(LogBundleVerifier):
         self.candidates: dict[str, tuple[int, list[Candidate]]] = {}
         self.ballots: dict[str, dict[str, tuple[int, ApprovalBallot | RankedBallot]]] = {}
         self.nominations_closed_at: int | None = None
+        self.counting_at: int | None = None
+        self.voting_close_moved_to: str | None = None  # the last deadline.extended of it
         self.inputs: dict[str, _SelectionInputs] = {}  # randomness and designation, by constituency
         self.late_ballots = 0
 
@@ -254,13 +275,15 @@ class _Verifier(LogBundleVerifier):
             )
             votes[voter] = (index, cast)
         elif kind in _SELECTION_INPUTS:
-            self._selection_input(index, kind, data)
+            self._selection_input(index, kind, at, data)
         elif kind == "phase.changed":
             phase = data.get("phase")
             if phase == "nominations_closed" and self.nominations_closed_at is None:
                 self.nominations_closed_at = index
             if phase == "voting_closed" and self.closed_at is None:
                 self.closed_at = index
+            elif phase == "counting" and self.counting_at is None:
+                self.counting_at = index
             elif phase == "decided":
                 self.decided_at = index
         elif kind == "candidates.fixed":
@@ -276,6 +299,9 @@ class _Verifier(LogBundleVerifier):
                 self.fail(f"entry {index}", f"candidates.fixed data is malformed ({exc!r})")
                 return
             self.candidates[str(cid)] = (index, standing)
+        elif kind == "deadline.extended":
+            if data.get("deadline") == "voting_close" and self.closed_at is None:
+                self.voting_close_moved_to = str(data.get("to"))
         elif kind == "criteria.published":
             self.criteria_logged.append(Logged(index, at, data))
         elif kind == "outcome.published":
@@ -444,7 +470,11 @@ class _Verifier(LogBundleVerifier):
         ballots = [votes[voter][1] for voter in sorted(votes)]
         inputs = self.inputs.get(cid, _SelectionInputs())
         rules = SelectionRules.from_json(participant.get("rules") or {})
-        self._check_beacon(where, rules, inputs)
+        terms = self._terms(where, rules, criteria)
+        if terms is None:
+            return cid
+        reveals = self._counted_reveals(where, terms, inputs)
+        self._check_beacon(where, rules, terms, inputs)
         version = criteria.get("version")
         if isinstance(version, bool) or not isinstance(version, int):
             self.fail(where, f"not recounted: the criteria version is {version!r}")
@@ -459,9 +489,10 @@ class _Verifier(LogBundleVerifier):
                 candidates=candidates,
                 ballots=ballots,
                 checkpoint=signed.get("checkpoint") or {},
+                lot=terms.lot,
                 randomness=settle(
-                    inputs.commitments,
-                    inputs.reveals,
+                    inputs.commitments if terms.lot == LOT_DOMAIN_V1 or terms.reveals else [],
+                    reveals,
                     inputs.beacon,
                     beacon_named=rules.beacon is not None,
                 ),
@@ -492,7 +523,7 @@ class _Verifier(LogBundleVerifier):
             )
         return cid
 
-    def _selection_input(self, index: int, kind: str, data: dict[str, Any]) -> None:
+    def _selection_input(self, index: int, kind: str, at: str, data: dict[str, Any]) -> None:
         """Commitments, reveals, the beacon value and designation entries, in log order."""
         cid = data.get("constituency_id")
         if type(cid) is not str:
@@ -505,9 +536,14 @@ class _Verifier(LogBundleVerifier):
                 found.commitments.append(
                     Commitment(_text(data, "party"), _text(data, "commitment"), on_time)
                 )
+                found.commitment_entries.append(index)
             elif kind == "randomness.revealed":
-                if self.closed_at is None:  # a reveal after voting closed is too late
-                    found.reveals.append(Reveal(_text(data, "party"), _text(data, "secret")))
+                # Which reveals count depends on the round's lot domain: judged at the outcome.
+                reveal = Reveal(_text(data, "party"), _text(data, "secret"))
+                logged = _LoggedReveal(index, at, self.closed_at, self.counting_at, reveal)
+                found.reveals.append(logged)
+            elif kind == "beacon.scheduled":
+                found.scheduled = (index, _integer(data, "round"))
             elif kind == "beacon.recorded":
                 found.beacon = BeaconValue(
                     _text(data, "chain_hash"),
@@ -530,19 +566,79 @@ class _Verifier(LogBundleVerifier):
             detail = exc.detail if isinstance(exc, DomainError) else str(exc)
             self.fail(f"entry {index}", f"{kind} data is malformed: {detail}")
 
-    def _check_beacon(self, where: str, rules: SelectionRules, inputs: _SelectionInputs) -> None:
-        """The recorded beacon value: the round the rules name, its randomness the hash of its
-        signature, and its signature valid under the rules' public key where one is given."""
-        named, value = rules.beacon, inputs.beacon
-        if named is None or value is None:
-            if named is not None:
-                self.fail(where, f"the rules name drand round {named.round}; no value is logged")
+    def _terms(
+        self, where: str, rules: SelectionRules, criteria: dict[str, Any]
+    ) -> RandomnessTerms | None:
+        """The windows and the beacon round the criteria and the final schedule give."""
+        try:
+            lot = lot_of(criteria)
+            if lot != LOT_DOMAIN_V1:  # a known beacon network, its key pinned, no round chosen
+                check_new_randomness_rules(rules)
+            schedule = criteria["schedule"]
+            closes = self.voting_close_moved_to or schedule["voting_close_at"]
+            return randomness_terms(
+                rules,
+                lot,
+                datetime.fromisoformat(schedule["nominations_close_at"]),
+                datetime.fromisoformat(closes),
+            )
+        except DomainError as exc:
+            self.fail(where, f"not recounted: {exc.detail}")
+        except (KeyError, TypeError, ValueError) as exc:
+            self.fail(where, f"not recounted: the criteria's schedule is malformed ({exc!r})")
+        return None
+
+    def _counted_reveals(
+        self, where: str, terms: RandomnessTerms, inputs: _SelectionInputs
+    ) -> list[Reveal]:
+        """The reveals the count takes, by the round's lot domain. Under mandate.lot/2 a reveal
+        before voting closed could have let a voter choose a ballot knowing it: a problem."""
+        if terms.lot == LOT_DOMAIN_V1:
+            return [r.item for r in inputs.reveals if r.closed_at is None]
+        if terms.reveals is None:
+            for logged in [*inputs.commitment_entries, *(r.index for r in inputs.reveals)]:
+                self.fail(f"entry {logged}", f"{where}: the rules name no commit-reveal")
+            return []
+        closes = terms.reveals[1]
+        counted = []
+        for r in inputs.reveals:
+            if r.closed_at is None:
+                self.fail(
+                    f"entry {r.index}",
+                    f"{where}: a secret revealed before voting closed (under {terms.lot} reveals "
+                    "open at the close)",
+                )
+            elif r.counting_at is None and datetime.fromisoformat(r.at) < closes:
+                counted.append(r.item)
+        return counted
+
+    def _check_beacon(
+        self,
+        where: str,
+        rules: SelectionRules,
+        terms: RandomnessTerms,
+        inputs: _SelectionInputs,
+    ) -> None:
+        """The recorded beacon value: the round the rules name (mandate.lot/1) or the schedule
+        gives (mandate.lot/2), its randomness the hash of its signature, and its signature valid
+        under the rules' public key (always given under mandate.lot/2)."""
+        named, due, value = rules.beacon, terms.beacon, inputs.beacon
+        if named is None or due is None or value is None:
+            if named is not None and due is not None:
+                self.fail(where, f"the rules name drand round {due.round}; no value is logged")
             return
-        if (value.chain_hash, value.round) != (named.chain_hash, named.round):
+        if inputs.scheduled is not None and inputs.scheduled[1] != due.round:
+            self.fail(
+                f"entry {inputs.scheduled[0]}",
+                f"{where}: beacon.scheduled names round {inputs.scheduled[1]}, the final "
+                f"schedule gives round {due.round}",
+            )
+        if (value.chain_hash, value.round) != (named.chain_hash, due.round):
             self.fail(
                 where,
-                f"the logged beacon is round {value.round} of {value.chain_hash}, the rules "
-                f"name round {named.round} of {named.chain_hash}",
+                f"the logged beacon is round {value.round} of {value.chain_hash}, the "
+                f"{'rules name' if named.round is not None else 'schedule gives'} round "
+                f"{due.round} of {named.chain_hash}",
             )
             return
         from records import drand  # only bundles with a beacon need the pairing code
@@ -552,6 +648,9 @@ class _Verifier(LogBundleVerifier):
                 self.fail(where, "the beacon randomness is not the SHA-256 of its signature")
                 return
             if named.public_key is None:
+                if terms.lot != LOT_DOMAIN_V1:
+                    self.fail(where, "the rules pin no beacon public key")
+                    return
                 self.report.checked.append(
                     f"{where}: beacon randomness matches its signature (no public key named)"
                 )
@@ -559,13 +658,13 @@ class _Verifier(LogBundleVerifier):
             drand.verify_beacon(
                 scheme=drand.SCHEME_QUICKNET,
                 public_key_hex=named.public_key,
-                round=named.round,
+                round=due.round,
                 signature_hex=value.signature,
             )
         except DomainError as exc:
             self.fail(where, f"the beacon value does not verify: {exc.detail}")
             return
-        self.report.checked.append(f"{where}: beacon round {named.round} verifies")
+        self.report.checked.append(f"{where}: beacon round {due.round} verifies")
 
     def _outcome_logged_agrees(
         self, where: str, entry: Logged, signed: dict[str, Any], envelope: dsse.Envelope
@@ -592,6 +691,7 @@ _SELECTION_INPUTS = frozenset(
     {
         "randomness.committed",
         "randomness.revealed",
+        "beacon.scheduled",
         "beacon.recorded",
         "designation.proposed",
         "designation.approved",
@@ -599,10 +699,23 @@ _SELECTION_INPUTS = frozenset(
 )
 
 
+@dataclass(frozen=True)
+class _LoggedReveal:
+    """A reveal, where and when it was logged, and which phases had begun by then."""
+
+    index: int
+    at: str
+    closed_at: int | None  # the voting_closed entry before it, if any
+    counting_at: int | None  # the counting entry before it, if any
+    item: Reveal
+
+
 @dataclass
 class _SelectionInputs:
     commitments: list[Commitment] = field(default_factory=list)
-    reveals: list[Reveal] = field(default_factory=list)
+    commitment_entries: list[int] = field(default_factory=list)
+    reveals: list[_LoggedReveal] = field(default_factory=list)
+    scheduled: tuple[int, int] | None = None  # the last beacon.scheduled: entry, round
     beacon: BeaconValue | None = None
     decisions: list[Decision] = field(default_factory=list)
     approvals: list[Approval] = field(default_factory=list)

@@ -26,21 +26,18 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import TypeVar
 
+from policies.beacon import QUICKNET
 from policies.errors import RecordError
 from records import bls12_381 as bls
 
-SCHEME_QUICKNET = "bls-unchained-g1-rfc9380"
+SCHEME_QUICKNET = QUICKNET.scheme
 DST = b"BLS_SIG_BLS12381G1_XMD:SHA-256_SSWU_RO_NUL_"
 
-# The League of Entropy's quicknet chain, as its /info document publishes it.
-QUICKNET_CHAIN_HASH = "52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971"
-QUICKNET_PUBLIC_KEY = (
-    "83cf0f2896adee7eb8b5f01fcad3912212c437e0073e911fb90022d3e760183c"
-    "8c4b450b6a0a6c3ac6a5776a2d1064510d1fec758c921cc22b0e17e63aaf4bcb"
-    "5ed66304de9cf809bd274ca73bab4af5a6e9c76a4bc09e76eae8991ef5ece45a"
-)
-QUICKNET_GENESIS_TIME = 1692803367
-QUICKNET_PERIOD = 3
+# The League of Entropy's quicknet chain, as its /info document publishes it (policies.beacon).
+QUICKNET_CHAIN_HASH = QUICKNET.chain_hash
+QUICKNET_PUBLIC_KEY = QUICKNET.public_key
+QUICKNET_GENESIS_TIME = QUICKNET.genesis_time
+QUICKNET_PERIOD = QUICKNET.period
 
 MAX_ROUND = 2**64 - 1
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from policies.designation import Approval, Decision
-from policies.lot import lot_order, lot_seed
+from policies.lot import LOT_DOMAIN, LOT_DOMAIN_V1, lot_order, lot_seed
 from policies.methods import Inputs, run
 from policies.randomness import Randomness
 from policies.rules import (
@@ -62,6 +62,7 @@ def outcome_statement(
     candidates: Sequence[Candidate],
     ballots: Sequence[ApprovalBallot | RankedBallot],
     checkpoint: Mapping[str, Any],
+    lot: str = LOT_DOMAIN,
     randomness: Randomness | None = None,
     decisions: Sequence[Decision] = (),
     approvals: Sequence[Approval] = (),
@@ -71,11 +72,12 @@ def outcome_statement(
     ``checkpoint`` (``origin``, ``size``, ``root_hash``) names the log checkpoint that covers
     every counted ballot: the count ran only once the log had integrated them. ``randomness``
     is the settled commit-reveal (and beacon); its contributions join the seed in order.
+    ``lot`` is the lot domain the round's criteria name (``policies.criteria.lot_of``).
     """
     ballotless = ballot_shape(rules.method) == NO_BALLOT
     set_hash = nominee_set_hash(candidates) if ballotless else ballot_set_hash(ballots)
     contributions = randomness.contributions if randomness is not None else []
-    seed = lot_seed(criteria_hash, set_hash, contributions)
+    seed = lot_seed(criteria_hash, set_hash, contributions, domain=lot)
     order = lot_order(seed, [c.id for c in candidates])
     result = run(rules, Inputs(candidates, ballots, decisions, approvals), seed)
     statement: dict[str, Any] = {
@@ -103,6 +105,8 @@ def outcome_statement(
             "result": result.to_json(),
         }
     )
+    if lot != LOT_DOMAIN_V1:  # older records name no domain: their bytes stay as signed
+        statement["lot"] = lot
     if randomness is not None and not randomness.is_empty():
         statement["randomness"] = randomness.to_json()
     return statement

@@ -14,6 +14,7 @@ from store import audit, ballots, designation, nominations, randomness
 from store import rules as rules_store
 from store.db import keyring, utcnow
 from store.log import SignedCheckpoint
+from store.lot_terms import lot_of_round
 from store.rounds import get as get_round
 from store.tables import log_entry, outcome
 
@@ -55,6 +56,7 @@ def publish_outcomes(conn: Connection, round_id: str, covering: SignedCheckpoint
             candidates=nominations.candidates(conn, round_id, cid),
             ballots=ballots.final_ballots(conn, round_id, cid),
             checkpoint=covering.to_json(),
+            lot=lot_of_round(round_row),
             randomness=randomness.settled(conn, round_id, cid),
             decisions=decisions,
             approvals=approvals,

@@ -1,25 +1,35 @@
 """Commit-reveal randomness and beacon values of a selection: written behind their windows.
 
-Commitments are accepted from the round's publication until nominations close; reveals from
-nominations close until voting closes. Both are logged (``randomness.committed``,
-``randomness.revealed``), as is the beacon value the secretariat records
-(``beacon.recorded``). The count settles them with ``policies.randomness.settle``.
+Under ``mandate.lot/2`` (``policies.randomness``) commitments are accepted from the round's
+publication until nominations close, and reveals only once voting has closed (the round row's
+phase, which the workflow's close sets under the same row lock every ballot takes: no ballot is
+admitted after any reveal), until the rules' reveal window ends. A beacon value is recorded
+only after voting closes, only for the round the schedule gives, and only once it verifies
+against the key the rules pin. Rounds published under ``mandate.lot/1`` keep their own windows.
+Everything is logged (``randomness.committed``, ``randomness.revealed``, ``beacon.recorded``);
+the count settles it with ``policies.randomness.settle``.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, Table, select
 
-from policies.errors import Conflict, InvalidInput, NotFound, PhaseClosed, WrongPhase
+from policies.beacon import BeaconDue
+from policies.errors import Conflict, DomainError, NotFound, PhaseClosed, WrongPhase
+from policies.lot import LOT_DOMAIN_V1
 from policies.phases import Phase, is_before
 from policies.randomness import (
+    BeaconInvalid,
     BeaconValue,
+    BeaconWrongRound,
     Commitment,
     Randomness,
+    RandomnessTerms,
     Reveal,
     RevealMismatch,
     check_hex64,
@@ -27,18 +37,21 @@ from policies.randomness import (
     settle,
 )
 from policies.times import iso
+from records import drand
 from store import audit
-from store import rules as rules_store
 from store.db import utcnow
+from store.lot_terms import lot_of_round, terms_for
 from store.rounds import get as get_round
 from store.rules import seats_of
 from store.tables import beacon_value, randomness_commitment, randomness_reveal
 
 SECRETARIAT_PARTY = "secretariat"
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_SIGNATURE = re.compile(r"(?:[0-9a-f]{2}){1,200}")
 
 
 class BeaconPending(Exception):
-    """The rules name a beacon round whose value nobody has recorded yet: count later."""
+    """The rules call for a beacon round whose value nobody has recorded yet: count later."""
 
 
 def _round(conn: Connection, round_id: str, constituency_id: str) -> RowMapping:
@@ -46,6 +59,14 @@ def _round(conn: Connection, round_id: str, constituency_id: str) -> RowMapping:
     row = get_round(conn, round_id, for_share=True)
     seats_of(row, constituency_id)  # takes part in the round
     return row
+
+
+def _commit_reveal(terms: RandomnessTerms, constituency_id: str) -> tuple[datetime, datetime]:
+    if terms.reveals is None:
+        raise Conflict(
+            f"the rules of {constituency_id} name no commit-reveal: nothing to commit or reveal"
+        )
+    return terms.reveals
 
 
 def commit(
@@ -65,7 +86,9 @@ def commit(
         raise WrongPhase(
             f"round {round_id} is {phase.value}: commitments open when it is published"
         )
-    closes = row["nominations_close_at"]
+    terms = terms_for(conn, row, constituency_id)
+    _commit_reveal(terms, constituency_id)
+    closes = terms.commitments_close_at
     if now >= closes or not is_before(phase, Phase.NOMINATIONS_CLOSED):
         raise PhaseClosed(
             f"commitments closed with nominations at {iso(closes)}; it is now {iso(now)}"
@@ -102,7 +125,8 @@ def reveal(
     now = now or utcnow()
     row = _round(conn, round_id, constituency_id)
     check_hex64("a secret", secret)
-    _reveal_window(row, now)
+    terms = terms_for(conn, row, constituency_id)
+    _reveal_window(row, terms, _commit_reveal(terms, constituency_id), now)
     mine = _last_commitment(conn, round_id, constituency_id, party)
     if mine is None:
         raise NotFound(
@@ -134,32 +158,139 @@ def reveal(
     return _row(conn, randomness_reveal, result.inserted_primary_key, entry.leaf_hash)
 
 
+def _reveal_window(
+    row: RowMapping,
+    terms: RandomnessTerms,
+    window: tuple[datetime, datetime],
+    now: datetime,
+) -> None:
+    phase = Phase(row["phase"])
+    opens, closes = window
+    if terms.lot == LOT_DOMAIN_V1:  # rounds published before: from nominations to voting close
+        if phase is Phase.CANCELLED or (now < opens and is_before(phase, Phase.NOMINATIONS_CLOSED)):
+            raise WrongPhase(
+                f"reveals open when nominations close, at {iso(opens)}; round is {phase.value}"
+            )
+        if now >= closes or not is_before(phase, Phase.VOTING_CLOSED):
+            raise PhaseClosed(f"reveals closed with voting at {iso(closes)}; it is now {iso(now)}")
+        return
+    # The phase, not the clock: voting_closed is set by the close, which waits for every
+    # ballot admitted before it and after which no ballot is admitted.
+    if phase is Phase.CANCELLED or is_before(phase, Phase.VOTING_CLOSED):
+        raise WrongPhase(
+            f"reveals open once voting has closed (at {iso(opens)}), so that no ballot can be "
+            f"cast knowing a secret; round {row['id']} is {phase.value}"
+        )
+    if now >= closes or not is_before(phase, Phase.COUNTING):
+        raise PhaseClosed(
+            f"reveals closed at {iso(closes)}, at the end of the reveal window; "
+            f"it is now {iso(now)}"
+        )
+
+
+# -- the beacon
+
+
+@dataclass(frozen=True)
+class VerifiedBeacon:
+    """A beacon value that ``verify_beacon_value`` checked against ``due``: the only way to
+    record one."""
+
+    due: BeaconDue
+    randomness: str
+    signature: str
+
+
+def beacon_due_for(conn: Connection, round_id: str, constituency_id: str) -> BeaconDue:
+    """The beacon round the selection's rules and its schedule call for."""
+    row = get_round(conn, round_id)
+    seats_of(row, constituency_id)
+    due = terms_for(conn, row, constituency_id).beacon
+    if due is None:
+        raise Conflict(f"the rules of {constituency_id} name no beacon")
+    return due
+
+
+def beacon_wanted(conn: Connection, round_id: str, constituency_id: str) -> BeaconDue | None:
+    """The beacon round still to record: None once recorded, or if the round was cancelled."""
+    if Phase(get_round(conn, round_id)["phase"]) is Phase.CANCELLED:
+        return None
+    if _beacon_row(conn, round_id, constituency_id) is not None:
+        return None
+    return beacon_due_for(conn, round_id, constituency_id)
+
+
+def verify_beacon_value(
+    due: BeaconDue, round: int, randomness: str, signature: str
+) -> VerifiedBeacon:
+    """The value checked: the round ``due`` names, lowercase hex, and the network's signature
+    under the pinned key (rules published before, which pinned none, get only the check that
+    the randomness is the SHA-256 of the signature). No I/O: call it outside a transaction."""
+    if round != due.round:
+        when = "" if due.at is None else f", published at {iso(due.at)}"
+        early = (
+            " (an earlier round could have been known while participants could still act)"
+            if round < due.round
+            else ""
+        )
+        raise BeaconWrongRound(
+            f"this selection waits for round {due.round} of drand chain {due.chain_hash}{when}; "
+            f"got round {round}{early}"
+        )
+    if not isinstance(randomness, str) or _HEX64.fullmatch(randomness) is None:
+        raise BeaconInvalid(
+            f"beacon randomness must be 64 lowercase hex digits, got {randomness!r}"
+        )
+    if not isinstance(signature, str) or _SIGNATURE.fullmatch(signature) is None:
+        raise BeaconInvalid("beacon signature must be lowercase hex bytes, as drand publishes it")
+    try:
+        if due.public_key is None:
+            if drand.beacon_randomness(signature) != randomness:
+                raise BeaconInvalid("beacon randomness is not the SHA-256 of its signature")
+        else:
+            drand.verify_beacon(
+                public_key_hex=due.public_key,
+                round=round,
+                signature_hex=signature,
+                randomness_hex=randomness,
+            )
+    except BeaconInvalid:
+        raise
+    except DomainError as exc:
+        raise BeaconInvalid(f"beacon round {round} does not verify: {exc.detail}") from exc
+    return VerifiedBeacon(due, randomness, signature)
+
+
 def record_beacon(
     conn: Connection,
     round_id: str,
     constituency_id: str,
-    beacon_round: int,
-    randomness: str,
-    signature: str,
+    verified: VerifiedBeacon,
     actor: str,
     now: datetime | None = None,
 ) -> RowMapping:
-    """The secretariat records the beacon value the rules name, once it is published."""
+    """Record a verified beacon value: by the secretariat's PUT, or by the worker's relay."""
     now = now or utcnow()
     row = _round(conn, round_id, constituency_id)
-    named = rules_store.rules_for(conn, round_id, constituency_id).beacon
-    if named is None:
+    terms = terms_for(conn, row, constituency_id)
+    due = terms.beacon
+    if due is None:
         raise Conflict(f"the rules of {constituency_id} name no beacon")
-    if beacon_round != named.round:
-        raise InvalidInput(f"the rules name beacon round {named.round}, got round {beacon_round}")
-    check_hex64("the beacon randomness", randomness)
-    if not signature or len(signature) > 400 or any(c not in "0123456789abcdef" for c in signature):
-        raise InvalidInput("the beacon signature must be lowercase hex, as drand publishes it")
-    # Verified offline (records.drand) against the rules' public key, by `mandate verify`.
+    if verified.due != due:  # the schedule moved since the value was checked
+        raise BeaconWrongRound(
+            f"this selection now waits for round {due.round}, not round {verified.due.round}"
+        )
     phase = Phase(row["phase"])
-    if phase in (Phase.DRAFT, Phase.CANCELLED) or not is_before(phase, Phase.COUNTING):
+    # Under mandate.lot/2 the round is only known for good once voting has closed.
+    earliest = Phase.PUBLISHED if terms.lot == LOT_DOMAIN_V1 else Phase.VOTING_CLOSED
+    if (
+        phase is Phase.CANCELLED
+        or is_before(phase, earliest)
+        or not is_before(phase, Phase.DECIDED)
+    ):
         raise WrongPhase(
-            f"round {round_id} is {phase.value}: the beacon is recorded before the count"
+            f"round {round_id} is {phase.value}: the beacon is recorded after "
+            f"{earliest.value.replace('_', ' ')} and before the round is decided"
         )
     if _beacon_row(conn, round_id, constituency_id) is not None:
         raise Conflict(f"the beacon value of {constituency_id} is already recorded")
@@ -169,10 +300,10 @@ def record_beacon(
         "beacon.recorded",
         {
             "constituency_id": constituency_id,
-            "chain_hash": named.chain_hash,
-            "round": beacon_round,
-            "randomness": randomness,
-            "signature": signature,
+            "chain_hash": due.chain_hash,
+            "round": due.round,
+            "randomness": verified.randomness,
+            "signature": verified.signature,
         },
         actor,
         now,
@@ -181,27 +312,16 @@ def record_beacon(
         beacon_value.insert().values(
             round_id=round_id,
             constituency_id=constituency_id,
-            chain_hash=named.chain_hash,
-            beacon_round=beacon_round,
-            randomness=randomness,
-            signature=signature,
+            chain_hash=due.chain_hash,
+            beacon_round=due.round,
+            randomness=verified.randomness,
+            signature=verified.signature,
             recorded_at=now,
         )
     )
     found = _beacon_row(conn, round_id, constituency_id)
     assert found is not None
     return found
-
-
-def _reveal_window(row: RowMapping, now: datetime) -> None:
-    phase = Phase(row["phase"])
-    opens, closes = row["nominations_close_at"], row["voting_close_at"]
-    if phase is Phase.CANCELLED or (now < opens and is_before(phase, Phase.NOMINATIONS_CLOSED)):
-        raise WrongPhase(
-            f"reveals open when nominations close, at {iso(opens)}; round is {phase.value}"
-        )
-    if now >= closes or not is_before(phase, Phase.VOTING_CLOSED):
-        raise PhaseClosed(f"reveals closed with voting at {iso(closes)}; it is now {iso(now)}")
 
 
 def _last_commitment(
@@ -260,20 +380,43 @@ def listing(conn: Connection, round_id: str, constituency_id: str) -> Listing:
     )
 
 
+def terms(conn: Connection, round_id: str, constituency_id: str) -> RandomnessTerms:
+    """The selection's windows and beacon round; a draft without rules has neither yet."""
+    row = get_round(conn, round_id)
+    try:
+        return terms_for(conn, row, constituency_id)
+    except NotFound:
+        return RandomnessTerms(lot_of_round(row), row["nominations_close_at"], None, None)
+
+
+def count_plan(conn: Connection, round_id: str) -> tuple[datetime | None, list[str]]:
+    """When the count may run, and the constituencies whose rules call for a beacon."""
+    row = get_round(conn, round_id)
+    count_at: datetime | None = None
+    beacons = []
+    for p in row["participants"]:
+        found = terms_for(conn, row, p["constituency_id"])
+        if found.count_at is not None and (count_at is None or found.count_at > count_at):
+            count_at = found.count_at
+        if found.beacon is not None:
+            beacons.append(p["constituency_id"])
+    return count_at, beacons
+
+
 def settled(conn: Connection, round_id: str, constituency_id: str) -> Randomness:
     """What goes into the seed. Every stored commitment was on time and every stored reveal
-    matched: the windows and the match are enforced at write."""
+    was in its window and matched: the windows and the match are enforced at write."""
     found = listing(conn, round_id, constituency_id)
     commitments = [Commitment(c["party"], c["commitment"], on_time=True) for c in found.commitments]
     reveals = [Reveal(r["party"], r["secret"]) for r in found.reveals]
-    named = rules_store.rules_for(conn, round_id, constituency_id).beacon
+    due = terms_for(conn, get_round(conn, round_id), constituency_id).beacon
     value = None
     if found.beacon is not None:
         b = found.beacon
         value = BeaconValue(b["chain_hash"], b["beacon_round"], b["randomness"], b["signature"])
-    elif named is not None:
+    elif due is not None:
         raise BeaconPending(
-            f"the rules of {constituency_id} name drand round {named.round}; "
+            f"the rules of {constituency_id} call for drand round {due.round}; "
             "its value is not recorded yet"
         )
-    return settle(commitments, reveals, value, beacon_named=named is not None)
+    return settle(commitments, reveals, value, beacon_named=due is not None)

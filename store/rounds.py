@@ -17,7 +17,7 @@ from policies.schedule import Deadline, Schedule, validate_publishable, validate
 from policies.times import iso
 from records import dsse
 from records.canonical import canonical_json, sha256_hex
-from store import audit
+from store import audit, lot_terms
 from store.db import keyring, utcnow
 from store.ids import new_id
 from store.registry import get_constituency
@@ -121,12 +121,14 @@ def list_unfinished(conn: Connection) -> list[RowMapping]:
     return [r._mapping for r in conn.execute(select(round_).where(round_.c.phase.not_in(done)))]
 
 
-def publish(conn: Connection, round_id: str, actor: str) -> RowMapping:
-    """Freeze the criteria (RFC 8785 bytes, SHA-256, DSSE/Ed25519) and mark the round published."""
+def publish(conn: Connection, round_id: str, actor: str, now: datetime | None = None) -> RowMapping:
+    """Freeze the criteria (RFC 8785 bytes, SHA-256, DSSE/Ed25519) and mark the round published.
+
+    ``now`` is the moment of publication (tests publish rounds of the past with it)."""
     row = get(conn, round_id, for_update=True)
     if row["phase"] != Phase.DRAFT:
         raise WrongPhase(f"round {round_id} is already {row['phase']}; only a draft is published")
-    now = utcnow()
+    now = now or utcnow()
     schedule = schedule_of(row)
     validate_publishable(schedule, now)
     for p in row["participants"]:
@@ -170,7 +172,9 @@ def publish(conn: Connection, round_id: str, actor: str) -> RowMapping:
         actor,
         now,
     )
-    return get(conn, round_id)
+    published = get(conn, round_id)
+    lot_terms.log_beacon_rounds(conn, published, actor, now)
+    return published
 
 
 def mirror_phase(conn: Connection, round_id: str, phase: Phase, seq: int, at: datetime) -> bool:
@@ -222,6 +226,8 @@ def record_extension(
         },
         actor,
     )
+    if which is Deadline.VOTING_CLOSE:  # the beacon round follows the close: log where it went
+        lot_terms.log_beacon_rounds(conn, get(conn, round_id), actor)
     return True
 
 

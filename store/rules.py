@@ -10,6 +10,7 @@ from policies.constraints import check_rules
 from policies.errors import Conflict, NotFound, WrongPhase
 from policies.methods import require_available
 from policies.phases import Phase
+from policies.randomness import check_new_randomness_rules
 from policies.rules import DESIGNATION, InfeasibleRules, SelectionRules
 from store import audit
 from store.db import utcnow
@@ -40,6 +41,7 @@ def publish_rules(
     # Seats come from the round's frame, never from the constituency.
     rules = SelectionRules.from_json({**data, "seats": seats_of(round_row, constituency_id)})
     check_rules(rules)
+    check_new_randomness_rules(rules)
     require_available(rules.method)
     _check_quorum(conn, constituency_id, rules)
     current = _get(conn, round_id, constituency_id)
@@ -110,6 +112,7 @@ def all_rules(conn: Connection, round_row: RowMapping) -> dict[str, dict[str, An
             continue
         rules = SelectionRules.from_json({**row["rules"], "seats": p["seats"]})
         check_rules(rules)
+        check_new_randomness_rules(rules)  # drafts saved before a beacon's round was derived
         _check_quorum(conn, p["constituency_id"], rules)
         out[p["constituency_id"]] = rules.to_json()
     if missing:

@@ -153,11 +153,18 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
         def log_message(self, format: str, *args: Any) -> None:
             pass  # quiet: pytest shows what the assertions say
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    with serving(port, Handler):
+        yield receiver
+
+
+@contextmanager
+def serving(port: int, handler: type[BaseHTTPRequestHandler]) -> Iterator[None]:
+    """An HTTP server on 127.0.0.1:``port`` answering with ``handler``, in a thread of its own."""
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield receiver
+        yield
     finally:
         server.shutdown()
         server.server_close()

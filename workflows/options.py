@@ -26,7 +26,11 @@ M = TypeVar("M", bound=BaseModel)
 
 
 async def run_activity(
-    activity: str, arg: BaseModel, result_type: type[M], limit: timedelta = ACTIVITY_TIMEOUT
+    activity: str,
+    arg: BaseModel,
+    result_type: type[M],
+    limit: timedelta = ACTIVITY_TIMEOUT,
+    retry: RetryPolicy = RETRY,
 ) -> M:
     result: M = await workflow.execute_activity(
         activity,
@@ -34,6 +38,6 @@ async def run_activity(
         result_type=result_type,
         start_to_close_timeout=limit,
         heartbeat_timeout=HEARTBEAT_TIMEOUT,
-        retry_policy=RETRY,
+        retry_policy=retry,
     )
     return result

@@ -6,15 +6,21 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field
 from temporalio import workflow
+from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import (
         COUNT_ROUND,
+        FETCH_BEACON,
         MIRROR_PHASE,
+        PLAN_COUNT,
         RECORD_CANCELLATION,
         RECORD_EXTENSION,
+        BeaconFetched,
+        BeaconRef,
         CountDone,
+        CountPlan,
         MirrorPhaseInput,
         RecordCancellationInput,
         RecordExtensionInput,
@@ -29,7 +35,17 @@ with workflow.unsafe.imports_passed_through():
 
 # Rounds started before the count existed replay without it.
 SELECTION_PATCH = "count-round"
+# Rounds that passed the voting close before the count waited for the reveal window and the
+# beacon replay without the wait.
+LOT_PATCH = "count-after-reveals-and-beacon"
 COUNT_TIMEOUT = timedelta(minutes=10)
+# A relay may lag the beacon's time a little, or be down for a while: ask again, less and less
+# often, until it answers (or the secretariat records the value by hand).
+BEACON_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=1),
+)
 
 
 class RoundInput(BaseModel):
@@ -82,6 +98,8 @@ class SelectionRoundWorkflow:
             if not await self._wait_until_due(phase):
                 return await self._finish_cancelled()
             await self._enter(phase)
+        if workflow.patched(LOT_PATCH) and not await self._wait_for_randomness():
+            return await self._finish_cancelled()
         for phase in (Phase.COUNTING, Phase.DECIDED):
             if self._cancelling:
                 return await self._finish_cancelled()
@@ -92,6 +110,26 @@ class SelectionRoundWorkflow:
                 )
         await workflow.wait_condition(workflow.all_handlers_finished)
         return RoundResult(round_id=self._round_id, phase=self._phase)
+
+    async def _wait_for_randomness(self) -> bool:
+        """After the close: wait out the reveal window and the beacon round, and fetch the
+        beacon where a relay is set. False if the round is cancelled meanwhile."""
+        plan = await run_activity(PLAN_COUNT, RoundRef(round_id=self._round_id), CountPlan)
+        if plan.count_at is not None:
+            while (remaining := plan.count_at - workflow.now()) > timedelta(0):
+                await self._sleep_or_change(remaining)  # wakes early only to be cancelled
+                if self._cancelling:
+                    return False
+        for constituency_id in plan.beacons:
+            if self._cancelling:
+                return False
+            await run_activity(
+                FETCH_BEACON,
+                BeaconRef(round_id=self._round_id, constituency_id=constituency_id),
+                BeaconFetched,
+                retry=BEACON_RETRY,
+            )
+        return not self._cancelling
 
     async def _wait_until_due(self, phase: Phase) -> bool:
         """Sleep until the (possibly extended) start of ``phase``; False if cancelled."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import Connection
+from starlette.concurrency import run_in_threadpool
 
 from api import schemas as s
 from api.deps import Caller, MaybeCaller, ServicesDep, WriterDep, read
@@ -37,7 +38,8 @@ def _party(caller: Principal, constituency_id: str) -> str:
 async def commit(
     round_id: str, constituency_id: str, body: s.CommitmentIn, caller: Caller, writer: WriterDep
 ) -> JSONResponse:
-    """Commit to a secret before nominations close (a later commitment replaces an earlier)."""
+    """Commit to a secret before nominations close (a later commitment replaces an earlier),
+    where the rules name commit-reveal (409 conflict otherwise)."""
     party = _party(caller, constituency_id)
 
     def work(conn: Connection) -> s.RandomnessWritten:
@@ -55,7 +57,9 @@ async def commit(
 async def reveal(
     round_id: str, constituency_id: str, body: s.RevealIn, caller: Caller, writer: WriterDep
 ) -> JSONResponse:
-    """Reveal the secret after nominations close and before voting closes."""
+    """Reveal the secret after voting closes, within the rules' reveal window: 409
+    wrong_phase before the close (no ballot may be cast knowing a secret), 409 phase_closed
+    after the window."""
     party = _party(caller, constituency_id)
 
     def work(conn: Connection) -> s.RandomnessWritten:
@@ -69,21 +73,26 @@ async def reveal(
 
 @router.put(BASE + "/randomness/beacon", response_model=s.RandomnessOut)
 async def record_beacon(
-    round_id: str, constituency_id: str, body: s.BeaconValueIn, caller: Caller, writer: WriterDep
+    round_id: str,
+    constituency_id: str,
+    body: s.BeaconValueIn,
+    caller: Caller,
+    writer: WriterDep,
+    svc: ServicesDep,
 ) -> JSONResponse:
-    """The secretariat records the drand value the rules name, once drand has published it."""
+    """The secretariat records the beacon value the count waits for, once drand has published
+    it (after voting closes). It is verified against the key the rules pin before it is
+    recorded: 422 beacon_invalid if it does not verify, 422 beacon_wrong_round for any other
+    round than the one the schedule gives (see `beacon_due` in GET .../randomness)."""
     require_secretariat(caller)
+    due = await read(svc, lambda conn: randomness.beacon_due_for(conn, round_id, constituency_id))
+    # The pairing check takes a moment: done before the write transaction, not inside it.
+    verified = await run_in_threadpool(
+        randomness.verify_beacon_value, due, body.round, body.randomness, body.signature
+    )
 
     def work(conn: Connection) -> s.RandomnessOut:
-        randomness.record_beacon(
-            conn,
-            round_id,
-            constituency_id,
-            body.round,
-            body.randomness,
-            body.signature,
-            caller.credential_id,
-        )
+        randomness.record_beacon(conn, round_id, constituency_id, verified, caller.credential_id)
         return _listing(conn, round_id, constituency_id)
 
     return await writer.run(work)
@@ -103,11 +112,20 @@ async def get_randomness(
 def _listing(conn: Connection, round_id: str, constituency_id: str) -> s.RandomnessOut:
     seats_of(rounds.get(conn, round_id), constituency_id)
     found = randomness.listing(conn, round_id, constituency_id)
+    terms = randomness.terms(conn, round_id, constituency_id)
     coordinators = [c["id"] for c in registry.list_coordinators(conn, constituency_id)]
+    due = terms.beacon
     return s.RandomnessOut(
         round_id=round_id,
         constituency_id=constituency_id,
+        lot=terms.lot,
         parties=[SECRETARIAT_PARTY, *sorted(coordinators)],
+        commitments_close_at=terms.commitments_close_at,
+        reveals_open_at=None if terms.reveals is None else terms.reveals[0],
+        reveals_close_at=None if terms.reveals is None else terms.reveals[1],
+        beacon_due=None
+        if due is None
+        else s.BeaconDueOut(chain_hash=due.chain_hash, round=due.round, at=due.at),
         commitments=[_public(r) for r in found.commitments],
         reveals=[_public(r) for r in found.reveals],
         beacon=None if found.beacon is None else _public(found.beacon),

@@ -1,6 +1,8 @@
 """Selections by ranked ballots, by lot and by designation, end to end over HTTP, each with the
-commit-reveal randomness of the secretariat and the coordinators, the published count and an
-offline recount of the bundle."""
+commit-reveal randomness of the secretariat and the coordinators (reveals only after voting
+closes, the count after the reveal window), the published count and an offline recount of the
+bundle; and a beacon pinned in the rules, whose round the schedule gives, refusing every value
+that is not that round's signature."""
 
 from __future__ import annotations
 
@@ -10,19 +12,21 @@ import hashlib
 import json
 import secrets
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
+from policies.beacon import MARGIN, QUICKNET
 from policies.randomness import commitment_for
 from records.bundle import verify_bundle
-from records.drand import QUICKNET_CHAIN_HASH, QUICKNET_PUBLIC_KEY
 from store import log
 from tests.api.conftest import Api, World, make_world, org_body
-from tests.api.test_rounds_api import at, wait_phase
+from tests.api.test_rounds_api import at, round_body, wait_phase
 from tests.keys import ORIGIN
-from tests.records.test_drand import QUICKNET_1000_RANDOMNESS, QUICKNET_ROUNDS
+from tests.lot_rounds import BEACON, beacon_value
 
-# drand quicknet, round 1000 (see tests/records/test_drand.py for where the values come from)
-BEACON = {"chain_hash": QUICKNET_CHAIN_HASH, "round": 1000, "public_key": QUICKNET_PUBLIC_KEY}
+# Seconds after voting closes in which the parties reveal: short, so the test is too.
+WINDOW = 10
+COMMIT_REVEAL = {"commit_reveal": {"reveal_window": WINDOW}}
 
 
 def _expect(r: Any, status: int, error: str) -> None:
@@ -127,7 +131,7 @@ class Selection:
             ids.append(nid)
         return ids
 
-    async def reveal(self) -> None:
+    async def close_commitments(self) -> None:
         api = self.api
         await wait_phase(api, self.rid, "nominations_closed")
         late = await api.call(
@@ -137,14 +141,25 @@ class Selection:
             {"commitment": "0" * 64},
         )
         _expect(late, 409, "phase_closed")  # commitments close with nominations
-        wrong = await api.call(
-            "POST", f"{self.base}/randomness/reveals", self.second["token"], {"secret": "1" * 64}
-        )
+
+    async def reveal(self, voter: str) -> None:
+        """While voting is open a reveal is refused; once it has closed, a ballot is."""
+        api = self.api
+        reveals = f"{self.base}/randomness/reveals"
+        secret = {"secret": self.secrets["secretariat"]}
+        _expect(await api.call("POST", reveals, api.secretariat, secret), 409, "wrong_phase")
+        await wait_phase(api, self.rid, "voting_closed")
+        late = await api.call("PUT", f"{self.base}/ballot", voter, {"approvals": []})
+        _expect(late, 409, "phase_closed")
+        wrong = await api.call("POST", reveals, self.second["token"], {"secret": "1" * 64})
         _expect(wrong, 422, "reveal_mismatch")
         for who, token in (("secretariat", api.secretariat), ("first", self.w.coordinator)):
-            await api.ok(
-                "POST", f"{self.base}/randomness/reveals", token, {"secret": self.secrets[who]}
-            )
+            await api.ok("POST", reveals, token, {"secret": self.secrets[who]})
+        terms = await api.ok("GET", f"{self.base}/randomness")
+        assert terms["lot"] == "mandate.lot/2"
+        closes = datetime.fromisoformat(terms["reveals_open_at"]) + timedelta(seconds=WINDOW)
+        assert datetime.fromisoformat(terms["reveals_close_at"]) == closes
+        assert terms["beacon_due"] is None
 
     async def finish(self) -> dict[str, Any]:
         """The count, as published, once the round is decided; and the bundle verifies."""
@@ -155,14 +170,11 @@ class Selection:
         assert statuses.pop(self.second["id"]) == "not_revealed"
         assert set(statuses.values()) == {"revealed"}
         assert randomness["left_out"] == [self.second["id"]]
-        beacon = self.rules.get("beacon")
-        assert len(randomness["contributions"]) == 2 + (beacon is not None)
+        assert len(randomness["contributions"]) == 2
         await asyncio.to_thread(_integrate, self.api)
         bundle = await self.api.ok("GET", f"/v1/rounds/{self.rid}/bundle")
         report = verify_bundle(bundle)
         assert report.ok, report.problems
-        if beacon is not None:
-            assert any(f"beacon round {beacon['round']} verifies" in x for x in report.checked)
         assert any("recount" in line and "matches" in line for line in report.checked)
         # A revealed secret changed in its logged entry is caught.
         for entry in bundle["entries"]:
@@ -210,6 +222,7 @@ async def test_stv_lottery_and_designation_journeys(api: Api) -> None:
             "max_ranks": 4,
             "constraints": women_min,
             "one_nominee_per_organisation": False,
+            **COMMIT_REVEAL,
         },
     )
     lottery = Selection(
@@ -220,6 +233,7 @@ async def test_stv_lottery_and_designation_journeys(api: Api) -> None:
             "method": "lottery.uniform",
             "constraints": women_min,
             "one_nominee_per_organisation": False,
+            **COMMIT_REVEAL,
         },
     )
     designation = Selection(
@@ -232,7 +246,7 @@ async def test_stv_lottery_and_designation_journeys(api: Api) -> None:
             "alternates": 1,
             "constraints": women_min,
             "one_nominee_per_organisation": False,
-            "beacon": BEACON,
+            **COMMIT_REVEAL,
         },
     )
     rounds = (stv, lottery, designation)
@@ -280,7 +294,7 @@ async def test_stv_lottery_and_designation_journeys(api: Api) -> None:
         await wait_phase(api, s.rid, "nominations_open")
     genders = ["man", "man", "woman", "woman"]
     nominees = [await s.nominate(orgs, genders) for s in rounds]
-    await asyncio.gather(*(s.reveal() for s in rounds))
+    await asyncio.gather(*(s.close_commitments() for s in rounds))
     for s in rounds:
         await wait_phase(api, s.rid, "voting_open")
 
@@ -316,24 +330,7 @@ async def test_stv_lottery_and_designation_journeys(api: Api) -> None:
     )
     await api.ok("POST", f"{where}/{proposed['decision_hash']}/approval", second["token"])
 
-    # The beacon value the rules name, recorded by the secretariat once drand published it.
-    beacon = f"{designation.base}/randomness/beacon"
-    signature = QUICKNET_ROUNDS[1000]
-    value = {"round": 1000, "randomness": QUICKNET_1000_RANDOMNESS, "signature": signature}
-    _expect(await api.call("PUT", beacon, w.coordinator, value), 403, "forbidden")
-    _expect(
-        await api.call("PUT", beacon, api.secretariat, {**value, "round": 1001}),
-        422,
-        "invalid_input",
-    )
-    _expect(
-        await api.call("PUT", f"{stv.base}/randomness/beacon", api.secretariat, value),
-        409,
-        "conflict",
-    )  # the STV rules name no beacon
-    await api.ok("PUT", beacon, api.secretariat, value)
-    _expect(await api.call("PUT", beacon, api.secretariat, value), 409, "conflict")
-
+    await asyncio.gather(*(s.reveal(orgs[0][1]) for s in rounds))
     counts = await asyncio.gather(*(s.finish() for s in rounds))
     stv_count, lottery_count, designation_count = counts
 
@@ -353,12 +350,56 @@ async def test_stv_lottery_and_designation_journeys(api: Api) -> None:
     assert designation_count["details"]["decision_hash"] == proposed["decision_hash"]
     # The seed is recomputable from the record: criteria hash, set hash, contributions.
     record = (await api.ok("GET", f"{designation.base}/outcome"))["record"]
+    assert record["lot"] == "mandate.lot/2"
     text = "\n".join(
         [
-            "mandate.lot/1",
+            "mandate.lot/2",
             record["criteria_hash"],
             record["nominee_set_hash"],
             *record["randomness"]["contributions"],
         ]
     )
     assert hashlib.sha256(text.encode()).hexdigest() == record["seed"]
+
+
+async def test_a_beacon_is_pinned_its_round_derived_and_every_other_value_refused(
+    api: Api,
+) -> None:
+    w = await make_world(api)
+    rid = (await api.ok("POST", "/v1/rounds", api.secretariat, round_body(w, 100, 200)))["id"]
+    rules = f"/v1/rounds/{rid}/constituencies/{w.constituency}/rules"
+    # Rules that name no key, choose their round, or another network are refused.
+    for beacon in (
+        {"chain_hash": QUICKNET.chain_hash},
+        {**BEACON, "round": 40_000_000},
+        {**BEACON, "chain_hash": "ab" * 32},
+    ):
+        refused = await api.call(
+            "PUT", rules, w.coordinator, {"method": "lottery.uniform", "beacon": beacon}
+        )
+        _expect(refused, 422, "validation_error")
+    await api.ok(
+        "PUT",
+        rules,
+        w.coordinator,
+        {"method": "lottery.uniform", "beacon": BEACON, **COMMIT_REVEAL},
+    )
+    await api.ok("POST", f"/v1/rounds/{rid}/publish", api.secretariat)
+    base = f"/v1/rounds/{rid}/constituencies/{w.constituency}"
+    terms = await api.ok("GET", f"{base}/randomness")
+    due = terms["beacon_due"]
+    last_reveal = datetime.fromisoformat(terms["reveals_close_at"])
+    assert due["round"] == QUICKNET.first_round_at_or_after(last_reveal + MARGIN)
+    assert datetime.fromisoformat(due["at"]) == QUICKNET.round_time(due["round"])
+
+    put = f"{base}/randomness/beacon"
+    real = beacon_value(1000)  # a real quicknet value, long published: too early a round
+    _expect(await api.call("PUT", put, w.coordinator, real), 403, "forbidden")
+    _expect(await api.call("PUT", put, api.secretariat, real), 422, "beacon_wrong_round")
+    # Round 1000's signature offered as the derived round's: it does not verify.
+    forged = {**real, "round": due["round"]}
+    _expect(await api.call("PUT", put, api.secretariat, forged), 422, "beacon_invalid")
+    assert (await api.ok("GET", f"{base}/randomness"))["beacon"] is None
+    await api.ok(
+        "POST", f"/v1/rounds/{rid}/cancel", api.secretariat, {"reason": "tested what it refuses"}
+    )

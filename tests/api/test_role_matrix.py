@@ -75,7 +75,10 @@ async def prepared(api: Api) -> Ids:
     w = await make_world(api)
     s = api.secretariat
     published = await new_round(
-        api, w, round_body(w, opens=0.05), {"one_nominee_per_organisation": False}
+        api,
+        w,
+        round_body(w, opens=0.05),
+        {"one_nominee_per_organisation": False, "commit_reveal": {}},
     )
     await api.ok("POST", f"/v1/rounds/{published['id']}/publish", s)
     await asyncio.sleep(0.1)
@@ -239,7 +242,7 @@ CASES = [
         "/v1/rounds/{r}/constituencies/{c}/randomness/reveals",
         frozenset({"secretariat", "coordinator_own"}),
         {"secret": "cd" * 32},
-        succeeds=False,  # nominations are still open
+        succeeds=False,  # reveals open when voting closes
     ),
     Case(
         "PUT",

@@ -21,6 +21,7 @@ from policies.constraints import (
 from policies.rules import (
     Beacon,
     Candidate,
+    CommitReveal,
     Constraint,
     Endorsements,
     InfeasibleRules,
@@ -134,6 +135,14 @@ def with_(**changes: object) -> SelectionRules:
         (
             with_(beacon=Beacon("ab" * 32, 1000, "8" + "F" * 191)),
             "as 192 lowercase hex digits; got '8FFF",
+        ),
+        (
+            with_(commit_reveal=CommitReveal(4)),
+            "commit_reveal.reveal_window must be 5 or more, got 4",
+        ),
+        (
+            with_(commit_reveal=CommitReveal(7 * 86400 + 1)),
+            "commit_reveal.reveal_window must be at most 604800 seconds (7 days), got 604801",
         ),
     ],
 )

@@ -8,11 +8,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policies.errors import InvalidInput
-from policies.lot import LOT_DOMAIN, draw_below, lot, lot_order, lot_seed
+from policies.lot import LOT_DOMAIN, LOT_DOMAIN_V1, draw_below, lot, lot_order, lot_seed
 
 # The vectors below were computed once, outside this code, with nothing but hashlib:
 #
-#   text = "\n".join(["mandate.lot/1", "c" * 64, "b" * 64, "alpha", "beta"])
+#   text = "\n".join(["mandate.lot/1", "c" * 64, "b" * 64, "alpha", "beta"])  # and ".../2"
 #   seed = hashlib.sha256(text.encode()).hexdigest()
 #   hashlib.sha256(bytes.fromhex(seed) + b"ana").hexdigest()   # and so on for each id
 #
@@ -29,14 +29,28 @@ LOTS = {
 ORDER = ["ana", "chen", "ben", "dara"]
 
 
+SEED_V2 = "3589c5cdc9fb61bd92fc801bedea79833f994b498d1d66f4ec9b317804f53b57"
+
+
 def test_known_seed() -> None:
-    assert LOT_DOMAIN == "mandate.lot/1"
-    assert lot_seed(CRITERIA, BALLOTS, ["alpha", "beta"]) == SEED
-    # hashlib.sha256("mandate.lot/1\ncrit\nballots".encode()).hexdigest()
+    assert LOT_DOMAIN == "mandate.lot/2"
+    assert LOT_DOMAIN_V1 == "mandate.lot/1"
+    assert lot_seed(CRITERIA, BALLOTS, ["alpha", "beta"], domain=LOT_DOMAIN_V1) == SEED
+    assert lot_seed(CRITERIA, BALLOTS, ["alpha", "beta"]) == SEED_V2  # the domain used now
+    # hashlib.sha256("mandate.lot/1\ncrit\nballots".encode()).hexdigest(), and /2
     assert (
-        lot_seed("crit", "ballots")
+        lot_seed("crit", "ballots", domain=LOT_DOMAIN_V1)
         == "ef9ed52dd8f6d7800ca0b5e2c7abae4baba67914f8bbfb995d95b485e6a28fbf"
     )
+    assert (
+        lot_seed("crit", "ballots")
+        == "2c66ad3699e52c2ee5fedf2d75e38912bbb10acc78f1586e1956b0e55eac53e4"
+    )
+
+
+def test_an_unknown_domain_is_refused() -> None:
+    with pytest.raises(InvalidInput, match=r"unknown lot domain 'mandate\.lot/3'"):
+        lot_seed(CRITERIA, BALLOTS, domain="mandate.lot/3")
 
 
 def test_known_lots_and_order() -> None:

@@ -20,7 +20,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from policies.criteria import round_criteria
+from policies.criteria import lot_of, round_criteria
 from policies.rules import ApprovalBallot, Candidate, Constraint, SelectionRules
 from policies.schedule import Schedule
 from policies.times import iso
@@ -367,6 +367,7 @@ def decided_round(
             candidates=seat.candidates,
             ballots=counted_ballots,
             checkpoint=named_json,
+            lot=lot_of(criteria),
         )
         payload = canonical_json(record)
         signer = keys.records_at(decided_at)

@@ -20,12 +20,14 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.mail import FolderTransport
 from mandate.worker import Mailing
+from policies.randomness import commitment_for
 from policies.schedule import Deadline
-from store import audit, campaigns, outbox, signatures, webhooks
+from store import audit, campaigns, outbox, randomness, rounds, signatures, webhooks
 from store.db import Database
 from tests.campaign_support import constituency, member, published_campaign
 from tests.conftest import BIN
 from tests.keys import keyed_database
+from tests.lot_rounds import BEACON, close_for_round, drand_relay, hand_round
 from tests.receivers import webhook_receiver
 from tests.workflows.log_support import (
     SECOND,
@@ -93,6 +95,13 @@ async def main() -> None:
         handle = await start(env.client, row, tq)
         await handle.result()
         _save("round_counted", (await handle.fetch_history()).to_json())
+        # 3b. A round whose count waits for its reveal window (a party reveals within it);
+        # before the integrator and the outbox run, whose timers would make long sleeps slow.
+        _save("round_counted_after_reveals", await _after_reveals(env, db, tq))
+        # 3c. A round whose count waits for its beacon round, fetched from a relay (refused once).
+        with drand_relay(["forged"]) as relay:
+            async with running_worker(env.client, db, drand_relay=relay.url) as relay_tq:
+                _save("round_counted_with_beacon", await _with_beacon(env, db, relay_tq))
         # 4. The log integrator: batches of entries, then it continues as new.
         _save("log_integrator_continued", await _integrator_continued(env, db, tq))
         # 5. The log integrator refused (a tree that does not extend the last checkpoint),
@@ -177,6 +186,33 @@ async def _outbox(env: WorkflowEnvironment, db: Database, tq: str) -> str:
         task_queue=tq,
     )
     return (await until_continued(env, handle)).to_json()
+
+
+async def _after_reveals(env: WorkflowEnvironment, db: Database, tq: str) -> str:
+    now = await env.get_current_time()
+    row = published_round(db, now, rules={"commit_reveal": {"reveal_window": 3600}})
+    rid, cid = row["id"], row["participants"][0]["constituency_id"]
+    secret = "7a" * 32
+    with db.write() as conn:
+        randomness.commit(
+            conn, rid, cid, "secretariat", commitment_for("secretariat", secret), "h", now
+        )
+    handle = await start(env.client, row, tq)
+    await env.sleep(DAY * 14 + timedelta(minutes=10))
+    with db.write() as conn:
+        randomness.reveal(conn, rid, cid, "secretariat", secret, "h", await env.get_current_time())
+    await handle.result()
+    return (await handle.fetch_history()).to_json()
+
+
+async def _with_beacon(env: WorkflowEnvironment, db: Database, tq: str) -> str:
+    r = hand_round(db, close_for_round(1001), {"method": "lottery.uniform", "beacon": BEACON})
+    r.nominate(["woman", "man"])
+    with db.read() as conn:
+        row = rounds.get(conn, r.rid)
+    handle = await start(env.client, row, tq)
+    await handle.result()
+    return (await handle.fetch_history()).to_json()
 
 
 def _save(name: str, text: str) -> None:

@@ -65,12 +65,14 @@ API_URL = "http://mandate.test"
 
 @asynccontextmanager
 async def running_worker(
-    client: Client, db: Database, mailing: Mailing | None = None
+    client: Client, db: Database, mailing: Mailing | None = None, drand_relay: str | None = None
 ) -> AsyncIterator[str]:
     task_queue = f"tq-{uuid.uuid4()}"
     mailing = mailing or Mailing(FolderTransport(UNREAD_MAIL), "Mandate <mandate@test>", API_URL)
     with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
-        worker: Worker = build_worker(client, db, ORIGIN, task_queue, executor, mailing)
+        worker: Worker = build_worker(
+            client, db, ORIGIN, task_queue, executor, mailing, drand_relay
+        )
         async with worker:
             yield task_queue
 

@@ -24,6 +24,8 @@ def test_there_are_histories_to_replay() -> None:
         "log_integrator_refused",
         "campaign_concluded",
         "mail_outbox_continued",
+        "round_counted_after_reveals",
+        "round_counted_with_beacon",
     }
 
 

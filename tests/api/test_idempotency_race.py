@@ -2,8 +2,9 @@
 
 Twenty identical requests with the same Idempotency-Key go to the real app at once: a ballot, a
 member's signature, an outside organisation's sign-on, a nomination, an organisation's
-registration and a deadline extension (carried out by the round's workflow). Exactly one takes effect in the database; every copy answers with the first one's
-exact status, body and receipts (the others wait for it), or, if it took too long, 409
+registration and a deadline extension (carried out by the round's workflow). Exactly one takes
+effect in the database; every copy answers with the first one's exact status, body and receipts
+(the others wait for it), or, if it took too long, 409
 ``idempotency_in_progress`` with Retry-After; never a refusal that the first copy caused
 (``already_signed``, ``conflict``...). SQLite and PostgreSQL, the real dev server and worker.
 

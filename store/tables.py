@@ -539,3 +539,33 @@ webhook_delivery = Table(
 )
 
 Index("ix_webhook_delivery_campaign", webhook_delivery.c.campaign_id)
+
+# One-time sign-in links for the web pages (store/web_sessions.py): the token's SHA-256 only.
+web_sign_in = Table(
+    "web_sign_in",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("email", String(320), nullable=False),
+    Column("lang", String(10), nullable=False),  # the mail's language, and the session's
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime, nullable=True),
+)
+
+Index("ix_web_sign_in_expires_at", web_sign_in.c.expires_at)
+
+# People's sessions on the web pages: the cookie token's SHA-256, and the credential the
+# session acts with (issued for it at sign-in, or the pasted API token's).
+web_session = Table(
+    "web_session",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("credential_id", String(36), ForeignKey("credential.id"), nullable=False),
+    Column("own_credential", Boolean, nullable=False),  # issued for this session
+    Column("lang", String(10), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime, nullable=True),
+)

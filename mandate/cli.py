@@ -54,7 +54,7 @@ def _worker(settings: Settings, _: argparse.Namespace) -> int:
 def _api(settings: Settings, _: argparse.Namespace) -> int:
     import uvicorn
 
-    from api.app import create_app
+    from web.app import create_app  # the API with the people's pages (web/)
 
     # uvicorn re-raises the stop signal after its graceful shutdown; a clean stop exits 0.
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -1,11 +1,11 @@
-"""The API reference page, its stylesheet, and ``/``, which leads to it."""
+"""The API reference page and its stylesheet (``/`` is the people's home page: web/)."""
 
 from __future__ import annotations
 
 import gzip
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from api import docs_page
 
@@ -25,11 +25,6 @@ def _root(request: Request) -> str:
     # Paths, not absolute URLs: right behind a proxy that mounts the API under a prefix.
     root: str = request.scope.get("root_path", "")
     return root.rstrip("/")
-
-
-@router.get("/")
-async def home(request: Request) -> RedirectResponse:
-    return RedirectResponse(f"{_root(request)}/docs", status_code=303)
 
 
 @router.get("/docs")

@@ -15,6 +15,7 @@ from pydantic import SecretStr
 
 from api import docs_page
 from api.app import create_app
+from mandate import keyfile
 from mandate.settings import Settings
 
 # HTML + CSS, uncompressed. The page renders schemas once and links to them; if the API grows
@@ -27,7 +28,9 @@ METHODS = {"get", "put", "post", "patch", "delete"}
 @pytest.fixture
 async def http(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     # The reference needs neither Temporal nor data: the app is called without its lifespan.
-    app = create_app(Settings(data_dir=tmp_path, database_url=SecretStr("sqlite://")))
+    settings = Settings(data_dir=tmp_path, database_url=SecretStr("sqlite://"))
+    keyfile.ensure_server_secret(settings)  # every API process holds the deployment's secret
+    app = create_app(settings)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         yield client
@@ -244,11 +247,9 @@ def test_text_colours_meet_wcag_aa_in_light_and_dark_schemes() -> None:
                 assert ratio >= 4.5, (text, ground, round(ratio, 2))
 
 
-async def test_root_leads_to_the_reference_and_swagger_is_gone(http: httpx.AsyncClient) -> None:
-    r = await http.get("/")
-    assert r.status_code == 303
-    assert r.headers["location"] == "/docs"
-    assert (await http.get("/", follow_redirects=True)).status_code == 200
+async def test_the_reference_is_at_docs_and_swagger_is_gone(http: httpx.AsyncClient) -> None:
+    # ``/`` is the people's home page now (tests/web/test_pages.py).
+    assert (await http.get("/docs")).status_code == 200
     gone = await http.get("/redoc")
     assert gone.status_code == 404
     assert gone.json()["error"] == "not_found"

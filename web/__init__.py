@@ -1,0 +1,1 @@
+"""Server-rendered pages for people: public pages, sign-in and campaign signing."""

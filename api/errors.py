@@ -10,7 +10,9 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from policies import errors as e
 
@@ -100,7 +102,7 @@ def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("validation_error", "; ".join(parts)), status_code=422)
 
 
-def _http_error(_: Request, exc: Exception) -> JSONResponse:
+def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 400 and exc.detail == UNPARSABLE_BODY:
         # FastAPI's answer to a body it cannot decode (not UTF-8): an invalid body like any other.
@@ -108,9 +110,22 @@ def _http_error(_: Request, exc: Exception) -> JSONResponse:
             error_body("validation_error", "body: not valid JSON in UTF-8"), status_code=422
         )
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    headers = exc.headers
+    if exc.status_code == 405:
+        headers = {**(headers or {}), "Allow": allowed_methods(request)}
     return JSONResponse(
-        error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+        error_body(code, str(exc.detail)), status_code=exc.status_code, headers=headers
     )
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method the path takes: Starlette's 405 names only those of the route it tried,
+    though others (GET and POST of a collection) share the path."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        if route.methods and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= route.methods
+    return ", ".join(sorted(methods))
 
 
 def _unexpected(_: Request, exc: Exception) -> JSONResponse:

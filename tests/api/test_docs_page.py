@@ -348,3 +348,20 @@ def test_the_page_escapes_what_the_document_says_and_names_who_may_call() -> Non
     assert 'href="#s-Body"' in html
     assert 'id="s-Body"' in html
     assert (3, "POST /x/{a}") in page.headings
+
+
+async def test_a_method_a_path_does_not_take_is_405_naming_every_method_it_does(
+    http: httpx.AsyncClient,
+) -> None:
+    """Allow lists what the document lists for the path, whichever route answered: Starlette's
+    own 405 named only the methods of the first route that matched (POST for /v1/rounds)."""
+    openapi = (await http.get("/openapi.json")).json()
+    for path, item in openapi["paths"].items():
+        url = re.sub(r"\{[^}]+\}", "1", path)
+        r = await http.options(url)
+        assert r.status_code == 405, (path, r.status_code, r.text)
+        assert r.json()["error"] == "method_not_allowed"
+        documented = sorted(method.upper() for method in item if method in METHODS)
+        assert r.headers["allow"].split(", ") == documented, path
+    r = await http.delete("/v1/rounds")
+    assert r.headers["allow"] == "GET, POST"

@@ -53,6 +53,11 @@ ERROR_RESPONSES: dict[str, tuple[int, str]] = {
         "validation_error, invalid_input or a narrower code: the request does not fit the "
         "schema or the published rules",
     ),
+    "Unavailable": (
+        503,
+        "service_unavailable: a part the write needs (Temporal, the signing key) cannot be "
+        "reached right now; nothing was written, try again shortly",
+    ),
     "BodyTimeout": (
         408,
         "body_timeout: the body did not arrive in full in time (MANDATE_BODY_TIMEOUT, 10 s by "
@@ -147,9 +152,30 @@ def _complete_operation(
         errors.append("Invalid")
     if "requestBody" in operation or deps.writer in calls:
         errors += ["BodyTooLarge", "BodyTimeout"]
+    if deps.writer in calls:
+        errors.append("Unavailable")
+    if _is_fastapi_422(responses.get("422")):
+        del responses["422"]
     for name in errors:
         code, _ = ERROR_RESPONSES[name]
-        responses[str(code)] = {"$ref": f"#/components/responses/{name}"}
+        own = responses.get(str(code))
+        if own is None:
+            responses[str(code)] = {"$ref": f"#/components/responses/{name}"}
+        else:
+            # The route says what the status means there (``responses=`` on its decorator);
+            # the shared headers still come with it.
+            own.setdefault("headers", {}).update(_error_response(code, "").get("headers", {}))
+    for status, response in responses.items():
+        if status[0] in "45" and "$ref" not in response:
+            # A failure a route documents itself has the one error body too.
+            response["content"] = {
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_SCHEMA}"}}
+            }
+
+
+def _is_fastapi_422(response: dict[str, Any] | None) -> bool:
+    schema = (response or {}).get("content", {}).get("application/json", {}).get("schema", {})
+    return bool(schema.get("$ref", "").endswith(f"/{_FASTAPI_422[0]}"))
 
 
 def _add_idempotency_key(operation: dict[str, Any]) -> None:

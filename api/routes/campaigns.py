@@ -69,7 +69,12 @@ def _managed(conn: Connection, campaign_id: str, caller: Principal) -> RowMappin
     return row
 
 
-@router.post("/campaigns", status_code=201, response_model=cs.CampaignOut)
+@router.post(
+    "/campaigns",
+    status_code=201,
+    response_model=cs.CampaignOut,
+    responses={404: {"description": "not_found: no constituency with an id the body names"}},
+)
 async def create_campaign(body: cs.CampaignIn, caller: Caller, writer: WriterDep) -> JSONResponse:
     """A draft: the secretariat's, or a coordinator's for their own constituency."""
     owner = campaign_owner(caller, body.constituencies)

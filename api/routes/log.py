@@ -25,11 +25,15 @@ Size = Annotated[int, Query(ge=0, le=2**53 - 1)]
 NOTE = "text/plain; charset=utf-8"
 
 
+# The integrator signs a checkpoint within seconds of a write; until then there is none.
+NO_CHECKPOINT = "not_found: no checkpoint is signed yet"
+
+
 def _b64(hashes: list[bytes]) -> list[str]:
     return [base64.b64encode(h).decode() for h in hashes]
 
 
-@router.get("", response_model=s.LogInfoOut)
+@router.get("", response_model=s.LogInfoOut, responses={404: {"description": NO_CHECKPOINT}})
 async def info(svc: ServicesDep) -> s.LogInfoOut:
     """The latest checkpoint, parsed, with the note as signed."""
     signed = await read(svc, log.require_checkpoint)
@@ -42,7 +46,11 @@ async def info(svc: ServicesDep) -> s.LogInfoOut:
     )
 
 
-@router.get("/checkpoint", response_class=PlainTextResponse)
+@router.get(
+    "/checkpoint",
+    response_class=PlainTextResponse,
+    responses={404: {"description": NO_CHECKPOINT + ", or none of that size"}},
+)
 async def checkpoint(svc: ServicesDep, size: Size | None = None) -> PlainTextResponse:
     """A signed checkpoint note (C2SP tlog-checkpoint): the latest, or the one of ``size``."""
     signed = await read(svc, lambda conn: log.require_checkpoint(conn, size))
@@ -65,7 +73,16 @@ async def entries(svc: ServicesDep, start: Size = 0, end: Size | None = None) ->
     )
 
 
-@router.get("/proof/inclusion", response_model=s.InclusionProofOut)
+@router.get(
+    "/proof/inclusion",
+    response_model=s.InclusionProofOut,
+    responses={
+        404: {
+            "description": NO_CHECKPOINT + ", or none of that size; no entry with that leaf "
+            "hash, or the entry is not in that tree"
+        }
+    },
+)
 async def inclusion(
     svc: ServicesDep,
     index: Size | None = None,
@@ -91,7 +108,11 @@ async def inclusion(
     return await read(svc, load)
 
 
-@router.get("/proof/consistency", response_model=s.ConsistencyProofOut)
+@router.get(
+    "/proof/consistency",
+    response_model=s.ConsistencyProofOut,
+    responses={404: {"description": NO_CHECKPOINT + ", or none of size ``new``"}},
+)
 async def consistency(
     svc: ServicesDep, old: Size, new: Size | None = None
 ) -> s.ConsistencyProofOut:

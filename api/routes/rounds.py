@@ -40,7 +40,12 @@ def visible_round(row: RowMapping, caller: Principal | None) -> RowMapping:
     return row
 
 
-@router.post("/rounds", status_code=201, response_model=s.RoundOut)
+@router.post(
+    "/rounds",
+    status_code=201,
+    response_model=s.RoundOut,
+    responses={404: {"description": "not_found: no constituency with an id the body names"}},
+)
 async def create_round(body: s.RoundIn, caller: Caller, writer: WriterDep) -> JSONResponse:
     require_secretariat(caller)
     data = body.model_dump()

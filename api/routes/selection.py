@@ -118,7 +118,11 @@ async def list_nominations(
     return await read(svc, load)
 
 
-@router.post("/nominations/{nomination_id}/consent", response_model=s.NominationOut)
+@router.post(
+    "/nominations/{nomination_id}/consent",
+    response_model=s.NominationOut,
+    responses={403: {"description": "forbidden: the token is not this nomination's"}},
+)
 async def consent(nomination_id: str, body: s.ConsentIn, writer: WriterDep) -> JSONResponse:
     """The nominee answers with the one-time token; opening a link never consents."""
     return await writer.run(
@@ -174,7 +178,11 @@ def _after(row: RowMapping, phase: Phase, what: str) -> None:
         raise WrongPhase(f"{what} once the round is {phase.value}; it is {current.value}")
 
 
-@router.get(BASE + "/candidates", response_model=s.CandidatesOut)
+@router.get(
+    BASE + "/candidates",
+    response_model=s.CandidatesOut,
+    responses={409: {"description": "wrong_phase: the list is fixed once nominations close"}},
+)
 async def candidates(round_id: str, constituency_id: str, svc: ServicesDep) -> s.CandidatesOut:
     def load(conn: Connection) -> s.CandidatesOut:
         row = rounds.get(conn, round_id)
@@ -231,7 +239,11 @@ async def cast_ballot(
     return await writer.run(work)
 
 
-@router.get(BASE + "/ballots", response_model=list[s.BallotOut])
+@router.get(
+    BASE + "/ballots",
+    response_model=list[s.BallotOut],
+    responses={409: {"description": "wrong_phase: ballots are published once voting closes"}},
+)
 async def list_ballots(round_id: str, constituency_id: str, svc: ServicesDep) -> list[s.BallotOut]:
     """Public ballots (voter shown), once voting has closed."""
 

@@ -29,6 +29,9 @@ from workflows.sign_on_campaign import SignOnCampaignWorkflow
 
 router = APIRouter(tags=["signatures"])
 log = logging.getLogger(__name__)
+NOT_THE_SIGNER: dict[int | str, dict[str, Any]] = {
+    403: {"description": "forbidden: the token is not this signature's signer's"}
+}
 
 
 def signature_out(row: Mapping[Any, Any]) -> cs.SignatureOut:
@@ -75,7 +78,13 @@ async def _tell(svc: Services, campaign_id: str, reached: list[int]) -> None:
     "/campaigns/{campaign_id}/signatures",
     status_code=201,
     response_model=cs.SignatureSubmitted,
-    responses={202: {"model": cs.SignatureSubmitted, "description": "pending confirmation"}},
+    responses={
+        202: {"model": cs.SignatureSubmitted, "description": "pending confirmation"},
+        403: {
+            "description": "forbidden: a token that is not a member organisation's, or a "
+            "signer the campaign does not take"
+        },
+    },
 )
 async def sign(
     campaign_id: str,
@@ -169,7 +178,9 @@ async def confirm(
     return response
 
 
-@router.post("/signatures/{signature_id}/code", response_model=cs.SignatureOut)
+@router.post(
+    "/signatures/{signature_id}/code", response_model=cs.SignatureOut, responses=NOT_THE_SIGNER
+)
 async def resend_code(
     signature_id: str, body: cs.SignerTokenIn, svc: ServicesDep, writer: WriterDep
 ) -> JSONResponse:
@@ -182,7 +193,11 @@ async def resend_code(
     )
 
 
-@router.post("/signatures/{signature_id}/withdrawal", response_model=cs.SignatureOut)
+@router.post(
+    "/signatures/{signature_id}/withdrawal",
+    response_model=cs.SignatureOut,
+    responses=NOT_THE_SIGNER,
+)
 async def withdraw(
     signature_id: str, body: cs.WithdrawalIn, caller: MaybeCaller, writer: WriterDep
 ) -> JSONResponse:

@@ -365,3 +365,30 @@ async def test_a_method_a_path_does_not_take_is_405_naming_every_method_it_does(
         assert r.headers["allow"].split(", ") == documented, path
     r = await http.delete("/v1/rounds")
     assert r.headers["allow"] == "GET, POST"
+
+
+async def test_failures_a_route_documents_itself_have_the_common_body(
+    http: httpx.AsyncClient,
+) -> None:
+    openapi = (await http.get("/openapi.json")).json()
+    paths = openapi["paths"]
+    body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    candidates = paths["/v1/rounds/{round_id}/constituencies/{constituency_id}/candidates"]
+    conflict = candidates["get"]["responses"]["409"]
+    assert conflict["description"].startswith("wrong_phase: ")
+    assert conflict["content"] == body
+    # The checkpoint itself is text; its failures are JSON like every other.
+    checkpoint = paths["/v1/log/checkpoint"]["get"]["responses"]
+    assert set(checkpoint["200"]["content"]) == {"text/plain"}
+    assert checkpoint["404"]["content"] == body
+    # Every write may find Temporal or its signing key out of reach.
+    unavailable = {"$ref": "#/components/responses/Unavailable"}
+    writes = [
+        op
+        for item in paths.values()
+        for method, op in item.items()
+        if method in ("post", "put", "patch", "delete")
+    ]
+    assert writes
+    assert all(op["responses"]["503"] == unavailable for op in writes)
+    assert "404" in paths["/v1/rounds"]["post"]["responses"]

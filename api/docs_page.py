@@ -17,6 +17,7 @@ from typing import Any
 
 JSON = "application/json"
 METHODS = ("get", "put", "post", "patch", "delete", "head", "options", "trace")
+WRITES = ("post", "put", "patch", "delete")
 _DEFAULT_SUCCESS = "Successful Response"
 
 STYLE = """\
@@ -127,6 +128,11 @@ class _Page:
             name: _id("e", "-".join(s)) if s and by_status.count(tuple(s)) == 1 else _id("r", name)
             for name, s in self.statuses.items()
         }
+        self.failure_contents = [r.get("content") for r in self.response_defs.values()]
+        # The shared failures every write lists are written out once, not with each write.
+        writes = [_shared_failures(o.op) for o in self.ops if o.method in WRITES]
+        common = set.intersection(*writes) if len(writes) > 1 else set()
+        self.write_failures = sorted(common) if len(common) > 1 else []
 
     # --- operations -------------------------------------------------------------------------
 
@@ -180,13 +186,17 @@ class _Page:
             parts.append(f"<h4>Request body</h4>{self.body(body)}")
         parts.append("<h4>Responses</h4><dl>")
         failures = []
+        common = set(self.write_failures) if o.method in WRITES else set()
         for status, response in sorted(op.get("responses", {}).items()):
             ref = response.get("$ref", "")
             if ref.startswith("#/components/responses/"):
-                failures.append(self.failure(status, ref.rsplit("/", 1)[1]))
+                if (status, ref.rsplit("/", 1)[1]) not in common:
+                    failures.append(self.failure(status, ref.rsplit("/", 1)[1]))
             else:
                 parts.append(self.response(status, response))
         parts.append("</dl>")
+        if common:
+            failures.append('<a href="#e-writes">those of every write</a>')
         if failures:
             parts.append(f"<p>Failures: {', '.join(failures)}.</p>")
         return "".join(parts)
@@ -236,7 +246,10 @@ class _Page:
     def response(self, status: str, response: dict[str, Any]) -> str:
         text = response.get("description", "")
         parts = [] if text == _DEFAULT_SUCCESS else [_inline(text)]
-        parts += [self.content(mt, c) for mt, c in response.get("content", {}).items()]
+        content = response.get("content", {})
+        # A failure with the body of every failure: the Errors section names it once.
+        if not (status[:1] in "45" and content in self.failure_contents):
+            parts += [self.content(mt, c) for mt, c in content.items()]
         for name, h in response.get("headers", {}).items():
             if _header_key({"name": name, "in": "response", **h}) in self.common:
                 parts.append(f"header {self.header_link(name)}")
@@ -292,7 +305,16 @@ class _Page:
             '<section aria-labelledby="errors"><h2 id="errors">Errors</h2>'
             f"<p>Every failure answers {body_links}, whatever the route:</p>{example}"
             "<p>The failures an operation lists, by status:</p>"
-            f"<dl>{''.join(refs)}</dl>{table}</section>"
+            f"<dl>{''.join(refs)}</dl>{self.writes()}{table}</section>"
+        )
+
+    def writes(self) -> str:
+        if not self.write_failures:
+            return ""
+        listed = ", ".join(self.failure(status, name) for status, name in self.write_failures)
+        return (
+            f'<p id="e-writes">Every write ({", ".join(m.upper() for m in WRITES)}) may '
+            f"answer {listed}; its own failures are listed with it.</p>"
         )
 
     def tokens(self) -> str:
@@ -416,6 +438,15 @@ def _operations(doc: dict[str, Any]) -> list[_Op]:
             taken.add(anchor)
             ops.append(_Op(method, path, op, anchor))
     return ops
+
+
+def _shared_failures(op: dict[str, Any]) -> set[tuple[str, str]]:
+    """(status, name) of each reusable response the operation refers to."""
+    return {
+        (status, r["$ref"].rsplit("/", 1)[1])
+        for status, r in op.get("responses", {}).items()
+        if str(r.get("$ref", "")).startswith("#/components/responses/")
+    }
 
 
 def _common_headers(ops: list[_Op]) -> dict[tuple[str, str, str], dict[str, Any]]:

@@ -392,3 +392,38 @@ async def test_failures_a_route_documents_itself_have_the_common_body(
     assert writes
     assert all(op["responses"]["503"] == unavailable for op in writes)
     assert "404" in paths["/v1/rounds"]["post"]["responses"]
+
+
+def test_the_failures_every_write_shares_are_listed_once() -> None:
+    def op(*refs: str, **own: str) -> dict[str, Any]:
+        responses: dict[str, Any] = {"200": {"description": "ok"}}
+        responses |= {s: {"$ref": f"#/components/responses/R{s}"} for s in refs}
+        responses |= {s.lstrip("_"): {"description": d} for s, d in own.items()}
+        return {"responses": responses}
+
+    doc = {
+        "openapi": "3.1.0",
+        "info": {"title": "T", "version": "1"},
+        "paths": {
+            "/a": {"post": op("401", "409", "422"), "get": op("401")},
+            "/b": {"put": op("401", "404", "409", "422", _403="forbidden: not yours")},
+        },
+        "components": {
+            "responses": {f"R{s}": {"description": f"d{s}"} for s in ("401", "404", "409", "422")}
+        },
+    }
+    html = docs_page.render(doc, style_href="/s.css", openapi_href="/o.json")
+    page = parse(html)
+    assert page.problems == []
+    assert "e-writes" in page.ids
+    assert (
+        'Every write (POST, PUT, PATCH, DELETE) may answer <a href="#e-401">401</a>, '
+        '<a href="#e-409">409</a>, <a href="#e-422">422</a>' in html
+    )
+    # A read lists its own; a write, what is its alone, and a link to the rest.
+    assert '<p>Failures: <a href="#e-401">401</a>.</p>' in html
+    assert (
+        '<p>Failures: <a href="#e-404">404</a>, <a href="#e-writes">those of every write</a>.'
+        in html
+    )
+    assert "<dt>403</dt><dd>forbidden: not yours</dd>" in html

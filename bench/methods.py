@@ -57,6 +57,8 @@ import math
 import os
 import platform
 import random
+import resource
+import signal
 import statistics
 import subprocess
 import sys
@@ -349,13 +351,27 @@ def bench_python() -> Path:
     return python
 
 
-def child(python: Path, module: str, job: dict[str, Any], timeout: float) -> dict[str, Any]:
-    """Run ``python -m module`` on ``job``; its JSON answer, or what went wrong."""
+def child(
+    python: Path,
+    module: str,
+    job: dict[str, Any],
+    timeout: float,
+    cpu_limit: int | None = None,
+) -> dict[str, Any]:
+    """Run ``python -m module`` on ``job``; its JSON answer, or what went wrong. With
+    ``cpu_limit``, the child (and each process it starts) is stopped after that many seconds of
+    CPU: on a busy machine, a fairer limit than wall time."""
     load = os.getloadavg()[0]  # the machine's load as the child starts: other tenants show here
     t0 = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     args = [str(python), "-m", module]
     if module in ("bench.methods", "bench.pav"):  # Mandate's own counts, not a reference
         args.append("--child")
+
+    def limit() -> None:
+        if cpu_limit is not None:
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu_limit, cpu_limit + 1))
+
     try:
         done = subprocess.run(
             args,
@@ -365,10 +381,21 @@ def child(python: Path, module: str, job: dict[str, Any], timeout: float) -> dic
             cwd=ROOT,
             timeout=timeout,
             check=False,
+            preexec_fn=limit if cpu_limit is not None else None,
         )
     except subprocess.TimeoutExpired:
         return {"error": f"no answer within {timeout:.0f} s (stopped)", "timeout": timeout}
     process = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    if cpu_limit is not None and done.returncode == -signal.SIGXCPU:
+        return {
+            "error": f"no answer within {cpu_limit} s of CPU (stopped)",
+            "cpu_limit": cpu_limit,
+            "process_seconds": process,
+            "process_cpu_seconds": used,
+            "load_average_1min": round(load, 2),
+        }
     lines = done.stdout.strip().splitlines()
     if done.returncode != 0 or not lines:
         return {"error": f"exit {done.returncode}: {done.stderr.strip()[-1500:]}"}
@@ -377,6 +404,7 @@ def child(python: Path, module: str, job: dict[str, Any], timeout: float) -> dic
     except json.JSONDecodeError:
         return {"error": f"no JSON answer: {done.stdout.strip()[-500:]}"}
     out["process_seconds"] = process
+    out["process_cpu_seconds"] = used
     out["load_average_1min"] = round(load, 2)
     return out
 

@@ -12,17 +12,22 @@ each profile with ``policies.pav.count`` under its default rules (time limit 20 
 amount of work), without constraints and with "at least 2 women, at most 3 per region" (every
 third candidate a woman, five regions in turn). abcvoting counts the same profile without
 constraints with ``compute_pav(algorithm="pulp-highs", resolute=True)``, its ILP on HiGHS,
-stopped after ``--ref-timeout`` seconds (20 by default: the same time Mandate is allowed).
+stopped after ``--ref-cpu`` seconds of CPU (10 by default: about what Mandate's default limit
+allows on the machine it was calibrated on). The limit is CPU time, not wall time, so that a
+busy machine does not cut a reference short; for the same reason abcvoting counts only the
+first profile of each size and model (``--ref-seeds``): each run it does not finish costs the
+whole limit.
 
 Timing as in ``bench.methods``: every count in a child process of its own (abcvoting's under
 ``.venv-oracle``, given each distinct ballot once with its weight), the child times only the
 call, once, wall and CPU. Winners are compared as sets; where they differ, the PAV scores are
 compared exactly (a tie is not a disagreement).
 
-    .venv/bin/python -m bench.pav [--seeds 1] [--ref-timeout 20] [--no-refs] [--out PATH]
+    .venv/bin/python -m bench.pav [--seeds 2] [--ref-cpu 10] [--ref-seeds 1] [--no-refs]
+                                  [--sizes 30x6x1500,...] [--out PATH]
 
-``--seeds N`` counts N times as many profiles per size (2 or 1 each at N = 1, about 6
-minutes in all).
+``--seeds N``: N profiles per size and model (20 in all at N = 2: 5-15 minutes, depending on
+how busy the machine is).
 
 Results go to ``bench/results/pav-<date>.json``; the table is printed as Markdown.
 """
@@ -32,7 +37,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import statistics
 import sys
 import time
 from collections import Counter
@@ -52,19 +56,20 @@ from bench.methods import (
 
 SEED = "6d616e646174652062656e63682070726f706f7274696f6e616c20617070726f76"  # 64 hex digits
 DATA_SEED = 20261206
-# (candidates, seats, voters, seeds): the finding's range, then up to 50 x 10 x 10,000; the
-# largest sizes get one profile per seed step only, to keep the run to a few minutes
+# (candidates, seats, voters): the range where the integer programme stalled, then up to
+# 50 x 10 x 10,000
 SIZES = (
-    (30, 6, 1500, 2),
-    (35, 8, 2000, 2),
-    (39, 10, 2000, 2),
-    (50, 5, 10000, 1),
-    (50, 10, 10000, 1),
+    (30, 6, 1500),
+    (35, 8, 2000),
+    (39, 10, 2000),
+    (50, 5, 10000),
+    (50, 10, 10000),
 )
 MODELS = ("sample", "chance")
 CHANCE = (0.02, 0.3)
 MANDATE_TIMEOUT = 180.0  # seconds for a Mandate child, start-up and the profile included
-REF_TIMEOUT = 20.0
+REF_CPU = 10  # seconds of CPU for an abcvoting child
+REF_WALL = 300.0  # and of wall time, however busy the machine
 REGIONS = 5
 
 
@@ -162,9 +167,9 @@ def pav_score(approvals: Sequence[Sequence[int]], committee: set[int]) -> Fracti
 
 def run_profiles(args: argparse.Namespace) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    for n, seats, voters, seeds in SIZES:
+    for n, seats, voters in args.sizes:
         for model in MODELS:
-            for seed in range(seeds * args.seeds):
+            for seed in range(args.seeds):
                 data = profile(model, n, voters, seed)
                 ballots = grouped(data["approvals"])
                 row: dict[str, Any] = {
@@ -183,7 +188,7 @@ def run_profiles(args: argparse.Namespace) -> list[dict[str, Any]]:
                 row["mandate_constrained"] = child(
                     MANDATE_PYTHON, "bench.pav", job | {"constraints": CONSTRAINTS}, MANDATE_TIMEOUT
                 )
-                if not args.no_refs:
+                if not args.no_refs and seed < args.ref_seeds:
                     ref_job = {
                         "rule": "pav",
                         "algorithm": "pulp-highs",
@@ -194,7 +199,7 @@ def run_profiles(args: argparse.Namespace) -> list[dict[str, Any]]:
                         "slow": 0.0,
                     }
                     row["abcvoting"] = child(
-                        ORACLE_PYTHON, "bench.refs.abcvoting_ref", ref_job, args.ref_timeout
+                        ORACLE_PYTHON, "bench.refs.abcvoting_ref", ref_job, REF_WALL, args.ref_cpu
                     )
                 agree(row, data["approvals"])
                 rows.append(row)
@@ -224,16 +229,24 @@ def finished(out: dict[str, Any] | None) -> bool:
     return out is not None and "winners" in out
 
 
-def summary(rows: list[dict[str, Any]], ref_timeout: float) -> list[dict[str, Any]]:
-    """Per size and model: counts finished, seconds, and Mandate ÷ abcvoting."""
+def timed(out: dict[str, Any]) -> str:
+    """A count's seconds, wall (CPU), or what stopped it."""
+    if "wall" not in out:
+        return str(out.get("error", "?"))
+    text = f"{seconds(out):.2f} ({seconds(out, 'cpu'):.2f})"
+    return text if finished(out) else f"{text} stopped"
+
+
+def summary(rows: list[dict[str, Any]], ref_cpu: int) -> list[dict[str, Any]]:
+    """Per size and model: counts finished, seconds, and Mandate ÷ abcvoting in CPU time."""
     cells: dict[tuple[int, int, int, str], list[dict[str, Any]]] = {}
     for r in rows:
         cells.setdefault((r["voters"], r["candidates"], r["seats"], r["model"]), []).append(r)
     out = []
     for (voters, n, seats, model), mine in sorted(cells.items()):
         both = [r for r in mine if finished(r["mandate"]) and finished(r.get("abcvoting"))]
-        # where abcvoting did not finish, Mandate's time over the time abcvoting was given is
-        # an upper bound on the ratio
+        # where abcvoting did not finish, Mandate's CPU time over the CPU time abcvoting was
+        # given bounds the ratio from above
         stopped = [
             r
             for r in mine
@@ -251,62 +264,51 @@ def summary(rows: list[dict[str, Any]], ref_timeout: float) -> list[dict[str, An
                 "mandate_constrained_finished": sum(
                     finished(r["mandate_constrained"]) for r in mine
                 ),
+                "mandate": [timed(r["mandate"]) for r in mine],
+                "mandate_constrained": [timed(r["mandate_constrained"]) for r in mine],
                 "abcvoting_finished": sum(finished(r.get("abcvoting")) for r in mine),
                 "abcvoting_run": sum("abcvoting" in r for r in mine),
-                "mandate_seconds": [seconds(r["mandate"]) for r in mine if "wall" in r["mandate"]],
-                "mandate_cpu_seconds": [
-                    seconds(r["mandate"], "cpu") for r in mine if "cpu" in r["mandate"]
+                "abcvoting": [timed(r["abcvoting"]) for r in mine if finished(r.get("abcvoting"))],
+                "ratios_cpu": [
+                    seconds(r["mandate"], "cpu") / seconds(r["abcvoting"], "cpu") for r in both
                 ],
-                "mandate_constrained_seconds": [
-                    seconds(r["mandate_constrained"])
-                    for r in mine
-                    if "wall" in r["mandate_constrained"]
-                ],
-                "abcvoting_seconds": [
-                    seconds(r["abcvoting"]) for r in mine if finished(r.get("abcvoting"))
-                ],
-                "ratios": [seconds(r["mandate"]) / seconds(r["abcvoting"]) for r in both],
-                "ratios_at_most": [seconds(r["mandate"]) / ref_timeout for r in stopped],
+                "ratios_cpu_at_most": [seconds(r["mandate"], "cpu") / ref_cpu for r in stopped],
                 "agree": all(r.get("same_winners", True) or r.get("tie") for r in mine),
             }
         )
     return out
 
 
-def seconds_text(values: Sequence[float]) -> str:
-    """The seconds of every count of a cell, finished or stopped by the time limit."""
-    if not values:
-        return "—"
-    if len(values) == 1:
-        return f"{values[0]:.2f}"
-    return ", ".join(f"{v:.2f}" for v in values)
-
-
-def markdown(cells: list[dict[str, Any]], ref_timeout: float) -> str:
+def markdown(cells: list[dict[str, Any]], ref_cpu: int) -> str:
     lines = [
-        "| model | candidates × seats × voters (distinct ballots) | profiles | Mandate finished "
-        "| Mandate s | with constraints: finished | s | abcvoting finished "
-        f"(in {ref_timeout:.0f} s) | abcvoting s | Mandate ÷ abcvoting |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| model | candidates × seats × voters (distinct ballots) | Mandate: finished, s wall "
+        "(CPU) | with constraints | abcvoting: finished within "
+        f"{ref_cpu} s of CPU | Mandate ÷ abcvoting, CPU |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for c in cells:
-        ratio = "—"
-        if c["ratios"]:
-            ratio = f"{statistics.median(c['ratios']):.3f}"
-        if c["ratios_at_most"]:
-            bound = f"< {max(c['ratios_at_most']):.2f} where abcvoting stopped"
-            ratio = bound if ratio == "—" else f"{ratio}; {bound}"
+        ratios = [f"{x:.2g}" for x in c["ratios_cpu"]]
+        ratios += [f"< {x:.2g}" for x in c["ratios_cpu_at_most"]]
         distinct = ", ".join(f"{d:,}" for d in c["distinct_ballots"])
+        abc = f"{c['abcvoting_finished']} of {c['abcvoting_run']}"
+        if c["abcvoting"]:
+            abc += ": " + "; ".join(c["abcvoting"])
         lines.append(
             f"| {c['model']} | {c['candidates']} × {c['seats']} × {c['voters']:,} ({distinct}) "
-            f"| {c['profiles']} | {c['mandate_finished']} "
-            f"| {seconds_text(c['mandate_seconds'])} "
-            f"| {c['mandate_constrained_finished']} "
-            f"| {seconds_text(c['mandate_constrained_seconds'])} "
-            f"| {c['abcvoting_finished']} of {c['abcvoting_run']} "
-            f"| {seconds_text(c['abcvoting_seconds'])} | {ratio} |"
+            f"| {c['mandate_finished']} of {c['profiles']}: {'; '.join(c['mandate'])} "
+            f"| {c['mandate_constrained_finished']} of {c['profiles']}: "
+            f"{'; '.join(c['mandate_constrained'])} | {abc} | {', '.join(ratios) or '—'} |"
         )
     return "\n".join(lines)
+
+
+def sizes(text: str) -> tuple[tuple[int, int, int], ...]:
+    """ "30x6x1500,50x10x10000" as ((30, 6, 1500), (50, 10, 10000))."""
+    found = []
+    for size in text.split(","):
+        n, seats, voters = (int(x) for x in size.split("x"))
+        found.append((n, seats, voters))
+    return tuple(found)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -314,20 +316,27 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["--child"]:
         return child_main()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seeds", type=int, default=1, help="profiles per size step (x SIZES)")
-    parser.add_argument("--ref-timeout", type=float, default=REF_TIMEOUT)
+    parser.add_argument("--seeds", type=int, default=2, help="profiles per size and model")
+    parser.add_argument("--ref-cpu", type=int, default=REF_CPU, help="CPU seconds for abcvoting")
+    parser.add_argument("--ref-seeds", type=int, default=1, help="profiles abcvoting counts")
+    parser.add_argument(
+        "--sizes",
+        type=sizes,
+        default=SIZES,
+        help="candidates x seats x voters, comma-separated (e.g. 30x6x1500,50x10x10000)",
+    )
     parser.add_argument("--no-refs", action="store_true", help="count with Mandate only")
     parser.add_argument("--out", type=Path, default=None, help="results file")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     load_before = load_average()
     rows = run_profiles(args)
-    cells = summary(rows, args.ref_timeout)
-    table = markdown(cells, args.ref_timeout)
+    cells = summary(rows, args.ref_cpu)
+    table = markdown(cells, args.ref_cpu)
     report = header("bench.pav", argv, started, load_before) | {
         "seed": SEED,
         "data_seed": DATA_SEED,
-        "ref_timeout": args.ref_timeout,
+        "ref_cpu_seconds": args.ref_cpu,
         "summary": cells,
         "rows": rows,
         "table": table,

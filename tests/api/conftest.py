@@ -20,6 +20,7 @@ from mandate.worker import Mailing
 from policies.access import Role
 from store import credentials
 from store.db import Database
+from tests.api.uvicorn_server import on_a_port
 from tests.keys import ORIGIN
 from tests.receivers import SmtpServer, WebhookReceiver, smtp_server, webhook_receiver
 from tests.workflows.support import API_URL, running_worker
@@ -57,16 +58,35 @@ class Api:
 
 @asynccontextmanager
 async def serving(
-    db: Database, dev_env: WorkflowEnvironment, tmp_path: Path, mailing: Mailing | None = None
+    db: Database,
+    dev_env: WorkflowEnvironment,
+    tmp_path: Path,
+    mailing: Mailing | None = None,
+    *,
+    on_port: bool = False,
+    **settings: Any,
 ) -> AsyncIterator[Api]:
+    """The app in process, or with ``on_port`` served by uvicorn for clients outside the loop;
+    ``settings`` as Settings takes them."""
     async with running_worker(dev_env.client, db, mailing) as task_queue:
         # The worker and the API share the database handle, and so the test key ring.
-        settings = Settings(
-            data_dir=tmp_path, log_origin=ORIGIN, task_queue=task_queue, public_url=API_URL
+        config = Settings(
+            data_dir=tmp_path,
+            log_origin=ORIGIN,
+            task_queue=task_queue,
+            public_url=API_URL,
+            **settings,
         )
-        app = create_app(settings, db=db, temporal=dev_env.client)
+        app = create_app(config, db=db, temporal=dev_env.client)
         with db.write() as conn:
             token = credentials.issue(conn, Role.SECRETARIAT, "test secretariat", None).token
+        if on_port:
+            async with (
+                on_a_port(app) as port,
+                httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http,
+            ):
+                yield Api(http, db, token, task_queue)
+            return
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             yield Api(http, db, token, task_queue)

@@ -160,10 +160,12 @@ class _Search:
         top = max(1, min(size, longest))  # K: most members one ballot can approve
         total = sum(w for _, w in groups)
         unit = math.lcm(*range(1, top + 1))
+        # the largest sums: every ballot's approvals, each priced at most (K + 1) first steps
+        spread = 4 * (top + 2) * (max(longest, size) + 2)
         scale = 64
-        while scale > 1 and total * unit * scale * 4 * (top + 1) ** 2 >= 2**60:
+        while scale > 1 and total * unit * scale * spread >= 2**60:
             scale //= 2
-        if total * unit * scale * 4 * (top + 1) ** 2 >= 2**60:
+        if total * unit * scale * spread >= 2**60:
             raise InvalidInput(
                 f"PAV cannot be counted exactly for {size} seats and {total} ballots: the scores "
                 "need more than 64-bit integers; expected fewer seats or ballots"
@@ -498,7 +500,8 @@ class _Search:
         """For r to choose from ``width`` candidates: per s (members already) and m (approved
         candidates in R), the τ whose quadratic exceeds φ the least on average over the members
         that r drawn at random from R would give the group (the hypergeometric law's E t and
-        E C(t, 2)); computed in integers, once per (r, width)."""
+        E C(t, 2)); computed in integers, once per (r, width). Any τ gives a valid bound: where
+        these sums could leave int64 (a huge U), the mean ⌊r·m/|R|⌋ is taken instead."""
         key = (r, width)
         found = self.curve_points.get(key)
         if found is not None:
@@ -506,6 +509,10 @@ class _Search:
         top = self.top
         s, m = np.meshgrid(np.arange(top + 1), np.arange(self.n + 1), indexing="ij")
         reach = np.minimum(np.minimum(m, r), top)
+        if 3 * self.unit * (top + 2) * (r * self.n) ** 2 >= 2**62:
+            mean: Ints = np.minimum((r * m) // width, np.maximum(reach - 1, 0)).astype(np.int64)
+            self.curve_points[key] = mean
+            return mean
         first = r * m * (width - 1)  # E t, times width·(width - 1)
         second = (r * (r - 1) // 2) * m * (m - 1)  # E C(t, 2), times the same
         scale = width * (width - 1)

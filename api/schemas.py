@@ -434,7 +434,11 @@ class RulesIn(In):
         default=None, ge=1, le=100, description="designation: coordinators who must approve"
     )
     time_limit: int = Field(
-        default=20, ge=1, le=600, description="seconds the PAV or maximin solver may take"
+        default=20,
+        ge=1,
+        le=600,
+        description="approval.pav: a fixed amount of work, about half a second of one core "
+        "per unit; lottery.maximin: seconds its solver may take",
     )
     panels: int = Field(
         default=1000, ge=1, le=100_000, description="lottery.maximin: equally likely panels"

@@ -9,8 +9,8 @@ each kind of caller: without a token, and as a member, a coordinator and the sec
 world where every path parameter names something that exists (a round with nominations open, an
 open campaign, a signature...), so requests get past 404 to the code behind.
 
-Bounded and repeatable: three random examples per operation and kind of input beside the
-boundary values, a fixed seed, no example database, no shrinking; each request has a timeout.
+Bounded and repeatable: three random requests per operation beside its boundary values (about
+35 of them), a fixed seed, no example database, no shrinking; each request has a timeout.
 A run takes well under a minute per caller. A finding names the check, the operation, the
 status and the request that shows it (as curl).
 """
@@ -33,8 +33,8 @@ from tests.api.conftest import Api, serving
 from tests.api.test_role_matrix import Ids, prepared
 
 CALLERS = ("anonymous", "member", "coordinator", "secretariat")
-# Random examples per operation in the fuzzing phase; the examples and coverage phases add
-# their own (every boundary of every parameter), so each operation gets a few dozen requests.
+# Random examples per operation (the fuzzing phase); the coverage phase adds the boundary values
+# of every parameter and body field, valid and not: about 35 requests an operation.
 MAX_EXAMPLES = 3
 SEED = 20261206
 # The statuses schemathesis takes as refusals of invalid input, and 413: a body over

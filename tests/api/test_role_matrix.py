@@ -11,6 +11,7 @@ import pytest
 from pydantic import SecretStr
 
 from api.app import create_app
+from mandate import keyfile
 from mandate.settings import Settings
 from policies.regions import DEFAULT_REGIONS
 from store import log
@@ -360,7 +361,9 @@ def test_every_route_is_in_the_matrix(api_routes: set[tuple[str, str]]) -> None:
 @pytest.fixture
 def api_routes(tmp_path: Path) -> set[tuple[str, str]]:
     """Every operation the app publishes in its OpenAPI document."""
-    app = create_app(Settings(data_dir=tmp_path, database_url=SecretStr("sqlite://")))
+    settings = Settings(data_dir=tmp_path, database_url=SecretStr("sqlite://"))
+    keyfile.ensure_server_secret(settings)  # every API process holds the deployment's secret
+    app = create_app(settings)
     return {
         (method.upper(), path)
         for path, operations in app.openapi()["paths"].items()

@@ -19,6 +19,7 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
+from mandate import keyfile
 from mandate.settings import Settings
 from store.db import Database
 from tests.api.conftest import Api
@@ -128,8 +129,9 @@ def _resolve(schema: dict[str, Any], ref: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_both_answers_are_in_the_openapi_document(tmp_path: Path) -> None:
-    app = create_app(Settings(data_dir=tmp_path, database_url=None))
-    doc = app.openapi()
+    settings = Settings(data_dir=tmp_path, database_url=None)
+    keyfile.ensure_server_secret(settings)  # every API process holds the deployment's secret
+    doc = create_app(settings).openapi()
     for path in ("/healthz", "/readyz"):
         ok = doc["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
         model = _resolve(doc, ok["schema"])

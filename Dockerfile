@@ -42,6 +42,7 @@ COPY activities ./activities
 COPY policies ./policies
 COPY records ./records
 COPY store ./store
+COPY web ./web
 RUN pip install --no-cache-dir . \
     && rm -rf build ./*.egg-info
 

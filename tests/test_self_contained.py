@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# A path that leaves the repository: "../shared", parents[N] past the root, or the notes folder.
+# A path that leaves the repository: the notes folder beside it, or parents[N] past the root.
 OUTSIDE = re.compile(r"\.\./shared|/ \"shared\"|parents\[[3-9]\]")
 
 

@@ -58,6 +58,9 @@ class Decided:
     nominees: dict[str, str] = field(default_factory=dict)  # key -> nomination id
     endorsed: dict[str, str] = field(default_factory=dict)  # nomination key -> endorser key
     coordinator_id: str = ""
+    # key -> organisation's name as registered: the name with a tag of this round's own, since
+    # an organisation's name and country are registered once in the shared database
+    org_names: dict[str, str] = field(default_factory=dict)
 
 
 async def decide(api: Api, while_voting: Callable[[str], Awaitable[None]] | None = None) -> Decided:
@@ -67,13 +70,15 @@ async def decide(api: Api, while_voting: Callable[[str], Awaitable[None]] | None
     s = api.secretariat
     tokens: dict[str, str] = {}
     done = Decided(rid="", vote=w.constituency, designated=w.other_constituency)
-    for key, (org_name, _) in ORGS.items():
+    tag = uuid.uuid4().hex[:6]
+    done.org_names = {key: f"{org_name} {tag}" for key, (org_name, _) in EVERYONE.items()}
+    for key in ORGS:
         done.orgs[key], tokens[key] = await _member(
-            api, w.constituency, w.coordinator, name=org_name
+            api, w.constituency, w.coordinator, name=done.org_names[key]
         )
-    for key, (org_name, _) in DIASPORA.items():
+    for key in DIASPORA:
         done.orgs[key], tokens[key] = await _member(
-            api, w.other_constituency, w.other_coordinator, name=org_name
+            api, w.other_constituency, w.other_coordinator, name=done.org_names[key]
         )
     body = {
         "title": f"Regional forum {uuid.uuid4().hex[:6]}",
@@ -125,7 +130,7 @@ async def decide(api: Api, while_voting: Callable[[str], Awaitable[None]] | None
         assert made["nomination"]["names"][nid] == {
             "kind": "nominee",
             "name": nominee,
-            "organisation": EVERYONE[key][0],
+            "organisation": done.org_names[key],
         }
         await api.ok(
             "POST",
@@ -140,7 +145,7 @@ async def decide(api: Api, while_voting: Callable[[str], Awaitable[None]] | None
         )
         assert endorsed["names"][done.orgs[by]] == {
             "kind": "organisation",
-            "name": ORGS[by][0],
+            "name": done.org_names[by],
             "organisation": None,
         }
 
@@ -169,7 +174,7 @@ async def decide(api: Api, while_voting: Callable[[str], Awaitable[None]] | None
 
 def _named(names: dict[str, Any], key: str, d: Decided) -> None:
     """``names`` says who nomination ``key`` is and which organisation it comes from."""
-    org_name, nominee = EVERYONE[key]
+    org_name, nominee = d.org_names[key], EVERYONE[key][1]
     assert names[d.nominees[key]] == {"kind": "nominee", "name": nominee, "organisation": org_name}
 
 
@@ -186,12 +191,12 @@ async def test_names_and_decimals_beside_every_id(api: Api) -> None:
         key = by_id[nomination["id"]]
         names = nomination["names"]
         _named(names, key, d)
-        assert names[nomination["organisation_id"]]["name"] == ORGS[key][0]
+        assert names[nomination["organisation_id"]]["name"] == d.org_names[key]
         endorser = d.orgs[d.endorsed[key]]
         assert nomination["endorsed_by"] == [endorser]
         assert names[endorser] == {
             "kind": "organisation",
-            "name": ORGS[d.endorsed[key]][0],
+            "name": d.org_names[d.endorsed[key]],
             "organisation": None,
         }
         assert set(names) == {nomination["id"], nomination["organisation_id"], endorser}
@@ -208,7 +213,7 @@ async def test_names_and_decimals_beside_every_id(api: Api) -> None:
         voter = b["voter_organisation_id"]
         assert b["names"][voter] == {
             "kind": "organisation",
-            "name": ORGS[org_keys[voter]][0],
+            "name": d.org_names[org_keys[voter]],
             "organisation": None,
         }
         assert b["approvals"]

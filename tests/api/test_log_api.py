@@ -445,7 +445,8 @@ def _secret_forms(signer: Signer) -> list[str]:
         seed.hex(),
         seed.hex().upper(),
         note_key,
-        note_key.rsplit("+", 1)[1],
+        # PRIVATE+KEY+<origin>+<hash>+<base64>: the base64 itself may hold a "+".
+        note_key.split("+", 4)[4],
     ]
 
 

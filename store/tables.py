@@ -292,11 +292,15 @@ ballot = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("round_id", String(36), ForeignKey("round.id"), nullable=False),
     Column("constituency_id", String(36), ForeignKey("constituency.id"), nullable=False),
-    Column("voter_organisation_id", String(36), ForeignKey("organisation.id"), nullable=False),
+    # Null once a secret ballot's close has deleted the link to its voter.
+    Column("voter_organisation_id", String(36), ForeignKey("organisation.id"), nullable=True),
     Column("approvals", JSON, nullable=False),  # [] on a ranked ballot
     Column("ranking", JSON, nullable=True),  # ranked methods: first preference first
     Column("entry_hash", String(64), nullable=False),
     Column("cast_at", UTCDateTime, nullable=False),
+    # What the log holds while voting is open (records.ballot_seal); null on unsealed ballots.
+    Column("commitment", String(64), nullable=True),
+    Column("salt", String(64), nullable=True),
 )
 
 outcome = Table(

@@ -197,6 +197,7 @@ CASES = [
         lambda i: {"deadline": "voting_close", "new_at": at(5000), "reason": "matrix"},
     ),
     Case("POST", "/v1/rounds/{r}/cancel", frozenset({"secretariat"}), {"reason": "matrix"}),
+    Case("GET", "/v1/rounds/{r}/participation", frozenset({"secretariat"})),
     Case("PUT", "/v1/rounds/{d}/constituencies/{c}/rules", frozenset({"coordinator_own"}), {}),
     Case("GET", "/v1/rounds/{r}/constituencies/{c}/rules", PUBLIC),
     Case(

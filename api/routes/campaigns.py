@@ -136,16 +136,31 @@ async def publish_campaign(
     try:
         response = await writer.run(work)
     except WrongPhase:
-        # Published before, but its workflow may never have started (Temporal was down then).
-        row = await read(svc, lambda c: _managed(c, campaign_id, caller))
-        if row["phase"] == CampaignPhase.PUBLISHED and await _start(svc, row):
+        row = await restart_published(svc, campaign_id, caller)
+        if row is not None:
             return JSONResponse(
                 (await read(svc, lambda c: campaign_out(c, row))).model_dump(mode="json")
             )
         raise
+    await start_published(svc, campaign_id)
+    return response
+
+
+async def start_published(svc: Services, campaign_id: str) -> None:
+    """After the publishing write: start the campaign's workflow (its window)."""
     row = await read(svc, lambda c: campaigns.get(c, campaign_id))
     await _start(svc, row)
-    return response
+
+
+async def restart_published(
+    svc: Services, campaign_id: str, caller: Principal
+) -> RowMapping | None:
+    """After a publish refused as not a draft: a campaign published before whose workflow
+    never started (Temporal was down then) has it started now, and is returned; None when the
+    campaign really is not a draft."""
+    row = await read(svc, lambda c: _managed(c, campaign_id, caller))
+    started = row["phase"] == CampaignPhase.PUBLISHED and await _start(svc, row)
+    return row if started else None
 
 
 async def _start(svc: Services, row: RowMapping) -> bool:

@@ -109,32 +109,33 @@ async def name_coordinator(
     constituency_id: str, body: s.CoordinatorIn, caller: Caller, writer: WriterDep
 ) -> JSONResponse:
     require_secretariat(caller)
+    return await writer.run(
+        lambda conn: appoint_coordinator(conn, constituency_id, body, caller.credential_id),
+        status=201,
+    )
 
-    def work(conn: Connection) -> s.CoordinatorIssued:
-        row = registry.add_coordinator(
-            conn,
-            constituency_id,
-            body.name,
-            str(body.email),
-            body.organisation_id,
-            caller.credential_id,
-        )
-        issued = credentials.issue(
-            conn,
-            Role.COORDINATOR,
-            f"coordinator {body.name}",
-            caller.credential_id,
-            constituency_id=constituency_id,
-            organisation_id=body.organisation_id,
-            coordinator_id=row["id"],
-        )
-        return s.CoordinatorIssued(
-            coordinator=s.CoordinatorOut.model_validate(row),
-            credential=s.CredentialOut.model_validate(issued.credential),
-            token=issued.token,
-        )
 
-    return await writer.run(work, status=201)
+def appoint_coordinator(
+    conn: Connection, constituency_id: str, body: s.CoordinatorIn, actor: str
+) -> s.CoordinatorIssued:
+    """Name the coordinator and issue their token (shown once)."""
+    row = registry.add_coordinator(
+        conn, constituency_id, body.name, str(body.email), body.organisation_id, actor
+    )
+    issued = credentials.issue(
+        conn,
+        Role.COORDINATOR,
+        f"coordinator {body.name}",
+        actor,
+        constituency_id=constituency_id,
+        organisation_id=body.organisation_id,
+        coordinator_id=row["id"],
+    )
+    return s.CoordinatorIssued(
+        coordinator=s.CoordinatorOut.model_validate(row),
+        credential=s.CredentialOut.model_validate(issued.credential),
+        token=issued.token,
+    )
 
 
 @router.post(
@@ -159,17 +160,21 @@ async def remove_member(
     constituency_id: str, organisation_id: str, caller: Caller, writer: WriterDep
 ) -> JSONResponse:
     require_coordinator_of(caller, constituency_id)
+    return await writer.run(
+        lambda conn: s.MembershipOut.model_validate(
+            remove(conn, constituency_id, organisation_id, caller.credential_id)
+        )
+    )
 
-    def work(conn: Connection) -> s.MembershipOut:
-        registry.remove_member(conn, constituency_id, organisation_id, caller.credential_id)
-        # A removed organisation's tokens for this constituency stop working at once.
-        for cred in credentials.list_for(conn, constituency_id, Role.MEMBER):
-            if cred["organisation_id"] == organisation_id and cred["revoked_at"] is None:
-                credentials.revoke(conn, cred["id"], caller.credential_id)
-        row = registry.membership_row(conn, constituency_id, organisation_id)
-        return s.MembershipOut.model_validate(row)
 
-    return await writer.run(work)
+def remove(conn: Connection, constituency_id: str, organisation_id: str, actor: str) -> RowMapping:
+    """Remove the member; its tokens (and web sessions) for this constituency stop working at
+    once. The membership row, with its removal time."""
+    registry.remove_member(conn, constituency_id, organisation_id, actor)
+    for cred in credentials.list_for(conn, constituency_id, Role.MEMBER):
+        if cred["organisation_id"] == organisation_id and cred["revoked_at"] is None:
+            credentials.revoke(conn, cred["id"], actor)
+    return registry.membership_row(conn, constituency_id, organisation_id)
 
 
 @router.post(

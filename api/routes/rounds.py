@@ -13,7 +13,15 @@ from temporalio.service import RPCError
 
 from api import schemas as s
 from api.commands import run_update
-from api.deps import Caller, MaybeCaller, ServicesDep, WriterDep, read, temporal_client
+from api.deps import (
+    Caller,
+    MaybeCaller,
+    Services,
+    ServicesDep,
+    WriterDep,
+    read,
+    temporal_client,
+)
 from api.paging import After, Limit
 from mandate.reconcile import start_round_workflow
 from policies.access import Principal, Role, require_secretariat
@@ -93,21 +101,35 @@ async def publish_round(
     round_id: str, caller: Caller, svc: ServicesDep, writer: WriterDep
 ) -> JSONResponse:
     require_secretariat(caller)
-    client = temporal_client(svc)
+    temporal_client(svc)  # 503 before anything is written, while Temporal is out of reach
     try:
         response = await writer.run(
             lambda conn: _round(rounds.publish(conn, round_id, caller.credential_id))
         )
     except WrongPhase:
-        # Published before, but its workflow may never have started (Temporal was down then):
-        # a retried publish starts it and succeeds; otherwise the round really is not a draft.
-        row = await read(svc, lambda c: rounds.get(c, round_id))
-        if row["phase"] == Phase.PUBLISHED and await _start(client, row, svc.settings.task_queue):
+        row = await restart_published(svc, round_id)
+        if row is not None:
             return JSONResponse(_round(row).model_dump(mode="json"))
         raise
-    row = await read(svc, lambda c: rounds.get(c, round_id))
-    await _start(client, row, svc.settings.task_queue)
+    await start_published(svc, round_id)
     return response
+
+
+async def start_published(svc: Services, round_id: str) -> None:
+    """After the publishing write: start the round's workflow (its schedule)."""
+    row = await read(svc, lambda c: rounds.get(c, round_id))
+    await _start(temporal_client(svc), row, svc.settings.task_queue)
+
+
+async def restart_published(svc: Services, round_id: str) -> RowMapping | None:
+    """After a publish refused as not a draft: a round published before whose workflow never
+    started (Temporal was down then) has it started now, and is returned, so that a retried
+    publish succeeds; None when the round really is not a draft."""
+    row = await read(svc, lambda c: rounds.get(c, round_id))
+    started = row["phase"] == Phase.PUBLISHED and await _start(
+        temporal_client(svc), row, svc.settings.task_queue
+    )
+    return row if started else None
 
 
 async def _start(client: Client, row: RowMapping, task_queue: str) -> bool:

@@ -23,6 +23,11 @@ Format ``mandate.bundle/2`` (a JSON object; this docstring is the reference)::
       "consistency": [                   # optional: asked for at export with ?since=<size>
         {"old_size": int, "proof": [base64, ...]}  # from old_size to the checkpoint's size
       ],
+      "profiles": [                      # optional: nominees' profiles (records.profile_check)
+        {"nomination_id": str, "nominee_name": str, "statement": {...}, "attributes": {...},
+         "salt": base64}                 #   disclosed once the nominee consented, or
+        | {"nomination_id": str, "erased": true}  # its personal data were erased
+      ],
       "pending_entries": int             # optional, for information only: entries of the
     }                                    #   round logged after the checkpoint (not verified)
 
@@ -50,8 +55,20 @@ key list. The statements a verifier reads:
   ``designation.approved`` {constituency_id, coordinator, decision_hash}: a designation's
   decisions and approvals (``policies.designation``);
 - ``outcome.published`` {constituency_id, outcome_hash, key_id, winners, alternates, unfilled};
+- ``nomination.submitted`` {nomination_id, constituency_id, organisation_id,
+  profile_commitment}: a salted commitment to the nominee's name, statement and attributes
+  (``records.profile_seal``), never the profile itself (entries logged before profiles were
+  sealed carry it in clear, and are left as they are); ``candidates.fixed`` gives each standing
+  candidate's ``profile_commitment`` too, and its attributes in clear, as the recount needs them;
+  ``nomination.accepted`` {nomination_id}: the nominee's consent, without which no profile may
+  be disclosed; ``personal_data.erased`` {subject, id, reason}: a nominee's profile
+  (``"nomination"``) or a signer's contact details erased, the reason published;
 - ``keys.published`` (scope ``keys``) {key_list, key_list_hash}: the latest must be the
   bundle's key list.
+
+The bundle's ``profiles`` are checked against these entries (:mod:`records.profile_check`):
+each disclosed profile must hash to its logged commitment and be consented to and not erased;
+each erased one must have its ``personal_data.erased`` entry, and is reported as erased.
 
 What :func:`verify_bundle` checks:
 
@@ -115,6 +132,7 @@ from records.log_bundle import LogBundleVerifier, Logged
 from records.log_bundle import Report as Report
 from records.logentry import KEYS_SCOPE, round_scope
 from records.outcome import outcome_statement
+from records.profile_check import PROFILE_ENTRIES, ProfileLog
 
 BUNDLE_FORMAT = "mandate.bundle/2"
 CRITERIA_TYPE = "criteria"  # the DSSE payload types of the signed criteria and outcomes
@@ -216,6 +234,7 @@ class _Verifier(LogBundleVerifier):
         # What the log says, from entries that verified.
         self.criteria_logged: list[Logged] = []
         self.outcomes_logged: list[Logged] = []
+        self.profiles = ProfileLog()  # nominees' profile commitments, consents and erasures
         self.closed_at: int | None = None
         self.decided_at: int | None = None
         self.candidates: dict[str, tuple[int, list[Candidate]]] = {}
@@ -234,6 +253,7 @@ class _Verifier(LogBundleVerifier):
         return round_scope(self.round_id)
 
     def check_records(self, bundle: dict[str, Any]) -> None:
+        self.profiles.check(self.report, bundle.get("profiles"), self.candidates)
         criteria = self._criteria(bundle.get("criteria"))
         self._outcomes(bundle.get("outcomes"), criteria)
 
@@ -306,6 +326,10 @@ class _Verifier(LogBundleVerifier):
             self.criteria_logged.append(Logged(index, at, data))
         elif kind == "outcome.published":
             self.outcomes_logged.append(Logged(index, at, data))
+        elif kind in PROFILE_ENTRIES:
+            problem = self.profiles.read(index, kind, data)
+            if problem is not None:
+                self.fail(f"entry {index}", problem)
 
     # -- criteria and outcomes
 

@@ -260,7 +260,7 @@ nomination = Table(
     Column("id", String(36), primary_key=True),
     Column("round_id", String(36), ForeignKey("round.id"), nullable=False),
     Column("constituency_id", String(36), ForeignKey("constituency.id"), nullable=False),
-    Column("nominee_name", String(300), nullable=False),
+    Column("nominee_name", String(300), nullable=True),  # null once erased
     Column("organisation_id", String(36), ForeignKey("organisation.id"), nullable=False),
     Column("nominated_by", String(36), nullable=False),
     Column("attributes", JSON, nullable=False),
@@ -276,6 +276,14 @@ nomination = Table(
     Column("standing", Boolean, nullable=True),
     Column("not_standing_reason", Text, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
+    # The nominee's address, never logged or published; erased with the profile, or once the
+    # round is decided and MANDATE_CONTACT_RETENTION_DAYS have passed.
+    Column("nominee_email", String(320), nullable=True),
+    # What the log holds of the profile (records.profile_seal), and the salt the bundle
+    # discloses once the nominee consents; null on nominations logged in clear before them.
+    Column("profile_commitment", String(64), nullable=True),
+    Column("profile_salt", String(64), nullable=True),
+    Column("erased_at", UTCDateTime, nullable=True),  # the personal data were erased then
 )
 
 endorsement = Table(
@@ -455,6 +463,8 @@ campaign_signature = Table(
     Column("confirmed_at", UTCDateTime, nullable=True),
     Column("withdrawn_at", UTCDateTime, nullable=True),
     Column("withdraw_reason", Text, nullable=True),
+    # The signer's name, role and e-mail address were erased then (by the secretariat).
+    Column("erased_at", UTCDateTime, nullable=True),
     UniqueConstraint("campaign_id", "dedup_key", name="uq_campaign_signature_dedup"),
     UniqueConstraint("campaign_id", "organisation_id", name="uq_campaign_signature_organisation"),
 )

@@ -29,9 +29,8 @@ from activities.errors import domain_errors_are_final
 from activities.heartbeat import heartbeating
 from activities.log import integrate_everything
 from policies.errors import Conflict, WrongPhase
-from policies.phases import Phase
 from policies.randomness import BeaconInvalid
-from store import log, nominations, outcomes, randomness, rounds
+from store import log, outcomes, randomness, round_phases, rounds
 from store.db import RECEIPTS, Database
 
 logger = logging.getLogger(__name__)
@@ -50,11 +49,7 @@ class RoundActivities:
     @domain_errors_are_final
     def mirror_phase(self, inp: MirrorPhaseInput) -> WriteResult:
         with self.db.write() as conn:
-            changed = rounds.mirror_phase(conn, inp.round_id, inp.phase, inp.seq, inp.scheduled_at)
-            if changed and inp.phase is Phase.NOMINATIONS_CLOSED:
-                # In the same transaction: nobody sees nominations closed without the list.
-                for p in rounds.get(conn, inp.round_id)["participants"]:
-                    nominations.fix_candidates(conn, inp.round_id, p["constituency_id"])
+            changed = round_phases.enter(conn, inp.round_id, inp.phase, inp.seq, inp.scheduled_at)
         return WriteResult(changed=changed)
 
     @activity.defn(name=RECORD_EXTENSION)

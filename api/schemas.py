@@ -457,6 +457,11 @@ class RulesIn(In):
     endorsements: EndorsementsIn = Field(default_factory=EndorsementsIn)
     one_nominee_per_organisation: bool = True
     constraints: list[ConstraintIn] = Field(default_factory=list, max_length=50)
+    ballot_secrecy: Literal["open", "secret"] = Field(
+        default="open",
+        description="open: after the close, each published ballot names its voter; secret: "
+        "the published ballots name no voter and the list of who voted is published apart",
+    )
 
 
 class RulesOut(BaseModel):
@@ -570,13 +575,26 @@ class BallotCast(BaseModel):
 
 
 class BallotOut(BaseModel):
-    ballot_id: int
-    voter_organisation_id: str
+    ballot_id: int | None = Field(description="null in a secret ballot: it tells the order")
+    voter_organisation_id: str | None = Field(description="null in a secret ballot")
     approvals: list[str]
     ranking: list[str] | None = None
-    receipt: str
-    cast_at: datetime
+    receipt: str = Field(
+        description="the leaf hash of the ballot.cast entry that logged the commitment"
+    )
+    commitment: str | None = Field(
+        default=None,
+        description="what the log held of the ballot while voting was open; the close's "
+        "ballots.opened entry holds its contents and salt (null: a ballot from before sealing)",
+    )
+    cast_at: datetime | None = Field(description="null in a secret ballot")
     counted: bool = Field(description="false when the voter cast a later ballot")
+    names: dict[str, NameOut] = Field(description=NAMES_DESCRIPTION)
+
+
+class VotersOut(BaseModel):
+    voters: list[str] = Field(description="the organisations that voted, by id, sorted")
+    ballot_secrecy: Literal["open", "secret"]
     names: dict[str, NameOut] = Field(description=NAMES_DESCRIPTION)
 
 

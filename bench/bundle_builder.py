@@ -28,7 +28,18 @@ from typing import Any
 from policies.phases import Phase
 from records.keylist import listed_key
 from records.keys import generate_signer
-from store import ballots, bundles, keys, log, migrate, nominations, outcomes, registry, rounds
+from store import (
+    ballots,
+    bundles,
+    keys,
+    log,
+    migrate,
+    nominations,
+    outcomes,
+    registry,
+    round_phases,
+    rounds,
+)
 from store import rules as rules_store
 from store.db import Database, utcnow
 from store.ids import new_id
@@ -140,9 +151,7 @@ def build(voters: int, out: Path, workdir: Path, seed: int = 1) -> Built:
             nonlocal seq
             seq += 1
             with db.write() as conn:
-                changed = rounds.mirror_phase(conn, rid, phase, seq, at)
-                if changed and phase is Phase.NOMINATIONS_CLOSED:
-                    nominations.fix_candidates(conn, rid, cid)
+                round_phases.enter(conn, rid, phase, seq, at)
 
         _wait_until(schedule["nominations_open_at"])
         enter(Phase.NOMINATIONS_OPEN, schedule["nominations_open_at"])

@@ -121,7 +121,7 @@ def _secretariat_token(settings: Settings, args: argparse.Namespace) -> int:
 
 def _verify(_: Settings | None, args: argparse.Namespace) -> int:
     # Offline: only the standard library, cryptography, records and policies.
-    from records.bundle import BUNDLE_FORMAT, verify_bundle
+    from records.bundle import BUNDLE_FORMAT, UNSEALED_FORMAT, verify_bundle
     from records.campaign_bundle import CAMPAIGN_BUNDLE_FORMAT, verify_campaign_bundle
     from records.keylist import PublishedKeys
     from records.signatory_proof import PROOF_FORMAT, verify_signatory_proof
@@ -164,7 +164,8 @@ def _verify(_: Settings | None, args: argparse.Namespace) -> int:
         what = f"signature {bundle.get('signature_id')} of campaign {bundle.get('campaign_id')}"
     else:  # a round bundle; any other format is reported as not one
         report = verify_bundle(bundle, pins, older_checkpoint=older)
-        what = f"round {bundle.get('round_id')}" if kind == BUNDLE_FORMAT else "?"
+        is_round = kind in (BUNDLE_FORMAT, UNSEALED_FORMAT)
+        what = f"round {bundle.get('round_id')}" if is_round else "?"
     for line in report.checked:
         print(f"  ok  {line}")
     if report.ok:

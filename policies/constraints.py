@@ -105,6 +105,10 @@ def _check_method_parameters(rules: SelectionRules) -> None:
             f"time_limit must be at most {MAX_TIME_LIMIT} seconds, got {rules.time_limit}"
         )
     _check_int("panels", rules.panels, least=1)
+    if rules.ballot_secrecy not in ("open", "secret"):
+        raise InvalidRules(
+            f"ballot_secrecy must be 'open' or 'secret', got {rules.ballot_secrecy!r}"
+        )
     if rules.panels > MAX_PANELS:
         raise InvalidRules(f"panels must be at most {MAX_PANELS}, got {rules.panels}")
     if rules.beacon is not None:

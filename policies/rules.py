@@ -140,6 +140,8 @@ class SelectionRules:
     one_nominee_per_organisation: bool = True
     constraints: tuple[Constraint, ...] = ()
     consent_required: bool = True
+    # "open": the published ballots name their voters; "secret": they do not (records.ballot_seal)
+    ballot_secrecy: str = "open"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -175,6 +177,8 @@ class SelectionRules:
             out["beacon"] = self.beacon.to_json()
         if self.commit_reveal is not None:
             out["commit_reveal"] = self.commit_reveal.to_json()
+        if self.ballot_secrecy != "open":
+            out["ballot_secrecy"] = self.ballot_secrecy
         return out
 
     @staticmethod
@@ -213,6 +217,7 @@ class SelectionRules:
                     for c in data.get("constraints", ())
                 ),
                 consent_required=bool(data.get("consent_required", True)),
+                ballot_secrecy=str(data.get("ballot_secrecy", "open")),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise InvalidRules(f"rules are malformed: {exc!r}") from exc

@@ -133,8 +133,10 @@ from records.log_bundle import Report as Report
 from records.logentry import KEYS_SCOPE, round_scope
 from records.outcome import outcome_statement
 from records.profile_check import PROFILE_ENTRIES, ProfileLog
+from records.sealed_ballots import SealedBallots
 
-BUNDLE_FORMAT = "mandate.bundle/2"
+BUNDLE_FORMAT = "mandate.bundle/3"
+UNSEALED_FORMAT = "mandate.bundle/2"  # ballots logged in clear as cast: still verified
 CRITERIA_TYPE = "criteria"  # the DSSE payload types of the signed criteria and outcomes
 OUTCOME_TYPE = "outcome"
 
@@ -191,11 +193,12 @@ def make_bundle(
     entries: Iterable[Mapping[str, Any]],
     outcomes: Iterable[Mapping[str, Any]],
     consistency: Iterable[tuple[int, Sequence[bytes]]] = (),
+    format: str = BUNDLE_FORMAT,
 ) -> dict[str, Any]:
-    """A bundle of format 2 from its parts (``entries`` and ``outcomes`` as made by
-    :func:`bundle_entry` and :func:`bundle_outcome`)."""
+    """A bundle from its parts (``entries`` and ``outcomes`` as made by :func:`bundle_entry`
+    and :func:`bundle_outcome`); ``format`` the older one only to write test bundles."""
     bundle: dict[str, Any] = {
-        "format": BUNDLE_FORMAT,
+        "format": format,
         "round_id": round_id,
         "origin": origin,
         "checkpoint": checkpoint,
@@ -227,6 +230,7 @@ def _b64_list(hashes: Iterable[bytes]) -> list[str]:
 
 class _Verifier(LogBundleVerifier):
     FORMAT = BUNDLE_FORMAT
+    OLDER_FORMATS = (UNSEALED_FORMAT,)
     SUBJECT = "round_id"
     KIND = "round"
 
@@ -244,6 +248,7 @@ class _Verifier(LogBundleVerifier):
         self.voting_close_moved_to: str | None = None  # the last deadline.extended of it
         self.inputs: dict[str, _SelectionInputs] = {}  # randomness and designation, by constituency
         self.late_ballots = 0
+        self.sealed = SealedBallots(self.fail)
 
     @property
     def round_id(self) -> str:
@@ -256,6 +261,15 @@ class _Verifier(LogBundleVerifier):
         self.profiles.check(self.report, bundle.get("profiles"), self.candidates)
         criteria = self._criteria(bundle.get("criteria"))
         self._outcomes(bundle.get("outcomes"), criteria)
+        # Openings are checked even where no outcome recounts them (yet).
+        secrecy: dict[object, str] = {}
+        for p in (criteria or {}).get("participants", []):
+            try:
+                secrecy[p["constituency_id"]] = str(p["rules"].get("ballot_secrecy", "open"))
+            except (KeyError, TypeError, AttributeError):
+                continue  # the outcome checks report malformed criteria
+        for cid in self.sealed.constituencies():
+            self.sealed.counted(cid, secrecy.get(cid, "open"))
 
     def entries_checked(self) -> None:
         if self.late_ballots:
@@ -265,7 +279,14 @@ class _Verifier(LogBundleVerifier):
             )
 
     def collect(self, index: int, kind: str, at: str, data: dict[str, Any]) -> None:
-        if kind == "ballot.cast":
+        if kind == "ballot.cast" and "commitment" in data:
+            if self.closed_at is not None:
+                self.late_ballots += 1
+            else:
+                self.sealed.cast(index, data)
+        elif kind == "ballots.opened":
+            self.sealed.opened(index, data, before_close=self.closed_at is None)
+        elif kind == "ballot.cast":
             cid, voter = data.get("constituency_id"), data.get("voter")
             approvals, ranking = data.get("approvals"), data.get("ranking")
             content = approvals if ranking is None else ranking
@@ -285,6 +306,12 @@ class _Verifier(LogBundleVerifier):
             if self.closed_at is not None:
                 self.late_ballots += 1
                 return
+            if self.format != UNSEALED_FORMAT:
+                self.fail(
+                    f"entry {index}",
+                    "logs a ballot's contents while voting is open: ballots are sealed "
+                    "until the close",
+                )
             votes = self.ballots.get(cid)
             if votes is None:
                 votes = self.ballots[cid] = {}
@@ -479,7 +506,10 @@ class _Verifier(LogBundleVerifier):
             self.fail(where, f"constituency {cid} does not take part in the round")
             return cid
         index_candidates, candidates = self.candidates.get(cid, (None, []))
+        rules = SelectionRules.from_json(participant.get("rules") or {})
         votes = self.ballots.get(cid, {})
+        if cid in self.sealed.constituencies():
+            votes = self.sealed.counted(cid, rules.ballot_secrecy) or {}
         if named is not None:
             late = sorted(i for i, _ in votes.values() if i >= named)
             if index_candidates is not None and index_candidates >= named:
@@ -493,7 +523,6 @@ class _Verifier(LogBundleVerifier):
                 )
         ballots = [votes[voter][1] for voter in sorted(votes)]
         inputs = self.inputs.get(cid, _SelectionInputs())
-        rules = SelectionRules.from_json(participant.get("rules") or {})
         terms = self._terms(where, rules, criteria)
         if terms is None:
             return cid

@@ -63,6 +63,7 @@ class LogBundleVerifier:
     """The checks every bundle gets; a subclass reads its own entries and records."""
 
     FORMAT: ClassVar[str]
+    OLDER_FORMATS: ClassVar[tuple[str, ...]] = ()  # formats still read, as they were written
     SUBJECT: ClassVar[str]  # the bundle field naming what it is of: round_id, campaign_id
     KIND: ClassVar[str]  # how a report names it: round, campaign
 
@@ -79,6 +80,7 @@ class LogBundleVerifier:
         self.trusted = trusted
         self.older = older
         self.subject_id = ""
+        self.format = self.FORMAT
         self.origin = ""
         self.keys: KeyList | None = None
         self.signatures = Signatures(None)
@@ -125,10 +127,11 @@ class LogBundleVerifier:
         if not isinstance(bundle, dict):
             self.fail("bundle", f"got {type(bundle).__name__}, expected a JSON object")
             return
-        if bundle.get("format") != self.FORMAT:
+        if bundle.get("format") not in (self.FORMAT, *self.OLDER_FORMATS):
             self.fail("bundle", f"format is {bundle.get('format')!r}, expected {self.FORMAT!r}")
             return
-        self.report.checked.append(f"format {self.FORMAT}")
+        self.format = str(bundle["format"])
+        self.report.checked.append(f"format {self.format}")
         subject, origin = bundle.get(self.SUBJECT), bundle.get("origin")
         if not isinstance(subject, str) or not subject:
             self.fail("bundle", f"got {self.SUBJECT} {subject!r}, expected a non-empty string")

@@ -1,21 +1,31 @@
-"""Approval ballots: written straight to the database behind the voting window's gate."""
+"""Ballots: written straight to the database behind the voting window's gate, sealed in the log.
+
+While voting is open the log holds only each ballot's commitment (``records.ballot_seal``);
+:func:`open_sealed`, run in the same transaction as the close, publishes the contents. Under a
+secret ballot the close also publishes who voted apart from the ballots, and deletes the link
+between each ballot and its voter: the voter column, the replaced ballots, and the stored
+idempotent answers that name a ballot's receipt.
+"""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, RowMapping, func, select
+from sqlalchemy import Connection, RowMapping, delete, func, select, update
 
 from policies.ballots import check_ballot
 from policies.errors import Forbidden
 from policies.rules import APPROVAL, ApprovalBallot, RankedBallot
+from records.ballot_seal import SECRET, ballot_commitment, new_salt, opening
 from store import audit, registry
 from store import rules as rules_store
 from store.db import utcnow
 from store.nominations import candidates
 from store.rounds import VOTING, gate
-from store.tables import ballot
+from store.tables import ballot, idempotency_record, log_entry
 
 
 @dataclass(frozen=True)
@@ -46,15 +56,22 @@ def cast(
     rules = rules_store.rules_for(conn, round_id, constituency_id)
     standing = [c.id for c in candidates(conn, round_id, constituency_id)]
     shape, chosen = check_ballot(approvals, ranking, standing, rules)
-    field = "approvals" if shape == APPROVAL else "ranking"
-    entry = audit.append(
-        conn,
-        audit.round_scope(round_id),
-        "ballot.cast",
-        {"constituency_id": constituency_id, "voter": voter_organisation_id, field: chosen},
-        actor,
-        now,
-    )
+    approvals_cast = chosen if shape == APPROVAL else None
+    ranking_cast = None if shape == APPROVAL else chosen
+    salt = new_salt()
+    commitment = ballot_commitment(constituency_id, approvals_cast, ranking_cast, salt)
+    data: dict[str, object] = {"constituency_id": constituency_id, "commitment": commitment}
+    logged_actor: str | None = actor
+    if rules.ballot_secrecy == SECRET:
+        # No voter and no credential: the log must not link the ballot to who cast it. A
+        # replacement names the commitment it replaces, so the close knows which one counts.
+        previous = _last_commitment(conn, round_id, constituency_id, voter_organisation_id)
+        if previous is not None:
+            data["replaces"] = previous
+        logged_actor = None
+    else:
+        data["voter"] = voter_organisation_id
+    entry = audit.append(conn, audit.round_scope(round_id), "ballot.cast", data, logged_actor, now)
     result = conn.execute(
         ballot.insert().values(
             round_id=round_id,
@@ -64,32 +81,150 @@ def cast(
             ranking=None if shape == APPROVAL else chosen,
             entry_hash=entry.leaf_hash,  # the receipt: the entry's Merkle leaf hash
             cast_at=now,
+            commitment=commitment,
+            salt=salt,
         )
     )
     ballot_id = result.inserted_primary_key[0] if result.inserted_primary_key else 0
     return Cast(int(ballot_id), entry.leaf_hash)
 
 
+def _last_commitment(
+    conn: Connection, round_id: str, constituency_id: str, voter: str
+) -> str | None:
+    return conn.execute(
+        select(ballot.c.commitment)
+        .where(
+            ballot.c.round_id == round_id,
+            ballot.c.constituency_id == constituency_id,
+            ballot.c.voter_organisation_id == voter,
+        )
+        .order_by(ballot.c.id.desc())
+        .limit(1)
+    ).scalar()
+
+
+def _last_ids(round_id: str, constituency_id: str) -> Any:
+    """Each voter's last ballot (casting again replaces the previous one); after a secret
+    ballot's close every ballot left is a last one."""
+    return (
+        select(func.max(ballot.c.id))
+        .where(ballot.c.round_id == round_id, ballot.c.constituency_id == constituency_id)
+        .group_by(func.coalesce(ballot.c.voter_organisation_id, ballot.c.commitment))
+    )
+
+
+def open_sealed(conn: Connection, round_id: str, actor: str, now: datetime | None = None) -> int:
+    """At the close, in its transaction: log each constituency's ballot openings
+    (``ballots.opened``); returns how many constituencies had sealed ballots. Run once: the
+    close that calls it happens once."""
+    constituencies = conn.execute(
+        select(ballot.c.constituency_id)
+        .where(ballot.c.round_id == round_id, ballot.c.commitment.is_not(None))
+        .distinct()
+        .order_by(ballot.c.constituency_id)
+    ).scalars()
+    opened = 0
+    for cid in list(constituencies):
+        secret = rules_store.rules_for(conn, round_id, cid).ballot_secrecy == SECRET
+        rows = list_cast(conn, round_id, cid)
+        last = set(conn.execute(_last_ids(round_id, cid)).scalars())
+        counted = sorted((r for r in rows if r["id"] in last), key=lambda r: r["commitment"])
+        data: dict[str, object] = {
+            "constituency_id": cid,
+            "ballot_secrecy": SECRET if secret else "open",
+            "ballots": [
+                opening(
+                    r["commitment"],
+                    None if r["ranking"] is not None else list(r["approvals"]),
+                    r["ranking"],
+                    r["salt"],
+                    None if secret else r["voter_organisation_id"],
+                )
+                for r in counted
+            ],
+            "replaced": sorted(r["commitment"] for r in rows if r["id"] not in last),
+        }
+        if secret:
+            data["voters"] = sorted({r["voter_organisation_id"] for r in rows})
+        audit.append(conn, audit.round_scope(round_id), "ballots.opened", data, actor, now)
+        if secret:
+            _unlink_voters(conn, round_id, cid, [r for r in rows if r["id"] not in last], rows)
+        opened += 1
+    return opened
+
+
+def _unlink_voters(
+    conn: Connection,
+    round_id: str,
+    constituency_id: str,
+    replaced: list[RowMapping],
+    rows: list[RowMapping],
+) -> None:
+    """A secret ballot's close: nothing the server keeps links a ballot to its voter any more."""
+    receipts = [r["entry_hash"] for r in rows]
+    for start in range(0, len(receipts), 500):
+        conn.execute(
+            delete(idempotency_record).where(
+                idempotency_record.c.receipts.in_(receipts[start : start + 500])
+            )
+        )
+    gone = [r["id"] for r in replaced]
+    for start in range(0, len(gone), 500):
+        conn.execute(delete(ballot).where(ballot.c.id.in_(gone[start : start + 500])))
+    conn.execute(
+        update(ballot)
+        .where(ballot.c.round_id == round_id, ballot.c.constituency_id == constituency_id)
+        .values(voter_organisation_id=None)
+    )
+
+
 def final_ballots(
     conn: Connection, round_id: str, constituency_id: str
 ) -> list[ApprovalBallot | RankedBallot]:
-    """Each voter's last ballot; casting again replaces the previous one."""
-    last = (
-        select(func.max(ballot.c.id))
-        .where(ballot.c.round_id == round_id, ballot.c.constituency_id == constituency_id)
-        .group_by(ballot.c.voter_organisation_id)
-    )
+    """What the count counts: each voter's last ballot. A secret ballot's voter is its
+    commitment, as in the opening the verifier recounts from."""
     rows = conn.execute(
-        select(ballot.c.voter_organisation_id, ballot.c.approvals, ballot.c.ranking)
-        .where(ballot.c.id.in_(last))
-        .order_by(ballot.c.voter_organisation_id)
+        select(
+            func.coalesce(ballot.c.voter_organisation_id, ballot.c.commitment),
+            ballot.c.approvals,
+            ballot.c.ranking,
+        )
+        .where(ballot.c.id.in_(_last_ids(round_id, constituency_id)))
+        .order_by(ballot.c.id)
     )
-    return [
+    found = [
         ApprovalBallot(voter=r[0], approvals=frozenset(r[1]))
         if r[2] is None
         else RankedBallot(voter=r[0], ranking=tuple(r[2]))
         for r in rows
     ]
+    return sorted(found, key=lambda b: b.voter)
+
+
+def voters(conn: Connection, round_id: str, constituency_id: str) -> list[str]:
+    """Who voted: the voters of the ballots kept, and after a secret ballot's close (when the
+    ballots no longer name them) the list its opening published."""
+    found = set(
+        conn.execute(
+            select(ballot.c.voter_organisation_id)
+            .where(
+                ballot.c.round_id == round_id,
+                ballot.c.constituency_id == constituency_id,
+                ballot.c.voter_organisation_id.is_not(None),
+            )
+            .distinct()
+        ).scalars()
+    )
+    for statement in conn.execute(
+        select(log_entry.c.statement).where(
+            log_entry.c.scope == audit.round_scope(round_id), log_entry.c.type == "ballots.opened"
+        )
+    ).scalars():
+        data = json.loads(statement)["data"]
+        if data["constituency_id"] == constituency_id:
+            found.update(data.get("voters", ()))
+    return sorted(str(v) for v in found)
 
 
 def list_cast(conn: Connection, round_id: str, constituency_id: str) -> list[RowMapping]:

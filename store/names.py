@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Connection, and_, select
 
-from store.tables import ballot, coordinator, endorsement, nomination, organisation
+from store import ballots
+from store.tables import coordinator, endorsement, nomination, organisation
 
 NOMINEE = "nominee"
 ORGANISATION = "organisation"
@@ -45,18 +46,20 @@ def nominees(
 
 def voters(conn: Connection, round_id: str, constituency_id: str) -> dict[str, Named]:
     """The organisations that cast a ballot in the constituency's selection."""
-    rows = conn.execute(
-        select(organisation.c.id, organisation.c.name)
-        .where(
-            organisation.c.id.in_(
-                select(ballot.c.voter_organisation_id).where(
-                    ballot.c.round_id == round_id, ballot.c.constituency_id == constituency_id
-                )
+    return organisations(conn, ballots.voters(conn, round_id, constituency_id))
+
+
+def organisations(conn: Connection, ids: Iterable[str]) -> dict[str, Named]:
+    wanted = sorted(set(ids))
+    found: dict[str, Named] = {}
+    for start in range(0, len(wanted), 500):
+        rows = conn.execute(
+            select(organisation.c.id, organisation.c.name).where(
+                organisation.c.id.in_(wanted[start : start + 500])
             )
         )
-        .order_by(organisation.c.id)
-    )
-    return {r.id: Named(ORGANISATION, r.name, None) for r in rows}
+        found.update({r.id: Named(ORGANISATION, r.name, None) for r in rows})
+    return dict(sorted(found.items()))
 
 
 def coordinators(conn: Connection, constituency_id: str, only: Iterable[str]) -> dict[str, Named]:

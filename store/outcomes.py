@@ -32,7 +32,7 @@ def publish_outcomes(conn: Connection, round_id: str, covering: SignedCheckpoint
     late = conn.execute(
         select(func.count()).where(
             log_entry.c.scope == audit.round_scope(round_id),
-            log_entry.c.type == "ballot.cast",
+            log_entry.c.type.in_(("ballot.cast", "ballots.opened")),
             or_(log_entry.c.idx.is_(None), log_entry.c.idx >= covering.size),
         )
     ).scalar_one()

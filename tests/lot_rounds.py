@@ -19,7 +19,7 @@ from policies.beacon import MARGIN, QUICKNET
 from policies.phases import Phase
 from policies.randomness import commitment_for
 from records.drand import beacon_randomness
-from store import ballots, nominations, randomness, registry, rounds
+from store import ballots, nominations, randomness, registry, round_phases, rounds
 from store import rules as rules_store
 from store.db import Database
 from store.randomness import SECRETARIAT_PARTY
@@ -75,9 +75,7 @@ class HandRound:
             if seq <= SEQ.get(self.phase, 1) or seq > SEQ[phase]:
                 continue
             with self.db.write() as conn:
-                rounds.mirror_phase(conn, self.rid, step, seq, self.close)
-                if step is Phase.NOMINATIONS_CLOSED:
-                    nominations.fix_candidates(conn, self.rid, self.cid)
+                round_phases.enter(conn, self.rid, step, seq, self.close)
             self.phase = step
 
     def commit_all(self) -> None:

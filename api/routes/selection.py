@@ -18,6 +18,7 @@ from policies import count_sheet
 from policies.access import Principal, Role, require_coordinator_of, require_member
 from policies.errors import Forbidden, WrongPhase
 from policies.phases import Phase, is_before
+from records.ballot_seal import SECRET
 from store import ballots, bundles, names, nominations, outcomes, rounds
 from store import rules as rules_store
 from store.names import Named
@@ -245,28 +246,33 @@ async def cast_ballot(
     responses={409: {"description": "wrong_phase: ballots are published once voting closes"}},
 )
 async def list_ballots(round_id: str, constituency_id: str, svc: ServicesDep) -> list[s.BallotOut]:
-    """Public ballots (voter shown), once voting has closed."""
+    """The ballots, once voting has closed: an open ballot's in the order cast, each naming
+    its voter; a secret ballot's counted ones in commitment order, naming none."""
 
     def load(conn: Connection) -> list[s.BallotOut]:
         _after(rounds.get(conn, round_id), Phase.VOTING_CLOSED, "ballots are published")
         rows = ballots.list_cast(conn, round_id, constituency_id)
-        last: dict[str, int] = {r["voter_organisation_id"]: r["id"] for r in rows}
+        secret = rules_store.rules_for(conn, round_id, constituency_id).ballot_secrecy == SECRET
+        if secret:
+            rows = sorted(rows, key=lambda r: str(r["commitment"]))
+        last: dict[str, int] = {_voter_key(r): r["id"] for r in rows}
         # Each name is read and built once, however many ballots mention it.
         named = _names_out(
             {
                 **names.nominees(conn, round_id, constituency_id),
-                **names.voters(conn, round_id, constituency_id),
+                **({} if secret else names.voters(conn, round_id, constituency_id)),
             }
         )
         return [
             s.BallotOut(
-                ballot_id=r["id"],
-                voter_organisation_id=r["voter_organisation_id"],
+                ballot_id=None if secret else r["id"],
+                voter_organisation_id=None if secret else r["voter_organisation_id"],
                 approvals=r["approvals"],
                 ranking=r["ranking"],
                 receipt=r["entry_hash"],
-                cast_at=r["cast_at"],
-                counted=last[r["voter_organisation_id"]] == r["id"],
+                commitment=r["commitment"],
+                cast_at=None if secret else r["cast_at"],
+                counted=last[_voter_key(r)] == r["id"],
                 names={
                     i: named[i]
                     for i in (r["voter_organisation_id"], *r["approvals"], *(r["ranking"] or []))
@@ -275,6 +281,31 @@ async def list_ballots(round_id: str, constituency_id: str, svc: ServicesDep) ->
             )
             for r in rows
         ]
+
+    return await read(svc, load)
+
+
+def _voter_key(row: RowMapping) -> str:
+    return str(row["voter_organisation_id"] or row["commitment"])
+
+
+@router.get(
+    BASE + "/voters",
+    response_model=s.VotersOut,
+    responses={409: {"description": "wrong_phase: who voted is published once voting closes"}},
+)
+async def list_voters(round_id: str, constituency_id: str, svc: ServicesDep) -> s.VotersOut:
+    """Who voted, once voting has closed; under a secret ballot, the only place that says so."""
+
+    def load(conn: Connection) -> s.VotersOut:
+        _after(rounds.get(conn, round_id), Phase.VOTING_CLOSED, "who voted is published")
+        rules = rules_store.rules_for(conn, round_id, constituency_id)
+        named = names.voters(conn, round_id, constituency_id)
+        return s.VotersOut(
+            voters=sorted(named),
+            ballot_secrecy="secret" if rules.ballot_secrecy == SECRET else "open",
+            names=_names_out(named),
+        )
 
     return await read(svc, load)
 

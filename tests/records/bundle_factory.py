@@ -1,4 +1,6 @@
-"""A pure builder of valid round bundles (format 2), from the records primitives alone.
+"""A pure builder of valid round bundles, from the records primitives alone: format 2 (ballots
+logged in clear as they were cast, as older rounds did) or, with ``sealed``, format 3 (sealed
+ballots opened at the close, open or secret).
 
 It simulates a small log the way the store keeps one: entries of several scopes interleaved
 (another round, the registry, the key list, this round), one Merkle tree over all of them,
@@ -25,7 +27,15 @@ from policies.rules import ApprovalBallot, Candidate, Constraint, SelectionRules
 from policies.schedule import Schedule
 from policies.times import iso
 from records import dsse
-from records.bundle import bundle_entry, bundle_outcome, bundle_scopes, make_bundle
+from records.ballot_seal import ballot_commitment, new_salt, opening
+from records.bundle import (
+    BUNDLE_FORMAT,
+    UNSEALED_FORMAT,
+    bundle_entry,
+    bundle_outcome,
+    bundle_scopes,
+    make_bundle,
+)
 from records.canonical import canonical_hash, canonical_json, sha256_hex
 from records.keylist import KeyList, listed_key, rotate
 from records.keys import Signer, generate_signer
@@ -222,6 +232,9 @@ def decided_round(
     since: Sequence[int] = (),
     keys: Keys | None = None,
     origin: str = ORIGIN,
+    sealed: bool = False,
+    secrecy: str = "open",
+    opened: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None,
 ) -> Built:
     """A decided round in a log shared with another round and the registry.
 
@@ -229,7 +242,14 @@ def decided_round(
     may change the ballots the operator counts (None: those logged); with
     ``outcome_covers_last_ballot`` false, the outcome names a checkpoint taken before the last
     ballot was integrated; ``since`` lists the older sizes to include consistency proofs from.
+    ``sealed`` logs commitments while voting is open and the openings at the close, under the
+    ``secrecy`` the rules give; ``opened`` may change a constituency's opening before it is
+    signed.
     """
+    seats = [
+        Seat(s.constituency_id, dataclasses.replace(s.rules, ballot_secrecy=secrecy), s.candidates)
+        for s in SEATS
+    ]
     keys = keys or make_keys(origin)
     log = Log(keys, origin)
     scope = round_scope(ROUND)
@@ -270,10 +290,10 @@ def decided_round(
         title="Geneva forum 2025: speakers",
         segments=[{"id": "opening", "title": "Opening plenary"}],
         participants=[
-            {"constituency_id": s.constituency_id, "seats": s.rules.seats} for s in SEATS
+            {"constituency_id": s.constituency_id, "seats": s.rules.seats} for s in seats
         ],
         schedule=schedule,
-        rules={s.constituency_id: s.rules.to_json() for s in SEATS},
+        rules={s.constituency_id: s.rules.to_json() for s in seats},
     )
     criteria_bytes = canonical_json(criteria)
     published_at = at(4)
@@ -292,7 +312,7 @@ def decided_round(
     add(scope, "phase.changed", {"phase": "nominations_open"}, at(5), None)
     add("registry", "member.admitted", {"constituency_id": "c-youth", "member": "m9"}, at(6), "co")
     add(scope, "phase.changed", {"phase": "nominations_closed"}, at(30), None)
-    for seat in SEATS:
+    for seat in seats:
         add(
             scope,
             "candidates.fixed",
@@ -314,11 +334,30 @@ def decided_round(
     times = [at(41, span * (i + 1) // (len(cast) + 2)) for i in range(len(cast))]
     rotated = False
     last: dict[str, dict[str, ApprovalBallot]] = {}
+    # Sealed: each constituency's casts in order, (voter, commitment, approvals, salt).
+    casts: dict[str, list[tuple[str, str, list[str], str]]] = {}
 
     def vote(cid: str, voter: str, approvals: list[str], when: str) -> None:
-        data = {"constituency_id": cid, "voter": voter, "approvals": approvals}
-        add(scope, "ballot.cast", data, when, voter)
-        last.setdefault(cid, {})[voter] = ApprovalBallot(voter, frozenset(approvals))
+        if not sealed:
+            data = {"constituency_id": cid, "voter": voter, "approvals": approvals}
+            add(scope, "ballot.cast", data, when, voter)
+            last.setdefault(cid, {})[voter] = ApprovalBallot(voter, frozenset(approvals))
+            return
+        salt = new_salt()
+        commitment = ballot_commitment(cid, approvals, None, salt)
+        data = {"constituency_id": cid, "commitment": commitment}
+        previous = [c for c in casts.get(cid, []) if c[0] == voter]
+        if secrecy == "secret":
+            if previous:
+                data["replaces"] = previous[-1][1]
+            add(scope, "ballot.cast", data, when, None)
+        else:
+            add(scope, "ballot.cast", {**data, "voter": voter}, when, voter)
+        casts.setdefault(cid, []).append((voter, commitment, approvals, salt))
+        key = commitment if secrecy == "secret" else voter
+        if secrecy == "secret" and previous:
+            del last[cid][previous[-1][1]]
+        last.setdefault(cid, {})[key] = ApprovalBallot(key, frozenset(sorted(approvals)))
 
     for i, (cid, voter, approvals) in enumerate(cast):
         if not rotated and times[i] >= iso(ROTATION):
@@ -339,6 +378,21 @@ def decided_round(
         publish_keys(keys.key_list, iso(ROTATION))
     last_ballot = indexes.get("ballot.cast", [log.size])[-1]
     add(scope, "phase.changed", {"phase": "voting_closed"}, at(68), None)
+    for cid in sorted(casts):
+        final = {c[0]: c for c in casts[cid]}  # each voter's last
+        counted_ids = {c[1] for c in final.values()}
+        data = {
+            "constituency_id": cid,
+            "ballot_secrecy": secrecy,
+            "ballots": [
+                opening(c[1], sorted(c[2]), None, c[3], None if secrecy == "secret" else c[0])
+                for c in sorted(final.values(), key=lambda c: c[1])
+            ],
+            "replaced": sorted(c[1] for c in casts[cid] if c[1] not in counted_ids),
+        }
+        if secrecy == "secret":
+            data["voters"] = sorted(final)
+        add(scope, "ballots.opened", opened(cid, data) if opened else data, at(68), None)
     add(
         "registry",
         "member.admitted",
@@ -353,7 +407,7 @@ def decided_round(
     named_json = {"origin": origin, "size": named.size, "root_hash": named.root.hex()}
     outcomes = []
     decided_at = at(69)
-    for seat in SEATS:
+    for seat in seats:
         votes = last.get(seat.constituency_id, {})
         counted_ballots = [votes[v] for v in sorted(votes)]
         if counted:
@@ -410,5 +464,6 @@ def decided_round(
             for cid, envelope in outcomes
         ],
         consistency=[(old, log.consistency(old, size)) for old in since],
+        format=BUNDLE_FORMAT if sealed else UNSEALED_FORMAT,
     )
     return Built(bundle, log, keys, ROUND, origin, named.size, indexes)

@@ -1,0 +1,126 @@
+"""Sealed ballots in a round bundle (format 3): while voting is open the log holds commitments
+only; the openings at the close are checked against them before the recount.
+
+Bundles here are built by the records primitives alone (``bundle_factory``), so an operator who
+signs a wrong opening with its own valid key is what the verifier must catch.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+
+from records.bundle import BUNDLE_FORMAT, verify_bundle
+from tests.records.bundle_factory import Built, decided_round
+
+
+def _statements(built: Built, kind: str) -> list[tuple[int, dict[str, Any]]]:
+    out = []
+    for e in built.bundle["entries"]:
+        statement = json.loads(base64.b64decode(json.loads(e["envelope"])["payload"]))
+        if statement["type"] == kind:
+            out.append((e["index"], statement))
+    return out
+
+
+@pytest.mark.parametrize("secrecy", ["open", "secret"])
+def test_a_sealed_round_verifies_and_recounts_from_its_openings(secrecy: str) -> None:
+    built = decided_round(sealed=True, secrecy=secrecy)
+    report = verify_bundle(built.bundle)
+    assert report.ok, report.problems
+    assert built.bundle["format"] == BUNDLE_FORMAT
+    checked = "\n".join(report.checked)
+    assert "outcome 0 (c-africa): recount of 16 ballot(s) matches" in checked
+    assert "outcome 1 (c-youth): recount of 8 ballot(s) matches" in checked
+    # Nothing logged before the close says what any ballot holds.
+    for _, statement in _statements(built, "ballot.cast"):
+        assert set(statement["data"]) <= {"constituency_id", "commitment", "voter", "replaces"}
+    closed = _statements(built, "phase.changed")
+    close_index = next(i for i, s in closed if s["data"]["phase"] == "voting_closed")
+    assert all(i > close_index for i, _ in _statements(built, "ballots.opened"))
+
+
+def test_a_secret_ballot_publishes_no_link_between_a_ballot_and_its_voter() -> None:
+    built = decided_round(sealed=True, secrecy="secret")
+    for _, statement in _statements(built, "ballot.cast"):
+        assert "voter" not in statement["data"]
+        assert statement["actor"] is None
+    openings = _statements(built, "ballots.opened")
+    assert len(openings) == 2
+    for _, statement in openings:
+        ballots = statement["data"]["ballots"]
+        assert all("voter" not in b for b in ballots)
+        commitments = [b["commitment"] for b in ballots]
+        assert commitments == sorted(commitments)  # an order that says nothing of who or when
+        assert len(statement["data"]["voters"]) == len(ballots)
+    # The voter who changed their mind: the replacement names only what it replaces.
+    assert any("replaces" in s["data"] for _, s in _statements(built, "ballot.cast"))
+    outcome_voters = json.dumps(built.bundle["outcomes"])
+    assert "v000000" not in outcome_voters
+
+
+def _tamper_first(cid: str, data: dict[str, Any]) -> dict[str, Any]:
+    if cid != "c-africa":
+        return data
+    first = dict(data["ballots"][0])
+    first["approvals"] = ["a3"] if first["approvals"] != ["a3"] else ["a4"]
+    return {**data, "ballots": [first, *data["ballots"][1:]]}
+
+
+@pytest.mark.parametrize("secrecy", ["open", "secret"])
+def test_an_opening_that_differs_from_its_commitment_is_named(secrecy: str) -> None:
+    # Signed with the operator's own valid key: only the commitment can tell.
+    built = decided_round(sealed=True, secrecy=secrecy, opened=_tamper_first)
+    report = verify_bundle(built.bundle)
+    [(index, _)] = [
+        (i, s)
+        for i, s in _statements(built, "ballots.opened")
+        if s["data"]["constituency_id"] == "c-africa"
+    ]
+    assert any(
+        p.startswith(f"entry {index}: the opening of") and "does not match its commitment" in p
+        for p in report.problems
+    ), report.problems
+    assert any("counted ballot(s) are not opened" in p for p in report.problems)
+
+
+def test_a_withheld_ballot_and_a_replaced_one_opened_instead_are_named() -> None:
+    def swap(cid: str, data: dict[str, Any]) -> dict[str, Any]:
+        if cid != "c-africa":
+            return data
+        # The operator drops a counted ballot and opens, in its place, one that was replaced.
+        return {**data, "ballots": data["ballots"][1:]}
+
+    report = verify_bundle(decided_round(sealed=True, opened=swap).bundle)
+    assert any("1 counted ballot(s) are not opened" in p for p in report.problems), report.problems
+    assert any("recount" in p and "differs" in p for p in report.problems), report.problems
+
+
+def test_a_secret_opening_that_names_a_voter_or_miscounts_voters_is_named() -> None:
+    def leak(cid: str, data: dict[str, Any]) -> dict[str, Any]:
+        first = {**data["ballots"][0], "voter": "v000000"}
+        return {**data, "ballots": [first, *data["ballots"][1:]], "voters": data["voters"][1:]}
+
+    report = verify_bundle(decided_round(sealed=True, secrecy="secret", opened=leak).bundle)
+    assert any("names a voter in a secret ballot" in p for p in report.problems), report.problems
+    assert any("the list of who voted" in p for p in report.problems), report.problems
+
+
+def test_a_wrong_list_of_replaced_ballots_is_named() -> None:
+    def hide(cid: str, data: dict[str, Any]) -> dict[str, Any]:
+        return {**data, "replaced": []}
+
+    report = verify_bundle(decided_round(sealed=True, opened=hide).bundle)
+    assert any("list of replaced ballots differs" in p for p in report.problems), report.problems
+
+
+def test_ballot_contents_logged_while_voting_is_open_are_a_problem_in_format_3() -> None:
+    built = decided_round()  # ballots in clear, as format 2 logged them
+    built.bundle["format"] = BUNDLE_FORMAT
+    report = verify_bundle(built.bundle)
+    assert any("logs a ballot's contents while voting is open" in p for p in report.problems), (
+        report.problems
+    )

@@ -1,9 +1,9 @@
 """Round bundles: one file holding everything an auditor needs to verify a round offline.
 
-Format ``mandate.bundle/2`` (a JSON object; this docstring is the reference)::
+Format ``mandate.bundle/3`` (a JSON object; this docstring is the reference)::
 
     {
-      "format": "mandate.bundle/2",
+      "format": "mandate.bundle/3",
       "round_id": str,
       "origin": str,             # the log's origin: checkpoint first line and note key name
       "checkpoint": str,         # signed checkpoint note (c2sp.org/tlog-checkpoint);
@@ -40,7 +40,18 @@ key list. The statements a verifier reads:
 - ``phase.changed`` {phase, ...}: ballots count until ``voting_closed``; ``decided`` means
   every participating constituency has its outcome;
 - ``candidates.fixed`` {constituency_id, standing: [{id, attributes}]};
-- ``ballot.cast`` {constituency_id, voter, approvals | ranking}: a voter's last ballot counts;
+- ``ballot.cast`` {constituency_id, commitment, voter | replaces}: a sealed ballot
+  (``records.ballot_seal``), logged while voting is open; under an open ballot it names its
+  voter and each voter's last counts; under a secret one it names no voter (nor actor), and a
+  replacement names the commitment it replaces;
+- ``ballots.opened`` {constituency_id, ballot_secrecy, ballots: [{commitment, approvals |
+  ranking, salt, voter (open only)}] in commitment order, replaced: [commitment], voters (secret
+  only): [organisation id]}: logged at the close in voting_closed's transaction; every counted
+  commitment opened once, each opening matching its commitment, the replaced ones listed, and
+  under a secret ballot one voter listed per counted ballot;
+- format 2 (``mandate.bundle/2``, still verified): ``ballot.cast`` {constituency_id, voter,
+  approvals | ranking}, the ballot in clear as cast, a voter's last counting; in format 3 such
+  an entry is a problem (contents public while voting was open);
 - ``randomness.committed`` {constituency_id, party, commitment} (on time before
   ``nominations_closed``), ``randomness.revealed`` {constituency_id, party, secret} (under the
   criteria's ``"lot": "mandate.lot/2"``: after ``voting_closed``, before ``counting`` and before
@@ -89,7 +100,8 @@ What :func:`verify_bundle` checks:
 8. every outcome: its signature (a records key valid when it was logged), the
    ``outcome.published`` entry with its hash, the checkpoint it names (the bundle's origin,
    consistent with the bundle's checkpoint, covering every ballot counted), and a recount
-   from the logged ballots (each voter's last before voting closed), commitments, reveals,
+   from the logged ballots (each voter's last before voting closed; under format 3, the
+   openings, each checked against its commitment first), commitments, reveals,
    beacon value and designation approvals that gives the same bytes, by the method the
    criteria name; a beacon value must verify against the rules' public key where one is named
    (always, under mandate.lot/2, and be the round the final schedule gives); under

@@ -70,6 +70,37 @@ def opening(
     return item
 
 
+OPENING_PART = 1000  # most items of each list in one ballots.opened entry
+
+
+def opening_parts(
+    constituency_id: str,
+    secrecy: str,
+    ballots: list[dict[str, Any]],
+    replaced: list[str],
+    voters: list[str] | None,
+    size: int = OPENING_PART,
+) -> list[dict[str, Any]]:
+    """The data of a constituency's ``ballots.opened`` entries: each list cut into parts of at
+    most ``size`` items, so no entry grows with the electorate; part ``k`` of ``parts``."""
+    longest = max(len(ballots), len(replaced), len(voters or ()))
+    count = max(1, -(-longest // size))
+    out = []
+    for k in range(count):
+        part: dict[str, Any] = {
+            "constituency_id": constituency_id,
+            "ballot_secrecy": secrecy,
+            "part": k + 1,
+            "parts": count,
+            "ballots": ballots[k * size : (k + 1) * size],
+            "replaced": replaced[k * size : (k + 1) * size],
+        }
+        if voters is not None:
+            part["voters"] = voters[k * size : (k + 1) * size]
+        out.append(part)
+    return out
+
+
 def opening_problem(constituency_id: str, item: Mapping[str, Any]) -> str | None:
     """What is wrong with one opening, or None when its contents and salt give its commitment."""
     commitment, salt = item.get("commitment"), item.get("salt")

@@ -34,7 +34,7 @@ class SealedBallots:
 
     fail: Callable[[str, str], None]
     casts: dict[str, list[_Cast]] = field(default_factory=dict)
-    openings: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
+    openings: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
     settled: dict[str, Counted | None] = field(default_factory=dict)
 
     def cast(self, index: int, data: dict[str, Any]) -> None:
@@ -63,12 +63,8 @@ class SealedBallots:
             self.fail(where, "ballots.opened data names no constituency_id")
         elif before_close:
             self.fail(where, "opens ballots before voting closed: their contents were public early")
-        elif cid in self.openings:
-            self.fail(
-                where, f"opens the ballots of {cid} again (first at entry {self.openings[cid][0]})"
-            )
         else:
-            self.openings[cid] = (index, data)
+            self.openings.setdefault(cid, []).append((index, data))
 
     def constituencies(self) -> list[str]:
         return sorted(set(self.casts) | set(self.openings))
@@ -92,7 +88,10 @@ class SealedBallots:
                     f"its {len(final)} sealed ballot(s) were never opened: nothing to recount",
                 )
             return None
-        index, data = found
+        joined = self._join(cid, found)
+        if joined is None:
+            return None
+        index, data = joined
         where = f"entry {index}"
         if data.get("ballot_secrecy") != secrecy:
             self.fail(
@@ -182,6 +181,35 @@ class SealedBallots:
                     "organisation ids, one per counted ballot",
                 )
         return counted
+
+    def _join(
+        self, cid: str, parts: list[tuple[int, dict[str, Any]]]
+    ) -> tuple[int, dict[str, Any]] | None:
+        """One opening from its parts (``records.ballot_seal.opening_parts``), named by the
+        index of its last part; None, with the problem reported, when the parts do not fit."""
+        first = parts[0][1]
+        if "part" not in first and len(parts) == 1:
+            return parts[0]  # a single entry with no part numbers
+        numbers = [d.get("part") for _, d in parts]
+        counts = {d.get("parts") for _, d in parts}
+        if numbers != list(range(1, len(parts) + 1)) or counts != {len(parts)}:
+            self.fail(
+                f"entry {parts[-1][0]}",
+                f"the openings of {cid} are not parts 1 to {len(parts)} of {len(parts)}, once "
+                f"each and in order (got parts {numbers} of {sorted(map(str, counts))})",
+            )
+            return None
+        data: dict[str, Any] = {"ballot_secrecy": first.get("ballot_secrecy")}
+        for _, part in parts:
+            if part.get("ballot_secrecy") != data["ballot_secrecy"]:
+                data["ballot_secrecy"] = None  # reported as not the rules' secrecy
+            for key in ("ballots", "replaced", "voters"):
+                if key not in part:
+                    continue
+                value, sofar = part[key], data.get(key, [])
+                # A malformed part spoils the list: the checks on it report that.
+                data[key] = [*sofar, *value] if type(value) is list and sofar is not None else None
+        return parts[-1][0], data
 
     def _final(self, cid: str, secret: bool) -> dict[str, _Cast]:
         """The ballots standing at the close, by commitment: each voter's last (open), or

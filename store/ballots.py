@@ -19,7 +19,14 @@ from sqlalchemy import Connection, RowMapping, delete, func, select, update
 from policies.ballots import check_ballot
 from policies.errors import Forbidden
 from policies.rules import APPROVAL, ApprovalBallot, RankedBallot
-from records.ballot_seal import SECRET, ballot_commitment, new_salt, opening
+from records.ballot_seal import (
+    OPEN,
+    SECRET,
+    ballot_commitment,
+    new_salt,
+    opening,
+    opening_parts,
+)
 from store import audit, registry
 from store import rules as rules_store
 from store.db import utcnow
@@ -116,8 +123,8 @@ def _last_ids(round_id: str, constituency_id: str) -> Any:
 
 def open_sealed(conn: Connection, round_id: str, actor: str, now: datetime | None = None) -> int:
     """At the close, in its transaction: log each constituency's ballot openings
-    (``ballots.opened``); returns how many constituencies had sealed ballots. Run once: the
-    close that calls it happens once."""
+    (``ballots.opened``, in parts of bounded size); returns how many constituencies had sealed
+    ballots. Run once: the close that calls it happens once."""
     constituencies = conn.execute(
         select(ballot.c.constituency_id)
         .where(ballot.c.round_id == round_id, ballot.c.commitment.is_not(None))
@@ -130,10 +137,10 @@ def open_sealed(conn: Connection, round_id: str, actor: str, now: datetime | Non
         rows = list_cast(conn, round_id, cid)
         last = set(conn.execute(_last_ids(round_id, cid)).scalars())
         counted = sorted((r for r in rows if r["id"] in last), key=lambda r: r["commitment"])
-        data: dict[str, object] = {
-            "constituency_id": cid,
-            "ballot_secrecy": SECRET if secret else "open",
-            "ballots": [
+        parts = opening_parts(
+            cid,
+            SECRET if secret else OPEN,
+            [
                 opening(
                     r["commitment"],
                     None if r["ranking"] is not None else list(r["approvals"]),
@@ -143,11 +150,11 @@ def open_sealed(conn: Connection, round_id: str, actor: str, now: datetime | Non
                 )
                 for r in counted
             ],
-            "replaced": sorted(r["commitment"] for r in rows if r["id"] not in last),
-        }
-        if secret:
-            data["voters"] = sorted({r["voter_organisation_id"] for r in rows})
-        audit.append(conn, audit.round_scope(round_id), "ballots.opened", data, actor, now)
+            sorted(r["commitment"] for r in rows if r["id"] not in last),
+            sorted({r["voter_organisation_id"] for r in rows}) if secret else None,
+        )
+        for data in parts:
+            audit.append(conn, audit.round_scope(round_id), "ballots.opened", data, actor, now)
         if secret:
             _unlink_voters(conn, round_id, cid, [r for r in rows if r["id"] not in last], rows)
         opened += 1

@@ -27,7 +27,7 @@ from policies.rules import ApprovalBallot, Candidate, Constraint, SelectionRules
 from policies.schedule import Schedule
 from policies.times import iso
 from records import dsse
-from records.ballot_seal import ballot_commitment, new_salt, opening
+from records.ballot_seal import ballot_commitment, new_salt, opening, opening_parts
 from records.bundle import (
     BUNDLE_FORMAT,
     UNSEALED_FORMAT,
@@ -381,17 +381,16 @@ def decided_round(
     for cid in sorted(casts):
         final = {c[0]: c for c in casts[cid]}  # each voter's last
         counted_ids = {c[1] for c in final.values()}
-        data = {
-            "constituency_id": cid,
-            "ballot_secrecy": secrecy,
-            "ballots": [
+        [data] = opening_parts(
+            cid,
+            secrecy,
+            [
                 opening(c[1], sorted(c[2]), None, c[3], None if secrecy == "secret" else c[0])
                 for c in sorted(final.values(), key=lambda c: c[1])
             ],
-            "replaced": sorted(c[1] for c in casts[cid] if c[1] not in counted_ids),
-        }
-        if secrecy == "secret":
-            data["voters"] = sorted(final)
+            sorted(c[1] for c in casts[cid] if c[1] not in counted_ids),
+            sorted(final) if secrecy == "secret" else None,
+        )
         add(scope, "ballots.opened", opened(cid, data) if opened else data, at(68), None)
     add(
         "registry",

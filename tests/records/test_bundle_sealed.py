@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 
+from records.ballot_seal import ballot_commitment, new_salt, opening, opening_parts
 from records.bundle import BUNDLE_FORMAT, verify_bundle
+from records.sealed_ballots import SealedBallots
 from tests.records.bundle_factory import Built, decided_round
 
 
@@ -124,3 +126,66 @@ def test_ballot_contents_logged_while_voting_is_open_are_a_problem_in_format_3()
     assert any("logs a ballot's contents while voting is open" in p for p in report.problems), (
         report.problems
     )
+
+
+def _parts_of(secrecy: str, size: int) -> tuple[SealedBallots, list[str], list[dict[str, Any]]]:
+    """Seven voters of one constituency, the first casting twice, opened in parts of ``size``."""
+    problems: list[str] = []
+    sealed = SealedBallots(lambda where, what: problems.append(f"{where}: {what}"))
+    casts: dict[str, tuple[str, list[str], str]] = {}
+    replaced = []
+    index = 0
+    for n, voter in enumerate(["v0", "v1", "v2", "v3", "v4", "v5", "v6", "v0"]):
+        salt = new_salt()
+        approvals = [f"c{n % 3}"]
+        commitment = ballot_commitment("c", approvals, None, salt)
+        data: dict[str, Any] = {"constituency_id": "c", "commitment": commitment}
+        if secrecy == "secret" and voter in casts:
+            data["replaces"] = casts[voter][0]
+        if secrecy == "open":
+            data["voter"] = voter
+        if voter in casts:
+            replaced.append(casts[voter][0])
+        sealed.cast(index := index + 1, data)
+        casts[voter] = (commitment, approvals, salt)
+    parts = opening_parts(
+        "c",
+        secrecy,
+        [
+            opening(c, a, None, salt, None if secrecy == "secret" else v)
+            for v, (c, a, salt) in sorted(casts.items(), key=lambda kv: kv[1][0])
+        ],
+        sorted(replaced),
+        sorted(casts) if secrecy == "secret" else None,
+        size=size,
+    )
+    return sealed, problems, parts
+
+
+@pytest.mark.parametrize("secrecy", ["open", "secret"])
+def test_an_opening_in_parts_joins_back_into_the_ballots(secrecy: str) -> None:
+    sealed, problems, parts = _parts_of(secrecy, size=2)
+    assert len(parts) == 4
+    for n, part in enumerate(parts):
+        sealed.opened(100 + n, part, before_close=False)
+    counted = sealed.counted("c", secrecy)
+    assert problems == []
+    assert counted is not None
+    assert len(counted) == 7
+    assert {i for i, _ in counted.values()} == {103}  # named by the last part
+
+
+def test_a_missing_or_repeated_part_is_named() -> None:
+    sealed, problems, parts = _parts_of("open", size=2)
+    for n, part in enumerate([parts[0], parts[2], parts[3]]):
+        sealed.opened(100 + n, part, before_close=False)
+    assert sealed.counted("c", "open") is None
+    assert any("are not parts 1 to 3 of 3" in p for p in problems), problems
+
+
+def test_an_opening_before_the_close_is_named() -> None:
+    sealed, problems, parts = _parts_of("open", size=1000)
+    sealed.opened(50, parts[0], before_close=True)
+    assert problems == [
+        "entry 50: opens ballots before voting closed: their contents were public early"
+    ]

@@ -5,20 +5,28 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlalchemy import RowMapping
+from temporalio.testing import WorkflowEnvironment
 
+from mandate.settings import Settings
 from policies.access import Role
 from policies.phases import Phase
 from store import credentials, nominations, registry, rounds
 from store import rules as rules_store
 from store.db import Database
 from tests import campaign_support as cs
+from tests.keys import ORIGIN
 from tests.web.support import hidden
+from tests.workflows.support import API_URL, running_worker
+from web.app import create_app
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 ESCAPED = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;"
@@ -135,3 +143,19 @@ def nominate(db: Database, round_id: str, c: Constituency, name: str = "Rosa Dí
             "t",
         )
     return str(made.nomination["id"])
+
+
+@asynccontextmanager
+async def pages_with_temporal(
+    db: Database, dev_env: WorkflowEnvironment, tmp_path: Path
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The whole app in process with the dev server and a real worker: publishing starts a
+    workflow, and an extension or a cancellation is a workflow's Update."""
+    async with running_worker(dev_env.client, db) as task_queue:
+        settings = Settings(
+            data_dir=tmp_path, log_origin=ORIGIN, task_queue=task_queue, public_url=API_URL
+        )
+        app = create_app(settings, db=db, temporal=dev_env.client)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            yield http

@@ -230,6 +230,7 @@ async def campaign_page(campaign_id: str, request: Request, who: ReaderDep) -> R
 async def publish(campaign_id: str, request: Request, who: ReaderDep, data: FormDep) -> Response:
     caller = _manager(who)
     svc = web_of(request).svc
+    await read(web_of(request), lambda conn: _managed(conn, campaign_id, caller))
     temporal_client(svc)  # 503 before anything is written, while Temporal is out of reach
 
     def work(conn: Connection) -> RowMapping:

@@ -70,6 +70,15 @@ def opening(
     return item
 
 
+def secret_ballot_names(contents: Mapping[str, tuple[str, tuple[str, ...]]]) -> dict[str, str]:
+    """Commitment -> the name a secret ballot is counted under: ``ballot-000001``... in the
+    order of the ballots' contents (``("approvals", sorted ids)`` or ``("ranking", ids)``).
+    The ballot-set hash, and so the lot seed, then depend on what the ballots say, never on
+    their salts: casting the same ballot again cannot change the seed."""
+    order = sorted(contents, key=lambda c: (contents[c], c))
+    return {c: f"ballot-{n + 1:06d}" for n, c in enumerate(order)}
+
+
 OPENING_PART = 1000  # most items of each list in one ballots.opened entry
 
 

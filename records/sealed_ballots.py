@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from policies.rules import ApprovalBallot, RankedBallot
-from records.ballot_seal import SECRET, opening_problem
+from records.ballot_seal import SECRET, opening_problem, secret_ballot_names
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
@@ -130,7 +130,7 @@ class SealedBallots:
             if secret:
                 if "voter" in item:
                     self.fail(where, f"{label} names a voter in a secret ballot")
-                key = commitment
+                key = commitment  # renamed below, once every ballot is known
             else:
                 key = str(cast.voter)
                 if item.get("voter") != cast.voter:
@@ -145,6 +145,16 @@ class SealedBallots:
                 else RankedBallot(key, tuple(item["ranking"]))
             )
             counted[key] = (index, ballot)
+        if secret:
+            names = secret_ballot_names(
+                {
+                    c: ("approvals", tuple(sorted(b.approvals)))
+                    if isinstance(b, ApprovalBallot)
+                    else ("ranking", b.ranking)
+                    for c, (_, b) in counted.items()
+                }
+            )
+            counted = {names[c]: (i, replace(b, voter=names[c])) for c, (i, b) in counted.items()}
         missing = sorted(c.index for c in final.values() if c.commitment not in seen_set)
         if missing:
             self.fail(

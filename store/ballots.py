@@ -26,6 +26,7 @@ from records.ballot_seal import (
     new_salt,
     opening,
     opening_parts,
+    secret_ballot_names,
 )
 from store import audit, registry
 from store import rules as rules_store
@@ -189,21 +190,38 @@ def _unlink_voters(
 def final_ballots(
     conn: Connection, round_id: str, constituency_id: str
 ) -> list[ApprovalBallot | RankedBallot]:
-    """What the count counts: each voter's last ballot. A secret ballot's voter is its
-    commitment, as in the opening the verifier recounts from."""
+    """What the count counts: each voter's last ballot, sorted by voter. A secret ballot is
+    counted under the name its contents give it (``records.ballot_seal.secret_ballot_names``),
+    as the verifier recounts it from the opening."""
     rows = conn.execute(
         select(
-            func.coalesce(ballot.c.voter_organisation_id, ballot.c.commitment),
+            ballot.c.voter_organisation_id,
+            ballot.c.commitment,
             ballot.c.approvals,
             ballot.c.ranking,
+        ).where(ballot.c.id.in_(_last_ids(round_id, constituency_id)))
+    ).all()
+    secret = rules_store.rules_for(conn, round_id, constituency_id).ballot_secrecy == SECRET
+    names = {str(r.voter_organisation_id): str(r.voter_organisation_id) for r in rows}
+    if secret:
+        names = secret_ballot_names(
+            {
+                str(r.commitment): ("approvals", tuple(sorted(r.approvals)))
+                if r.ranking is None
+                else ("ranking", tuple(r.ranking))
+                for r in rows
+            }
         )
-        .where(ballot.c.id.in_(_last_ids(round_id, constituency_id)))
-        .order_by(ballot.c.id)
-    )
     found = [
-        ApprovalBallot(voter=r[0], approvals=frozenset(r[1]))
-        if r[2] is None
-        else RankedBallot(voter=r[0], ranking=tuple(r[2]))
+        ApprovalBallot(
+            voter=names[str(r.commitment if secret else r.voter_organisation_id)],
+            approvals=frozenset(r.approvals),
+        )
+        if r.ranking is None
+        else RankedBallot(
+            voter=names[str(r.commitment if secret else r.voter_organisation_id)],
+            ranking=tuple(r.ranking),
+        )
         for r in rows
     ]
     return sorted(found, key=lambda b: b.voter)

@@ -27,7 +27,13 @@ from policies.rules import ApprovalBallot, Candidate, Constraint, SelectionRules
 from policies.schedule import Schedule
 from policies.times import iso
 from records import dsse
-from records.ballot_seal import ballot_commitment, new_salt, opening, opening_parts
+from records.ballot_seal import (
+    ballot_commitment,
+    new_salt,
+    opening,
+    opening_parts,
+    secret_ballot_names,
+)
 from records.bundle import (
     BUNDLE_FORMAT,
     UNSEALED_FORMAT,
@@ -408,6 +414,11 @@ def decided_round(
     decided_at = at(69)
     for seat in seats:
         votes = last.get(seat.constituency_id, {})
+        if secrecy == "secret":  # counted under the names their contents give them
+            names = secret_ballot_names(
+                {c: ("approvals", tuple(sorted(b.approvals))) for c, b in votes.items()}
+            )
+            votes = {names[c]: ApprovalBallot(names[c], b.approvals) for c, b in votes.items()}
         counted_ballots = [votes[v] for v in sorted(votes)]
         if counted:
             counted_ballots = counted(seat.constituency_id, counted_ballots)

@@ -189,3 +189,29 @@ def test_an_opening_before_the_close_is_named() -> None:
     assert problems == [
         "entry 50: opens ballots before voting closed: their contents were public early"
     ]
+
+
+def _seeds(built: Built) -> list[str]:
+    return [
+        json.loads(base64.b64decode(o["envelope"]["payload"]))["seed"]
+        for o in built.bundle["outcomes"]
+    ]
+
+
+@pytest.mark.parametrize("secrecy", ["open", "secret"])
+def test_recasting_the_same_ballot_cannot_change_the_seed(secrecy: str) -> None:
+    # A voter grinding for a tie-break casts its final ballot again and again: each cast has a
+    # fresh salt, hence a fresh commitment, but the seed covers what the ballots say only.
+    base = [("c-africa", f"v{n:06d}", ["a1", "a3"] if n % 2 else ["a2"]) for n in range(12)]
+    # (The builder has the first voter change its mind to ["a4"] early on: that is its final.)
+    again = [*base, *[("c-africa", base[0][1], ["a4"])] * 3]
+    plain = decided_round(sealed=True, secrecy=secrecy, ballots=base)
+    ground = decided_round(sealed=True, secrecy=secrecy, ballots=again)
+    assert verify_bundle(ground.bundle).ok
+    assert len(_statements(ground, "ballot.cast")) == len(_statements(plain, "ballot.cast")) + 3
+    assert _seeds(ground) == _seeds(plain)
+    # A different ballot does change it: the comparison above could fail.
+    changed = decided_round(
+        sealed=True, secrecy=secrecy, ballots=[*base, ("c-africa", base[0][1], ["a1"])]
+    )
+    assert _seeds(changed)[0] != _seeds(plain)[0]

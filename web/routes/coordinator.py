@@ -534,6 +534,7 @@ async def _nominations_page(
         form=form or Form(),
         empty=Form(),
         attribute_names=words.ATTRIBUTES,
+        types=words.ORGANISATION_TYPES,
         phases=words.ROUND_PHASES,
         done=DONE.get(request.query_params.get("done", "")),
     )

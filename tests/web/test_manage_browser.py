@@ -166,7 +166,7 @@ Refused = Callable[[Page, Desk], Awaitable[None]]
 
 
 async def _every_page(
-    browser: Browser, site: Site, d: Desk, lang: str, check: Check, **kw: int
+    browser: Browser, site: Site, d: Desk, lang: str, check: Check, width: int = 1024
 ) -> None:
     """``check`` on every management page, as a coordinator and as the secretariat, forms with
     their errors included."""
@@ -179,7 +179,7 @@ async def _every_page(
         ),
     )
     for token, paths, refused in sessions:
-        async with opened(browser, site, lang, **kw) as page:
+        async with opened(browser, site, lang, width=width) as page:
             await signed_in(page, token)
             for name, path in paths.items():
                 await goto(page, path)

@@ -709,7 +709,9 @@ async def publish(round_id: str, request: Request, who: ReaderDep, data: FormDep
         if await restart_published(svc, round_id) is None:
             raise
         return redirect(request, f"/secretariat/rounds/{round_id}?done=published")
-    except Conflict:  # a participant has saved no rules
+    except Conflict as exc:
+        if "must publish its rules" not in exc.detail:  # store/rules.py: no rules saved yet
+            raise
         refused = {"publish": say(PUBLISH_REFUSALS["rules"])}
         return await _round_editor(request, who, round_id, None, 409, refused)
     await start_published(svc, round_id)

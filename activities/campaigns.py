@@ -167,6 +167,8 @@ class CampaignActivities:
             row = campaigns.get(conn, inp.campaign_id)
             title = notices.campaign_title(row["texts"])
             for sig in signatures.signed_before(conn, inp.campaign_id, inp.version):
+                if sig["email"] is None and sig["organisation_id"] is None:
+                    continue  # an outside signer whose address was erased: nowhere to write
                 to = sig["email"] or signatures.member_contact(conn, sig)
                 subject, body = notices.new_version(
                     title=title,

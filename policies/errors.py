@@ -192,3 +192,16 @@ class AmbiguousOrganisation(Conflict):
     cannot say whose registered contact confirms it."""
 
     code = "ambiguous_organisation"
+
+
+class NotErasable(Conflict):
+    """Personal data their holder may not erase in this state: a nominee erases a nomination's
+    data only once they have declined it (the secretariat can erase any, with a reason)."""
+
+    code = "not_erasable"
+
+
+class AlreadyErased(Conflict):
+    """The personal data were erased already; there is nothing left to erase."""
+
+    code = "already_erased"

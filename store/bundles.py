@@ -18,7 +18,7 @@ from policies.errors import InvalidInput, NotFound
 from records.bundle import BUNDLE_FORMAT
 from records.campaign_bundle import CAMPAIGN_BUNDLE_FORMAT
 from records.merkle import HashReader, consistency_proof_from, inclusion_proof_from
-from store import audit, campaigns, log, outcomes, rounds, signatory_records
+from store import audit, campaigns, log, outcomes, profiles, rounds, signatory_records
 from store.keys import KEYS_SCOPE
 from store.log import SignedCheckpoint
 from store.tables import log_entry
@@ -117,6 +117,8 @@ def export(conn: Connection, round_id: str, since: Sequence[int] = ()) -> dict[s
             }
             for o in outcomes.list_for(conn, round_id)
         ],
+        # Consented profiles with their salts, erased ones marked: checked against the log.
+        "profiles": profiles.for_bundle(conn, round_id, part.signed.size),
     }
 
 

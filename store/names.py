@@ -1,8 +1,9 @@
 """Who the ids of a selection stand for, by their public names, in a few queries each.
 
-Only what is already public: a nominee's name (published with the nomination), organisations'
-names (the public registry) and coordinators' names (the constituency's page). Contact details
-and attributes stay where they are.
+Only what is already public: a nominee's name (public once the nominee consented, and until
+it is erased: store/profiles.py), organisations' names (the public registry) and coordinators'
+names (the constituency's page). Contact details and attributes stay where they are; an id
+whose name is not public is left out.
 """
 
 from __future__ import annotations
@@ -37,11 +38,16 @@ def nominees(
     rows = conn.execute(
         select(nomination.c.id, nomination.c.nominee_name, organisation.c.name)
         .join(organisation, organisation.c.id == nomination.c.organisation_id)
-        .where(_of(round_id, constituency_id))
+        .where(_of(round_id, constituency_id), _public())
     )
     return {
         r.id: Named(NOMINEE, r.nominee_name, r.name) for r in rows if only is None or r.id in only
     }
+
+
+def nominee(name: str, organisation: Named | None) -> Named:
+    """A nominee by name, beside their organisation's (as read for the nomination)."""
+    return Named(NOMINEE, name, organisation.name if organisation else None)
 
 
 def voters(conn: Connection, round_id: str, constituency_id: str) -> dict[str, Named]:
@@ -90,12 +96,18 @@ def _of(round_id: str, constituency_id: str) -> ColumnElement[bool]:
     return and_(nomination.c.round_id == round_id, nomination.c.constituency_id == constituency_id)
 
 
+def _public() -> ColumnElement[bool]:
+    """The nominee's name is public: consented to, not erased."""
+    return and_(nomination.c.consent == "accepted", nomination.c.erased_at.is_(None))
+
+
 def _per_nomination(conn: Connection, where: ColumnElement[bool]) -> dict[str, dict[str, Named]]:
     out: dict[str, dict[str, Named]] = {}
     own = conn.execute(
         select(
             nomination.c.id,
             nomination.c.nominee_name,
+            _public().label("public"),
             organisation.c.id.label("org_id"),
             organisation.c.name,
         )
@@ -103,10 +115,9 @@ def _per_nomination(conn: Connection, where: ColumnElement[bool]) -> dict[str, d
         .where(where)
     )
     for r in own:
-        out[r.id] = {
-            r.id: Named(NOMINEE, r.nominee_name, r.name),
-            r.org_id: Named(ORGANISATION, r.name, None),
-        }
+        out[r.id] = {r.org_id: Named(ORGANISATION, r.name, None)}
+        if r.public:
+            out[r.id][r.id] = Named(NOMINEE, r.nominee_name, r.name)
     endorsing = conn.execute(
         select(endorsement.c.nomination_id, organisation.c.id, organisation.c.name)
         .join(organisation, organisation.c.id == endorsement.c.organisation_id)

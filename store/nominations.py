@@ -12,7 +12,7 @@ from sqlalchemy import Connection, RowMapping, select, update
 
 from policies.errors import AlreadyExists, Conflict, Forbidden, InvalidInput, NotFound
 from policies.rules import Candidate, SelectionRules
-from store import audit, registry
+from store import audit, profiles, registry
 from store import rules as rules_store
 from store.credentials import hash_token
 from store.db import utcnow
@@ -82,6 +82,16 @@ def nominate(
     token = CONSENT_PREFIX + secrets.token_urlsafe(24)
     nid = new_id()
     attributes = {**data["attributes"], **derived_attributes(org)}
+    # The log is public and permanent: it holds a salted commitment to the profile, not the
+    # profile, which is published once the nominee consents (store/profiles.py).
+    salt, commitment = profiles.seal(
+        nid,
+        {
+            "nominee_name": data["nominee_name"],
+            "statement": data["statement"],
+            "attributes": attributes,
+        },
+    )
     conn.execute(
         nomination.insert().values(
             id=nid,
@@ -95,6 +105,9 @@ def nominate(
             consent_token_hash=hash_token(token),
             consent="pending",
             created_at=utcnow(),
+            nominee_email=data.get("nominee_email"),
+            profile_commitment=commitment,
+            profile_salt=salt,
         )
     )
     audit.append(
@@ -104,10 +117,8 @@ def nominate(
         {
             "nomination_id": nid,
             "constituency_id": constituency_id,
-            "nominee_name": data["nominee_name"],
             "organisation_id": org_id,
-            "attributes": attributes,
-            "statement": data["statement"],
+            "profile_commitment": commitment,
         },
         actor,
     )
@@ -134,6 +145,8 @@ def respond(
         raise Forbidden("the consent token does not belong to this nomination")
     if row["consent"] != "pending":
         raise Conflict(f"the nominee has already {row['consent']} this nomination")
+    if row["erased_at"] is not None:
+        raise Conflict("this nomination's personal data were erased; it can no longer be accepted")
     decision = "accepted" if accept else "declined"
     conn.execute(
         update(nomination)
@@ -270,14 +283,16 @@ def fix_candidates(conn: Connection, round_id: str, constituency_id: str) -> boo
             .values(standing=reason is None, not_standing_reason=reason)
         )
         if reason is None:
-            standing.append(
-                {
-                    "id": r["id"],
-                    "nominee_name": r["nominee_name"],
-                    "organisation_id": r["organisation_id"],
-                    "attributes": r["attributes"],
-                }
-            )
+            # No name: the attributes are published (the recount needs them) only for those
+            # who consented and stand; the rest of the profile by its commitment.
+            candidate = {
+                "id": r["id"],
+                "organisation_id": r["organisation_id"],
+                "attributes": r["attributes"],
+            }
+            if r["profile_commitment"] is not None:
+                candidate["profile_commitment"] = r["profile_commitment"]
+            standing.append(candidate)
         else:
             not_standing.append({"id": r["id"], "reason": reason})
     audit.append(

@@ -30,7 +30,7 @@ from policies.errors import (
     ServiceUnavailable,
     Unauthenticated,
 )
-from store import credentials, idempotency, rate_limits
+from store import credentials, erasure, idempotency, rate_limits
 from store.db import RECEIPTS, Database, utcnow
 
 # Names the log entries a write made, by Merkle leaf hash: ask for their inclusion proofs by it.
@@ -58,7 +58,9 @@ class Services:
         self.limits = WriteLimits.from_settings(self.settings)
 
     def purge_if_due(self) -> None:
-        """Best effort, once per ``PURGE_INTERVAL`` per process, in a transaction of its own."""
+        """Best effort, once per ``PURGE_INTERVAL`` per process, each in a transaction of its
+        own: expired idempotency answers and rate counters, and contact data past their
+        retention (store/erasure.py)."""
         if time.monotonic() < self.next_purge:
             return
         self.next_purge = time.monotonic() + PURGE_INTERVAL
@@ -69,6 +71,12 @@ class Services:
                 rate_limits.purge(conn, now)
         except (DomainError, SQLAlchemyError) as exc:
             log.warning("expired idempotency answers and rate counters not purged: %s", exc)
+        try:
+            with self.db.write() as conn:
+                retention = timedelta(days=self.settings.contact_retention_days)
+                erasure.expire(conn, now - retention)
+        except (DomainError, SQLAlchemyError) as exc:
+            log.warning("contact data past their retention not erased: %s", exc)
 
 
 def services(request: Request) -> Services:

@@ -49,6 +49,8 @@ STATUS_BY_CODE: dict[str, int] = {
     e.MailBudgetSpent.code: 429,
     e.DuplicateOrganisation.code: 409,
     e.AmbiguousOrganisation.code: 409,
+    e.NotErasable.code: 409,
+    e.AlreadyErased.code: 409,
 }
 
 

@@ -222,11 +222,44 @@ Segments = Annotated[
 ]
 
 
+MAX_NOTICE = 366 * 86_400
+
+
+class MinimumNoticeIn(In):
+    """Seconds; each one left out is the deployment's default (README, Configuration)."""
+
+    nominations: int | None = Field(
+        default=None, ge=0, le=MAX_NOTICE, description="from publication to nominations close"
+    )
+    consent: int | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_NOTICE,
+        description="the least time a nominee has to consent: new nominations close this long "
+        "before nominations do",
+    )
+    voting: int | None = Field(
+        default=None, ge=0, le=MAX_NOTICE, description="how long voting stays open, at least"
+    )
+    acceptance: int | None = Field(
+        default=None, ge=0, le=MAX_NOTICE, description="the least time to accept a seat"
+    )
+
+
+NOTICE_DESCRIPTION = (
+    "the round's minimum notice, in seconds: publishing a schedule that gives less is refused "
+    "with 422 invalid_schedule; what is left out is the deployment's default (14 days for "
+    "nominations, 3 days each for consent, voting and acceptance unless configured); the "
+    "criteria publish the minimums in force"
+)
+
+
 class RoundIn(In):
     title: Name
     segments: Segments
     participants: Participants
     schedule: ScheduleIn
+    minimum_notice: MinimumNoticeIn | None = Field(default=None, description=NOTICE_DESCRIPTION)
 
 
 class RoundPatch(In):
@@ -234,6 +267,7 @@ class RoundPatch(In):
     segments: Segments | None = None
     participants: Participants | None = None
     schedule: SchedulePatch | None = None
+    minimum_notice: MinimumNoticeIn | None = Field(default=None, description=NOTICE_DESCRIPTION)
 
     @field_validator("schedule")
     @classmethod
@@ -261,6 +295,10 @@ class RoundOut(BaseModel):
     criteria_version: int | None
     published_at: datetime | None
     cancel_reason: str | None
+    minimum_notice: dict[str, int] | None = Field(
+        default=None,
+        description="a draft's own minimum notice (seconds); once published, the minimums in force",
+    )
 
 
 class PhaseOut(BaseModel):
@@ -488,6 +526,12 @@ class NominationIn(In):
     statement: dict[LanguageTag, StatementText] = Field(
         min_length=1, max_length=10, description="by language, e.g. {'en': ..., 'fr': ...}"
     )
+    nominee_email: EmailStr | None = Field(
+        default=None,
+        description="the nominee's contact address: kept in the database only, never logged, "
+        "published or shown, and erased once the round is decided and "
+        "MANDATE_CONTACT_RETENTION_DAYS have passed",
+    )
 
 
 class NameOut(BaseModel):
@@ -510,14 +554,23 @@ NAMES_DESCRIPTION = (
 )
 
 
+PROFILE_DESCRIPTION = (
+    "public: the nominee accepted, and anyone reads their name, statement and attributes; "
+    "private: not (yet) accepted, and only the secretariat, the constituency's coordinators and "
+    "the nominating organisation see them (to anyone else nominee_name is null, statement and "
+    "attributes empty); erased: the nominee's personal data were erased"
+)
+
+
 class NominationOut(BaseModel):
     id: str
     round_id: str
     constituency_id: str
-    nominee_name: str
+    nominee_name: str | None = Field(description="null unless this caller may see the profile")
     organisation_id: str
     attributes: dict[str, str]
     statement: dict[str, str]
+    profile: Literal["public", "private", "erased"] = Field(description=PROFILE_DESCRIPTION)
     consent: str
     endorsed_by: list[str]
     rejection_code: str | None
@@ -547,7 +600,9 @@ class RejectionIn(In):
 
 class NotStanding(BaseModel):
     id: str
-    nominee_name: str
+    nominee_name: str | None = Field(
+        description="null unless the nominee accepted (and the name was not erased)"
+    )
     reason: str
 
 

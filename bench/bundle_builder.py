@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from policies.notice import NO_MINIMUM
 from policies.phases import Phase
 from records.keylist import listed_key
 from records.keys import generate_signer
@@ -144,7 +145,7 @@ def build(voters: int, out: Path, workdir: Path, seed: int = 1) -> Built:
             )
             rid = draft["id"]
             rules_store.publish_rules(conn, rid, cid, RULES, ACTOR)
-            rounds.publish(conn, rid, ACTOR)
+            rounds.publish(conn, rid, ACTOR, notice=NO_MINIMUM)
         seq = 1  # publication is the round's first phase change, as in the workflow
 
         def enter(phase: Phase, at: datetime) -> None:

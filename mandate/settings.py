@@ -10,6 +10,8 @@ import limits
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from policies.notice import MinimumNotice
+
 _PLACEHOLDERS = {"changeme", "change-me", "secret", "password", "xxx", "todo"}
 
 
@@ -156,6 +158,32 @@ class Settings(BaseSettings):
         description="Seconds a write's first answer is kept for retries with its "
         "Idempotency-Key; then the key is free again and the answer deleted.",
     )
+    contact_retention_days: int = Field(
+        default=30,
+        ge=0,
+        le=3650,
+        description="Days after a round is decided (or cancelled), or a campaign concluded, "
+        "after which its contact data are erased: nominees' e-mail addresses, outside signers' "
+        "names, roles and addresses, and the addresses its confirmation mail went to.",
+    )
+    notice_nominations: int = Field(
+        default=14 * 86_400,
+        ge=0,
+        description="Seconds a round must give from its publication to its nominations "
+        "deadline, where the round does not set its own minimum (published in its criteria).",
+    )
+    notice_consent: int = Field(
+        default=3 * 86_400,
+        ge=0,
+        description="Seconds each nominee has at least to consent: new nominations close this "
+        "long before nominations do.",
+    )
+    notice_voting: int = Field(
+        default=3 * 86_400, ge=0, description="Seconds voting must stay open, at least."
+    )
+    notice_acceptance: int = Field(
+        default=3 * 86_400, ge=0, description="Seconds a selected speaker has to accept a seat."
+    )
     web_session_ttl: int = Field(
         default=7 * 86_400,
         ge=300,
@@ -169,6 +197,15 @@ class Settings(BaseSettings):
         le=86_400,
         description="Seconds a mailed sign-in link can be used (once).",
     )
+
+    def minimum_notice(self) -> MinimumNotice:
+        """The deployment's default minimum notice (policies.notice)."""
+        return MinimumNotice(
+            nominations=self.notice_nominations,
+            consent=self.notice_consent,
+            voting=self.notice_voting,
+            acceptance=self.notice_acceptance,
+        )
 
     @field_validator(
         "rate_limit_per_address",

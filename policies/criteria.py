@@ -22,6 +22,7 @@ def round_criteria(
     participants: Sequence[Mapping[str, Any]],
     schedule: Schedule,
     rules: Mapping[str, Mapping[str, Any]],
+    minimum_notice: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
     """The document that is canonicalised, hashed and signed when a round is published:
     the round's frame and every participating constituency's own rules, frozen together.
@@ -29,7 +30,7 @@ def round_criteria(
     Only strings, integers, booleans, lists and objects: it must canonicalise under RFC 8785
     without floats, and an auditor must get the same bytes back from it.
     """
-    return {
+    criteria: dict[str, Any] = {
         "format": CRITERIA_FORMAT,
         # The rules the lot's inputs are gathered under (policies.lot); older criteria lack it.
         "lot": LOT_DOMAIN,
@@ -55,6 +56,9 @@ def round_criteria(
             "voting_close_at": iso(schedule.voting_close_at),
         },
     }
+    if minimum_notice is not None:  # older criteria have none: their bytes stay as signed
+        criteria["minimum_notice"] = dict(minimum_notice)
+    return criteria
 
 
 def lot_of(criteria: Mapping[str, Any]) -> str:

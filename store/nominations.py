@@ -17,7 +17,7 @@ from store import rules as rules_store
 from store.credentials import hash_token
 from store.db import utcnow
 from store.ids import new_id
-from store.rounds import NOMINATIONS, gate
+from store.rounds import NOMINATIONS, gate, gate_nomination
 from store.tables import endorsement, nomination, organisation
 
 CONSENT_PREFIX = "mdc_"
@@ -49,7 +49,7 @@ def nominate(
     actor: str,
     now: datetime | None = None,
 ) -> Submitted:
-    gate(conn, round_id, NOMINATIONS, now)
+    gate_nomination(conn, round_id, now)
     rules = rules_store.rules_for(conn, round_id, constituency_id)
     org_id = data["organisation_id"]
     org = registry.get_organisation(conn, org_id)

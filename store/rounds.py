@@ -12,6 +12,13 @@ from sqlalchemy import Connection, RowMapping, select, update
 
 from policies.criteria import round_criteria
 from policies.errors import NotFound, PhaseClosed, WrongPhase
+from policies.notice import (
+    NO_MINIMUM,
+    MinimumNotice,
+    check_notice,
+    last_nomination_at,
+    spoken,
+)
 from policies.phases import TERMINAL, Phase, is_before
 from policies.schedule import Deadline, Schedule, validate_publishable, validate_schedule
 from policies.times import iso
@@ -67,6 +74,7 @@ def create_draft(conn: Connection, data: dict[str, Any], actor: str) -> RowMappi
             phase_seq=0,
             created_at=now,
             updated_at=now,
+            minimum_notice=data.get("minimum_notice"),
             **data["schedule"],
         )
     )
@@ -88,6 +96,11 @@ def update_draft(conn: Connection, round_id: str, data: dict[str, Any], actor: s
     conn.execute(update(round_).where(round_.c.id == round_id).values(values))
     audit.append(conn, audit.round_scope(round_id), "round.edited", {"fields": sorted(data)}, actor)
     return get(conn, round_id)
+
+
+def notice_of(row: RowMapping) -> MinimumNotice:
+    """The minimums a published round is held to; none for rounds published before them."""
+    return MinimumNotice.from_json(row["minimum_notice"] or {}, NO_MINIMUM)
 
 
 def _schedule_fields() -> tuple[str, ...]:
@@ -121,16 +134,27 @@ def list_unfinished(conn: Connection) -> list[RowMapping]:
     return [r._mapping for r in conn.execute(select(round_).where(round_.c.phase.not_in(done)))]
 
 
-def publish(conn: Connection, round_id: str, actor: str, now: datetime | None = None) -> RowMapping:
+def publish(
+    conn: Connection,
+    round_id: str,
+    actor: str,
+    now: datetime | None = None,
+    *,
+    notice: MinimumNotice,
+) -> RowMapping:
     """Freeze the criteria (RFC 8785 bytes, SHA-256, DSSE/Ed25519) and mark the round published.
 
-    ``now`` is the moment of publication (tests publish rounds of the past with it)."""
+    ``notice`` is the deployment's minimum notice, under what the draft sets itself; the
+    schedule must meet the result, which the criteria publish. ``now`` is the moment of
+    publication (tests publish rounds of the past with it)."""
     row = get(conn, round_id, for_update=True)
     if row["phase"] != Phase.DRAFT:
         raise WrongPhase(f"round {round_id} is already {row['phase']}; only a draft is published")
     now = now or utcnow()
     schedule = schedule_of(row)
     validate_publishable(schedule, now)
+    in_force = MinimumNotice.from_json(row["minimum_notice"] or {}, notice)
+    check_notice(schedule, in_force, now)
     for p in row["participants"]:
         get_constituency(conn, p["constituency_id"])
     rules = all_rules(conn, row)
@@ -143,6 +167,7 @@ def publish(conn: Connection, round_id: str, actor: str, now: datetime | None = 
         participants=row["participants"],
         schedule=schedule,
         rules=rules,
+        minimum_notice=in_force.to_json(),
     )
     payload = canonical_json(criteria)
     digest = sha256_hex(payload)
@@ -155,6 +180,7 @@ def publish(conn: Connection, round_id: str, actor: str, now: datetime | None = 
         .values(
             phase=Phase.PUBLISHED.value,
             phase_seq=1,
+            minimum_notice=in_force.to_json(),
             criteria=payload.decode(),
             criteria_hash=digest,
             criteria_envelope=json.dumps(envelope.to_json()),
@@ -280,6 +306,22 @@ def gate(
     if now >= closes or is_before(window.closed_phase, phase) or phase == window.closed_phase:
         raise PhaseClosed(f"{window.name} closed at {iso(closes)}; it is now {iso(now)}")
     return row._mapping
+
+
+def gate_nomination(conn: Connection, round_id: str, now: datetime | None = None) -> RowMapping:
+    """The nominations window's gate, closing early enough that each nominee keeps the
+    consent minimum before nominations close (``policies.notice``)."""
+    now = now or utcnow()
+    row = gate(conn, round_id, NOMINATIONS, now)
+    notice = notice_of(row)
+    last = last_nomination_at(schedule_of(row), notice)
+    if now >= last:
+        raise PhaseClosed(
+            f"new nominations closed at {iso(last)}, so that each nominee has "
+            f"{spoken(notice.consent)} to consent before nominations close at "
+            f"{iso(row['nominations_close_at'])}; it is now {iso(now)}"
+        )
+    return row
 
 
 @dataclass(frozen=True)

@@ -141,6 +141,8 @@ round_ = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("published_at", UTCDateTime, nullable=True),
+    # Seconds per window (policies.notice): the draft's own, then the minimums in force.
+    Column("minimum_notice", JSON, nullable=True),
 )
 
 log_head = Table(

@@ -20,6 +20,12 @@ from store.db import Database
 from tests.keys import keyed_database
 
 BIN = Path(sysconfig.get_path("scripts"))
+
+# The tests' rounds last seconds, so the deployment's default minimum notice (weeks and days,
+# policies.notice) is zero in the test process and in the processes it starts; the tests of the
+# minimums themselves set them explicitly, in Settings or in a round's own minimum_notice.
+NO_NOTICE = {f"MANDATE_NOTICE_{w}": "0" for w in ("NOMINATIONS", "CONSENT", "VOTING", "ACCEPTANCE")}
+os.environ.update(NO_NOTICE)
 PG_ADMIN_URL = os.environ.get(
     "MANDATE_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )

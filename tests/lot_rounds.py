@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from policies.beacon import MARGIN, QUICKNET
+from policies.notice import NO_MINIMUM
 from policies.phases import Phase
 from policies.randomness import commitment_for
 from records.drand import beacon_randomness
@@ -175,7 +176,7 @@ def hand_round(
             conn, draft["id"], c["id"], {"one_nominee_per_organisation": False, **rules}, ACTOR
         )
         if publish:
-            rounds.publish(conn, draft["id"], ACTOR, now=close - 5 * HOUR)
+            rounds.publish(conn, draft["id"], ACTOR, now=close - 5 * HOUR, notice=NO_MINIMUM)
     return HandRound(db, draft["id"], c["id"], close, [k["id"] for k in coords], orgs)
 
 

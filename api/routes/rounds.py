@@ -39,6 +39,14 @@ def _round(row: RowMapping) -> s.RoundOut:
     return s.RoundOut.model_validate(data)
 
 
+def _without_defaults(data: dict[str, Any]) -> dict[str, Any]:
+    """The minimum notice a draft sets itself: only the windows it names."""
+    notice = data.get("minimum_notice")
+    if notice is not None:
+        data["minimum_notice"] = {k: v for k, v in notice.items() if v is not None}
+    return data
+
+
 def visible_round(row: RowMapping, caller: Principal | None) -> RowMapping:
     # Drafts are work in progress of the secretariat and the coordinators who shape them.
     if row["phase"] == Phase.DRAFT and (
@@ -56,7 +64,7 @@ def visible_round(row: RowMapping, caller: Principal | None) -> RowMapping:
 )
 async def create_round(body: s.RoundIn, caller: Caller, writer: WriterDep) -> JSONResponse:
     require_secretariat(caller)
-    data = body.model_dump()
+    data = _without_defaults(body.model_dump())
     return await writer.run(
         lambda conn: _round(rounds.create_draft(conn, data, caller.credential_id)), status=201
     )
@@ -67,7 +75,7 @@ async def edit_round(
     round_id: str, body: s.RoundPatch, caller: Caller, writer: WriterDep
 ) -> JSONResponse:
     require_secretariat(caller)
-    data = body.model_dump(exclude_none=True)
+    data = _without_defaults(body.model_dump(exclude_none=True))
     if "schedule" in data:
         data["schedule"] = {k: v for k, v in data["schedule"].items() if v is not None}
     return await writer.run(
@@ -104,7 +112,11 @@ async def publish_round(
     temporal_client(svc)  # 503 before anything is written, while Temporal is out of reach
     try:
         response = await writer.run(
-            lambda conn: _round(rounds.publish(conn, round_id, caller.credential_id))
+            lambda conn: _round(
+                rounds.publish(
+                    conn, round_id, caller.credential_id, notice=svc.settings.minimum_notice()
+                )
+            )
         )
     except WrongPhase:
         row = await restart_published(svc, round_id)

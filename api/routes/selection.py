@@ -13,15 +13,23 @@ from sqlalchemy import Connection, RowMapping
 from api import schemas as s
 from api.bundles import settled
 from api.deps import Caller, MaybeCaller, ServicesDep, WriterDep, read
+from api.erasure_schemas import ErasureIn
 from api.routes.rounds import visible_round
 from policies import count_sheet
-from policies.access import Principal, Role, require_coordinator_of, require_member
-from policies.errors import Forbidden, WrongPhase
+from policies.access import (
+    Principal,
+    Role,
+    require_coordinator_of,
+    require_member,
+    require_secretariat,
+)
+from policies.errors import Forbidden, InvalidInput, Unauthenticated, WrongPhase
 from policies.phases import Phase, is_before
 from records.ballot_seal import SECRET
-from store import ballots, bundles, names, nominations, outcomes, rounds
+from store import ballots, bundles, erasure, names, nominations, outcomes, profiles, rounds
 from store import rules as rules_store
 from store.names import Named
+from store.profiles import PUBLIC_VIEWER, Viewer
 from store.rules import seats_of
 
 router = APIRouter(tags=["selection"])
@@ -29,23 +37,37 @@ BASE = "/rounds/{round_id}/constituencies/{constituency_id}"
 
 
 def _nomination(
-    conn: Connection, row: RowMapping, known: Mapping[str, Named] | None = None
+    conn: Connection,
+    row: RowMapping,
+    viewer: Viewer = PUBLIC_VIEWER,
+    known: Mapping[str, Named] | None = None,
 ) -> s.NominationOut:
-    """``known``: the nomination's names when a listing read them for all its nominations."""
+    """The nomination as ``viewer`` may read it (a profile is public once consented to);
+    ``known``: the nomination's names when a listing read them for all its nominations."""
     endorsed = [e["id"] for e in nominations.endorsers(conn, row["id"])]
     if known is None:
         known = names.of_nomination(conn, row["id"])
+    if row["id"] not in known and row["nominee_name"] is not None and viewer.sees(row):
+        # Not public yet, but this viewer sees the profile: the name beside the id too.
+        org = known.get(row["organisation_id"])
+        known = {**known, row["id"]: names.nominee(row["nominee_name"], org)}
     return s.NominationOut.model_validate(
-        {**row, "endorsed_by": endorsed, "names": _names_out(known)}
+        {**viewer.shown(row), "endorsed_by": endorsed, "names": _names_out(known)}
     )
 
 
-def _nominations(conn: Connection, rows: Iterable[RowMapping]) -> list[s.NominationOut]:
+def _nominations(
+    conn: Connection, rows: Iterable[RowMapping], viewer: Viewer = PUBLIC_VIEWER
+) -> list[s.NominationOut]:
     rows = list(rows)
     if not rows:
         return []
     known = names.of_nominations(conn, rows[0]["round_id"], rows[0]["constituency_id"])
-    return [_nomination(conn, r, known.get(r["id"], {})) for r in rows]
+    return [_nomination(conn, r, viewer, known.get(r["id"], {})) for r in rows]
+
+
+def _viewer(conn: Connection, caller: Principal | None, row: RowMapping) -> Viewer:
+    return profiles.viewer(conn, caller, row["constituency_id"])
 
 
 def _names_out(known: Mapping[str, Named]) -> dict[str, s.NameOut]:
@@ -102,7 +124,8 @@ async def nominate(
         seats_of(rounds.get(conn, round_id), constituency_id)  # takes part in the round
         done = nominations.nominate(conn, round_id, constituency_id, data, caller.credential_id)
         return s.NominationSubmitted(
-            nomination=_nomination(conn, done.nomination), consent_token=done.consent_token
+            nomination=_nomination(conn, done.nomination, _viewer(conn, caller, done.nomination)),
+            consent_token=done.consent_token,
         )
 
     return await writer.run(work, status=201)
@@ -114,7 +137,11 @@ async def list_nominations(
 ) -> list[s.NominationOut]:
     def load(conn: Connection) -> list[s.NominationOut]:
         visible_round(rounds.get(conn, round_id), caller)
-        return _nominations(conn, nominations.list_for(conn, round_id, constituency_id))
+        return _nominations(
+            conn,
+            nominations.list_for(conn, round_id, constituency_id),
+            profiles.viewer(conn, caller, constituency_id),
+        )
 
     return await read(svc, load)
 
@@ -151,6 +178,7 @@ async def endorse(nomination_id: str, caller: Caller, writer: WriterDep) -> JSON
         return _nomination(
             conn,
             nominations.endorse(conn, nomination_id, caller.organisation_id, caller.credential_id),
+            _viewer(conn, caller, row),
         )
 
     return await writer.run(work, status=201)
@@ -168,7 +196,55 @@ async def reject(
             nominations.reject(
                 conn, nomination_id, body.reason_code, body.reason, caller.credential_id
             ),
+            _viewer(conn, caller, row),
         )
+
+    return await writer.run(work)
+
+
+@router.post(
+    "/nominations/{nomination_id}/erasure",
+    response_model=s.NominationOut,
+    responses={
+        403: {
+            "description": "forbidden: the consent token is not this nomination's, or the "
+            "bearer token is not the secretariat's"
+        },
+        409: {
+            "description": "not_erasable: the nominee has not declined this nomination (only "
+            "the secretariat erases it then); already_erased: its personal data are gone"
+        },
+    },
+)
+async def erase_nomination(
+    nomination_id: str, body: ErasureIn, caller: MaybeCaller, writer: WriterDep
+) -> JSONResponse:
+    """Erase the nominee's name, statement, contact address and the profile's salt (and the
+    attributes no count needs); log ``personal_data.erased`` {subject, id, reason}. The
+    nominee, with the consent token and no bearer token, erases a nomination they declined
+    (the reason logged is ``nominee``); the secretariat erases any, with a reason, which is
+    published. The log kept only a salted commitment to the profile: the round's bundle then
+    marks it erased, and still verifies."""
+    if caller is None:
+        if body.token is None:
+            raise Unauthenticated(
+                "erasing needs the nomination's consent token (the nominee) or the "
+                "secretariat's bearer token"
+            )
+        token = body.token
+        return await writer.run(
+            lambda conn: _nomination(conn, erasure.by_nominee(conn, nomination_id, token))
+        )
+    require_secretariat(caller)
+    reason = body.reason
+    if reason is None or body.token is not None:
+        raise InvalidInput(
+            "the secretariat erases with a reason, which is published, and no consent token"
+        )
+
+    def work(conn: Connection) -> s.NominationOut:
+        row = erasure.nomination_by_secretariat(conn, nomination_id, reason, caller.credential_id)
+        return _nomination(conn, row, _viewer(conn, caller, row))
 
     return await writer.run(work)
 
@@ -196,7 +272,7 @@ async def candidates(round_id: str, constituency_id: str, svc: ServicesDep) -> s
             not_standing=[
                 s.NotStanding(
                     id=r["id"],
-                    nominee_name=r["nominee_name"],
+                    nominee_name=r["nominee_name"] if PUBLIC_VIEWER.sees(r) else None,
                     reason=r["not_standing_reason"] or "not decided",
                 )
                 for r in all_rows

@@ -19,10 +19,11 @@ from sqlalchemy import Connection
 from temporalio.service import RPCError
 
 from api import campaign_schemas as cs
-from api.deps import MaybeCaller, Services, ServicesDep, WriterDep, read
-from policies.access import Role, require_member
+from api.deps import Caller, MaybeCaller, Services, ServicesDep, WriterDep, read
+from api.erasure_schemas import SignatureErasureIn
+from policies.access import Role, require_member, require_secretariat
 from policies.errors import Forbidden, InvalidInput, Unauthenticated
-from store import campaigns, signatory_records, signatures
+from store import campaigns, erasure, signatory_records, signatures
 from store.db import RECEIPTS
 from store.signatures import Mail
 from workflows.sign_on_campaign import SignOnCampaignWorkflow
@@ -226,6 +227,35 @@ async def withdraw(
                 signer_token=None if caller is not None else body.signer_token,
                 reason=body.reason,
                 actor=actor,
+            )
+        )
+    )
+
+
+@router.post(
+    "/campaigns/{campaign_id}/signatures/{signature_id}/erasure",
+    response_model=cs.SignatureOut,
+    responses={
+        403: {"description": "forbidden: only the secretariat erases a signer's details"},
+        409: {"description": "already_erased: the signer's details are gone already"},
+    },
+)
+async def erase_signature(
+    campaign_id: str,
+    signature_id: str,
+    body: SignatureErasureIn,
+    caller: Caller,
+    writer: WriterDep,
+) -> JSONResponse:
+    """The secretariat erases the signer's name, role and e-mail address (and the address from
+    the delivery log; mail still waiting for it is not sent), and logs ``personal_data.erased``
+    {subject: "signature", id, reason} with its reason. The organisation's signature stands:
+    it was never personal data, and the signatory list is unchanged."""
+    require_secretariat(caller)
+    return await writer.run(
+        lambda conn: signature_out(
+            erasure.signature_by_secretariat(
+                conn, campaign_id, signature_id, body.reason, caller.credential_id
             )
         )
     )

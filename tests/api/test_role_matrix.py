@@ -214,6 +214,8 @@ CASES = [
         lambda i: {"token": i.consent_token, "decision": "accept"},
         succeeds=False,  # the first answer is final: later ones are 409
     ),
+    # Without a bearer token the nominee erases with the consent token (tested elsewhere).
+    Case("POST", "/v1/nominations/{n}/erasure", frozenset({"secretariat"}), {"reason": "matrix"}),
     # The only member is the nominating organisation, which may not endorse its own nominee.
     Case("POST", "/v1/nominations/{n}/endorsements", frozenset({"member"}), succeeds=False),
     Case(
@@ -320,6 +322,12 @@ CASES = [
     Case("POST", "/v1/signatures/{s}/confirmation", PUBLIC, {"code": "123456"}, succeeds=False),
     Case("POST", "/v1/signatures/{s}/code", PUBLIC, {"signer_token": "x"}, succeeds=False),
     Case("POST", "/v1/signatures/{s}/withdrawal", frozenset({"member"}), {}),
+    Case(
+        "POST",
+        "/v1/campaigns/{g}/signatures/{s}/erasure",
+        frozenset({"secretariat"}),
+        {"reason": "matrix"},
+    ),
     Case("GET", "/v1/signatures/{s}/proof", PUBLIC, succeeds=False),  # once concluded
     Case("GET", "/healthz", PUBLIC),
     Case("GET", "/readyz", PUBLIC),

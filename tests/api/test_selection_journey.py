@@ -198,9 +198,11 @@ async def test_selection_journey_and_offline_verification(api: Api, tmp_path: Pa
     )
     fixed = await api.ok("GET", f"{base}/candidates")
     assert sorted(n["nominee_name"] for n in fixed["standing"]) == ["Alice", "Bob", "Carl"]
-    why = {n["nominee_name"]: n["reason"] for n in fixed["not_standing"]}
-    assert why["Dora"] == "the nominee did not consent before nominations closed"
-    assert why["Eve"] == "rejected (not_eligible): Eve is staff of the secretariat"
+    why = {n["id"]: n for n in fixed["not_standing"]}
+    assert why[dora[0]]["reason"] == "the nominee did not consent before nominations closed"
+    assert why[dora[0]]["nominee_name"] is None  # never consented: the name is not public
+    assert why[eve[0]]["nominee_name"] == "Eve"
+    assert why[eve[0]]["reason"] == "rejected (not_eligible): Eve is staff of the secretariat"
 
     await wait_phase(api, rid, "voting_open")
     vote = f"{base}/ballot"

@@ -141,6 +141,8 @@ def test_run_command_starts_drives_stops_and_resumes(tmp_path: Path) -> None:
                         "voting_open_at": _at(21),
                         "voting_close_at": _at(22),
                     },
+                    # Windows of seconds: the round says so in its own minimum notice.
+                    "minimum_notice": {"nominations": 0, "consent": 0, "voting": 0},
                 },
             )
             assert r.status_code == 201, r.text

@@ -182,6 +182,8 @@ def test_compose_topology_without_docker(tmp_path: Path) -> None:
                                 "voting_open_at": _at(4),
                                 "voting_close_at": _at(5),
                             },
+                            # Windows of seconds: the round says so in its own minimum notice.
+                            "minimum_notice": {"nominations": 0, "consent": 0, "voting": 0},
                         },
                     )
                     assert r.status_code == 201, r.text

@@ -32,6 +32,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.contracts import COUNT_ROUND, INTEGRATE_LOG, SEND_MAIL
 from mandate.reconcile import start_round_workflow
+from policies.notice import NO_MINIMUM
 from policies.phases import Phase
 from store import nominations, outbox, registry, rounds
 from store import outcomes as outcome_store
@@ -179,7 +180,7 @@ def _lottery_round(db: Database) -> RowMapping:
             "test",
         )
         rules_store.publish_rules(conn, draft["id"], cid, LOTTERY, "test")
-        row = rounds.publish(conn, draft["id"], "test")
+        row = rounds.publish(conn, draft["id"], "test", notice=NO_MINIMUM)
     with db.write() as conn:
         for i, org in enumerate(orgs):
             attributes = {

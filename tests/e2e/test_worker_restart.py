@@ -12,6 +12,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from mandate.reconcile import start_round_workflow
 from mandate.worker import STICKY_TIMEOUT
+from policies.notice import NO_MINIMUM
 from policies.phases import Phase
 from store import registry, rounds
 from store import rules as rules_store
@@ -51,7 +52,7 @@ async def test_round_survives_a_killed_worker(
             "test",
         )
         rules_store.publish_rules(conn, draft["id"], c["id"], {}, "test")
-        row = rounds.publish(conn, draft["id"], "test")
+        row = rounds.publish(conn, draft["id"], "test", notice=NO_MINIMUM)
     task_queue = f"restart-{uuid.uuid4()}"
     env = mandate_env(
         data_dir=str(tmp_path),

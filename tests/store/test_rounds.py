@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Connection
 
 from policies.errors import Conflict, InvalidSchedule, NotFound, SignatureError, WrongPhase
+from policies.notice import NO_MINIMUM
 from policies.phases import Phase
 from policies.rules import SelectionRules
 from policies.schedule import Deadline
@@ -74,18 +75,18 @@ def test_publish_needs_every_constituencys_rules(db: Database) -> None:
     rid = _draft(db, with_rules=False)
     needs = "every participating constituency must publish its rules"
     with pytest.raises(Conflict, match=needs), db.write() as conn:
-        rounds.publish(conn, rid, ACTOR)
+        rounds.publish(conn, rid, ACTOR, notice=NO_MINIMUM)
     with db.write() as conn:
         first = rounds.get(conn, rid)["participants"][0]["constituency_id"]
         rules_store.publish_rules(conn, rid, first, {"alternates": 1}, ACTOR)
     with pytest.raises(Conflict, match="missing: "), db.write() as conn:
-        rounds.publish(conn, rid, ACTOR)
+        rounds.publish(conn, rid, ACTOR, notice=NO_MINIMUM)
 
 
 def _published(db: Database) -> str:
     rid = _draft(db)
     with db.write() as conn:
-        rounds.publish(conn, rid, ACTOR)
+        rounds.publish(conn, rid, ACTOR, notice=NO_MINIMUM)
     return rid
 
 
@@ -167,7 +168,7 @@ def test_publish(db: Database) -> None:
     rid = _draft(db)
     signer = RECORDS
     with db.write() as conn:
-        row = rounds.publish(conn, rid, ACTOR)
+        row = rounds.publish(conn, rid, ACTOR, notice=NO_MINIMUM)
         logged = _log(conn, rid)
     assert row["phase"] == "published"
     assert row["phase_seq"] == 1
@@ -210,21 +211,21 @@ def test_publish_twice_is_wrong_phase(db: Database) -> None:
     rid = _published(db)
     before = _row(db, rid)
     with db.write() as conn, pytest.raises(WrongPhase, match="already published"):
-        rounds.publish(conn, rid, ACTOR)
+        rounds.publish(conn, rid, ACTOR, notice=NO_MINIMUM)
     assert _row(db, rid) == before
 
 
 def test_publish_after_nominations_closed(db: Database) -> None:
     rid = _draft(db, start=_now() - 8 * DAY)
     with db.write() as conn, pytest.raises(InvalidSchedule, match="already be closed"):
-        rounds.publish(conn, rid, ACTOR)
+        rounds.publish(conn, rid, ACTOR, notice=NO_MINIMUM)
     row = _row(db, rid)
     assert (row["phase"], row["criteria"], row["criteria_hash"]) == ("draft", None, None)
 
 
 def test_publish_unknown_round(db: Database) -> None:
     with db.write() as conn, pytest.raises(NotFound):
-        rounds.publish(conn, str(uuid.uuid4()), ACTOR)
+        rounds.publish(conn, str(uuid.uuid4()), ACTOR, notice=NO_MINIMUM)
 
 
 def test_editing_after_publish_is_wrong_phase(db: Database) -> None:

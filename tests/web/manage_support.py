@@ -18,6 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from mandate.settings import Settings
 from policies.access import Role
+from policies.notice import NO_MINIMUM
 from policies.phases import Phase
 from store import credentials, nominations, registry, rounds
 from store import rules as rules_store
@@ -123,7 +124,7 @@ def open_round(db: Database, constituency_id: str, rules: dict[str, Any] | None 
             "t",
         )
         rules_store.publish_rules(conn, draft["id"], constituency_id, rules or {}, "t")
-        rounds.publish(conn, draft["id"], "t")
+        rounds.publish(conn, draft["id"], "t", notice=NO_MINIMUM)
         rounds.mirror_phase(conn, draft["id"], Phase.NOMINATIONS_OPEN, 2, datetime.now(UTC))
     return str(draft["id"])
 

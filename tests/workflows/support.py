@@ -17,6 +17,7 @@ from temporalio.worker import Worker
 
 from activities.mail import FolderTransport
 from mandate.worker import ACTIVITY_THREADS, Mailing, build_worker
+from policies.notice import NO_MINIMUM
 from store import registry, rounds
 from store import rules as rules_store
 from store.db import Database
@@ -49,7 +50,7 @@ def published_round(
             "test",
         )
         rules_store.publish_rules(conn, draft["id"], c["id"], rules or {}, "test")
-        return rounds.publish(conn, draft["id"], "test")
+        return rounds.publish(conn, draft["id"], "test", notice=NO_MINIMUM)
 
 
 def phase_in_db(db: Database, round_id: str) -> str:

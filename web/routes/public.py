@@ -16,7 +16,7 @@ from api.routes.rounds import visible_round
 from api.routes.selection import get_count
 from policies.campaigns import CampaignPhase
 from policies.phases import Phase, is_before
-from store import campaigns, nominations, regions, registry, rounds
+from store import campaigns, nominations, profiles, regions, registry, rounds
 from store import rules as rules_store
 from web import i18n, receipts, words
 from web.deps import ReaderDep, read
@@ -113,10 +113,11 @@ async def home(request: Request, who: ReaderDep) -> Response:
 @dataclass(frozen=True)
 class Candidate:
     id: str
-    name: str
+    name: str | None  # None: not public (not consented to, or erased)
     organisation: str
     statement: str | None
     statement_lang: str
+    erased: bool = False
 
 
 @dataclass(frozen=True)
@@ -139,11 +140,21 @@ def _candidates(
         if not n["standing"]:
             continue
         org = registry.get_organisation(conn, n["organisation_id"])
+        shown = profiles.PUBLIC_VIEWER.shown(n)  # the profile once consented to, until erased
         statement_lang, statement = (
-            i18n.pick(n["statement"], lang) if n["statement"] else ("", None)
+            i18n.pick(shown["statement"], lang) if shown["statement"] else ("", None)
         )
-        found.append(Candidate(n["id"], n["nominee_name"], org["name"], statement, statement_lang))
-    return sorted(found, key=lambda c: c.name.casefold())
+        found.append(
+            Candidate(
+                n["id"],
+                shown["nominee_name"],
+                org["name"],
+                statement,
+                statement_lang,
+                erased=shown["profile"] == profiles.ERASED,
+            )
+        )
+    return sorted(found, key=lambda c: ((c.name or "").casefold(), c.id))
 
 
 def _round(conn: Connection, round_id: str, who: Reader) -> tuple[RowMapping, list[Part]]:

@@ -693,12 +693,17 @@ async def publish(round_id: str, request: Request, who: ReaderDep, data: FormDep
     say = Words.of(web_of(request), who)
     temporal_client(svc)  # 503 before anything is written, while Temporal is out of reach
     try:
-        await write(request, who, lambda conn: rounds.publish(conn, round_id, caller.credential_id))
+        notice = svc.settings.minimum_notice()
+        await write(
+            request,
+            who,
+            lambda conn: rounds.publish(conn, round_id, caller.credential_id, notice=notice),
+        )
     except InvalidRules as exc:  # a participant's seats changed since its rules were saved
         refused = {"publish": say(PUBLISH_REFUSALS["infeasible"]), "detail": exc.detail}
         return await _round_editor(request, who, round_id, None, 409, refused)
-    except InvalidSchedule:
-        refused = {"publish": say(PUBLISH_REFUSALS["schedule"])}
+    except InvalidSchedule as exc:  # the detail says which window is too short, and by how much
+        refused = {"publish": say(PUBLISH_REFUSALS["schedule"]), "detail": exc.detail}
         return await _round_editor(request, who, round_id, None, 422, refused)
     except WrongPhase:  # not a draft: published before, its workflow perhaps never started
         if await restart_published(svc, round_id) is None:

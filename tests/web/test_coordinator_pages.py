@@ -180,7 +180,14 @@ async def test_the_rules_form_checks_feasibility_and_explains_a_refusal(
         )
         # Accepted: saved as version 1, and shown again as saved.
         r = await http.post(
-            path, data={**form, "c1_min": "1", "c2_attribute": "region", "c2_max": "1"}
+            path,
+            data={
+                **form,
+                "c1_min": "1",
+                "c2_attribute": "region",
+                "c2_max": "1",
+                "ballot_secrecy": "secret",
+            },
         )
         assert r.status_code == 303, words(r.text)[:2000]
         with db.read() as conn:
@@ -191,9 +198,11 @@ async def test_the_rules_form_checks_feasibility_and_explains_a_refusal(
             {"attribute": "region", "value": None, "min": 0, "max": 1},
         ]
         assert saved["rules"]["max_approvals"] == 2
+        assert saved["rules"]["ballot_secrecy"] == "secret"
         shown = await http.get(r.headers["location"])
         assert "The rules are saved." in shown.text
         assert 'name="c2_attribute" type="text" value="region"' in shown.text
+        assert 'name="ballot_secrecy" value="secret" checked' in shown.text
         # What people write comes back escaped.
         r = await http.post(
             path, data={**form, "c1_attribute": HOSTILE, "c1_value": HOSTILE, "c1_min": "3"}

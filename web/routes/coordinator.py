@@ -95,6 +95,7 @@ RULES_FIELDS = {
     "endorsements_regions": N_("Enter a number from 0 to 100"),
     "time_limit": N_("Enter a number from 1 to 600"),
     "panels": N_("Enter a number from 1 to 100000"),
+    "ballot_secrecy": N_("Choose whether the published ballots name their voters"),
     CONSTRAINTS: N_("Check the balance rules: each needs an attribute, and numbers from 0 to 100"),
 }
 REJECTION_FIELDS = {
@@ -319,6 +320,7 @@ def _rules_form(saved: RowMapping | None) -> Form:
         "one_nominee": "yes" if rules.one_nominee_per_organisation else "",
         "commit_reveal": "yes" if rules.commit_reveal else "",
         "beacon": "yes" if rules.beacon else "",
+        "ballot_secrecy": rules.ballot_secrecy,
         "time_limit": str(rules.time_limit),
         "panels": str(rules.panels),
     }
@@ -393,6 +395,7 @@ def _rules_body(data: FormData, say: Words) -> tuple[Form, dict[str, Any]]:
         "one_nominee",
         "commit_reveal",
         "beacon",
+        "ballot_secrecy",
         "time_limit",
         "panels",
     ]
@@ -407,6 +410,7 @@ def _rules_body(data: FormData, say: Words) -> tuple[Form, dict[str, Any]]:
             "distinct_regions": number(form, "endorsements_regions", say) or 0,
         },
         "one_nominee_per_organisation": bool(form.value("one_nominee")),
+        "ballot_secrecy": form.value("ballot_secrecy") or "open",
         "constraints": [],
     }
     # A parameter only goes with its method: a value left in another method's field is ignored.
@@ -444,7 +448,7 @@ def _rules_field(loc: tuple[str, ...]) -> str:
         return "endorsements_regions" if "distinct_regions" in loc else "endorsements_required"
     if first == "constraints":
         return CONSTRAINTS
-    if first in ("commit_reveal", "beacon"):
+    if first in ("commit_reveal", "beacon", "ballot_secrecy"):
         return first
     return first if first in RULES_FIELDS else "method"
 

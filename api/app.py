@@ -14,6 +14,7 @@ from api import errors, openapi
 from api.deps import Services
 from api.limits import BodyLimits
 from api.routes import (
+    calendars,
     campaigns,
     credentials,
     designation,
@@ -88,6 +89,7 @@ def create_app(
         designation,
         campaigns,
         signatures,
+        calendars,
         log_routes,
     ):
         app.include_router(module.router, prefix="/v1")

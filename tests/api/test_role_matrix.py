@@ -233,6 +233,10 @@ CASES = [
         succeeds=False,  # voting is not open
     ),
     Case("GET", "/v1/rounds/{r}/constituencies/{c}/ballots", PUBLIC, succeeds=False),
+    Case("GET", "/v1/rounds/{r}/constituencies/{c}/voters", PUBLIC, succeeds=False),
+    Case("GET", "/v1/rounds/{r}/calendar.ics", PUBLIC),
+    Case("GET", "/v1/constituencies/{c}/calendar.ics", PUBLIC),
+    Case("GET", "/v1/organisations/{o}/calendar.ics", PUBLIC),
     Case("GET", "/v1/rounds/{r}/constituencies/{c}/outcome", PUBLIC, succeeds=False),
     Case("GET", "/v1/rounds/{r}/constituencies/{c}/count", PUBLIC, succeeds=False),
     Case(

@@ -19,6 +19,7 @@ from api.routes import (
     credentials,
     designation,
     docs,
+    exports,
     meta,
     participation,
     randomness,
@@ -90,6 +91,7 @@ def create_app(
         campaigns,
         signatures,
         calendars,
+        exports,
         log_routes,
     ):
         app.include_router(module.router, prefix="/v1")

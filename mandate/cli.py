@@ -9,7 +9,7 @@ import logging
 import signal
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # imported lazily: `mandate verify` must stay offline and small
     from mandate.settings import Settings
@@ -119,6 +119,34 @@ def _secretariat_token(settings: Settings, args: argparse.Namespace) -> int:
     return tokencmd.run(settings, args)
 
 
+def _verify_exports(path: Path, answer: dict[str, Any], pins: object) -> int:
+    """An export manifest (the answer of ``GET .../exports``): its signature, and every file
+    it lists that sits beside it, by name."""
+    from records.export_manifest import check_manifest
+    from records.keylist import PublishedKeys
+
+    if not isinstance(pins, PublishedKeys):
+        print("FAILED: an export manifest is checked against --keys (the published key list)")
+        return 2
+    listed = answer["manifest"].get("files", [])
+    files = {}
+    for line in listed if isinstance(listed, list) else []:
+        name = str(line.get("name", "")) if isinstance(line, dict) else ""
+        beside = path.parent / name
+        if name and "/" not in name and beside.is_file():
+            files[name] = beside.read_bytes()
+    problems, checked = check_manifest(answer["envelope"], pins.keys, files)
+    for line in checked:
+        print(f"  ok  {line}")
+    if problems:
+        print(f"FAILED: {len(problems)} problem(s) in {path}:")
+        for problem in problems:
+            print(f"  !!  {problem}")
+        return 1
+    print(f"VERIFIED: {path} ({len(files)} file(s) checked)")
+    return 0
+
+
 def _verify(_: Settings | None, args: argparse.Namespace) -> int:
     # Offline: only the standard library, cryptography, records and policies.
     from records.bundle import BUNDLE_FORMAT, UNSEALED_FORMAT, verify_bundle
@@ -153,6 +181,8 @@ def _verify(_: Settings | None, args: argparse.Namespace) -> int:
         except KeySourceError as exc:
             print(f"FAILED: {exc}")
             return 1
+    if isinstance(bundle.get("manifest"), dict) and "envelope" in bundle:
+        return _verify_exports(path, bundle, pins)
     if kind == CAMPAIGN_BUNDLE_FORMAT:
         report = verify_campaign_bundle(bundle, pins, older_checkpoint=older)
         what = f"campaign {bundle.get('campaign_id')}"

@@ -46,6 +46,8 @@ async def test_every_form_is_refused_without_its_csrf_token(db: Database, tmp_pa
             "/sign-in": {"email": email},
             "/sign-in-with-token": {"token": "mdt_x"},
             "/signatures/x/code": {"code": "123456"},
+            "/signatures/x/new-code": {"key": "x"},
+            "/signatures/x/withdrawal": {"key": "x"},
             "/sign-in/mwl_x": {"identity": "x"},
         }
         for path, data in anonymous_posts.items():

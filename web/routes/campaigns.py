@@ -20,7 +20,7 @@ from api.routes.signatures import _mail as mail_terms
 from api.routes.signatures import _tell as tell_milestones
 from policies.access import Role, require_member
 from policies.campaigns import CampaignPhase, Signers
-from policies.errors import NotFound, WrongCode
+from policies.errors import Forbidden, NotFound, WrongCode
 from store import campaigns, signatory_records, signatures
 from store.db import RECEIPTS
 from web import i18n, words
@@ -28,7 +28,7 @@ from web.actions import write
 from web.deps import FormDep, ReaderDep, read, signed_in
 from web.errors import N_
 from web.forms import Form
-from web.pages import PageRoute, Reader, redirect, render, web_of
+from web.pages import PageRoute, Reader, redirect, render, root_of, web_of
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -51,6 +51,10 @@ _FIELD_OF = {
     ("email",): "email",
 }
 CODE_ERROR = N_("Enter the 6-digit code from the e-mail")
+KEY_MISSING = N_("Enter the withdrawal key you were given when you signed")
+KEY_WRONG = N_("This withdrawal key is not right. Check it and try again.")
+SIGNER_KEY = "signer_key"  # the cookie that keeps an outside signer's withdrawal key
+KEY_DAYS = 366  # longer than any sign-on window
 WRONG_CODE = N_("This code is not right. Check the 6 digits in the e-mail and try again.")
 DONE = {
     "signed": N_("Your organisation has signed this statement."),
@@ -215,7 +219,70 @@ async def sign(campaign_id: str, request: Request, who: ReaderDep, data: FormDep
 
     done = await write(request, who, work)
     where = "registered" if done.to_registered_contact else "given"
-    return redirect(request, f"/signatures/{done.signature['id']}/code?sent={where}")
+    sid = done.signature["id"]
+    response = redirect(request, f"/signatures/{sid}/code?sent={where}")
+    if done.signer_token is not None:
+        _keep_key(request, response, sid, done.signer_token)
+    return response
+
+
+def _keep_key(request: Request, response: Response, signature_id: str, key: str) -> None:
+    """The signer's withdrawal key, kept by this browser for this signature's pages only: with
+    it the signer asks for a new code and withdraws. The pages also show it, to keep."""
+    response.set_cookie(
+        SIGNER_KEY,
+        key,
+        max_age=KEY_DAYS * 86_400,
+        path=f"{root_of(request)}/signatures/{signature_id}",
+        httponly=True,
+        samesite="strict",
+        secure=web_of(request).secure_cookies,
+    )
+
+
+def _key_of(request: Request, data: FormData | None = None) -> str:
+    """The withdrawal key this browser kept, or the one pasted in the form."""
+    pasted = str(data.get("key", "")).strip() if data is not None else ""
+    return pasted or request.cookies.get(SIGNER_KEY, "")
+
+
+@router.post("/signatures/{signature_id}/new-code", response_class=HTMLResponse)
+async def new_code(signature_id: str, request: Request, who: ReaderDep, data: FormDep) -> Response:
+    """Another code, to the same address (a limited number of times)."""
+    key = _key_of(request, data)
+    if not key:
+        form = Form()
+        form.fail("key", KEY_MISSING)
+        return await _code_page(request, who, signature_id, form, status=422)
+    mail = mail_terms(web_of(request).svc)
+    await write(request, who, lambda conn: signatures.resend_code(conn, signature_id, key, mail))
+    return redirect(request, f"/signatures/{signature_id}/code?sent=again")
+
+
+@router.post("/signatures/{signature_id}/withdrawal", response_class=HTMLResponse)
+async def outside_withdraw(
+    signature_id: str, request: Request, who: ReaderDep, data: FormDep
+) -> Response:
+    """An outside organisation withdraws its signature (pending or confirmed) with its key."""
+    key = _key_of(request, data)
+    reason = str(data.get("reason", "")).strip()[:2000] or None
+    if not key:
+        form = Form.of(data, ["reason"])
+        form.fail("key", KEY_MISSING)
+        return await _signature_page(request, who, signature_id, form, status=422)
+
+    def work(conn: Connection) -> RowMapping:
+        return signatures.withdraw(
+            conn, signature_id, organisation_id=None, signer_token=key, reason=reason, actor=None
+        )
+
+    try:
+        await write(request, who, work)
+    except Forbidden:
+        form = Form.of(data, ["reason"])
+        form.fail("key", KEY_WRONG)
+        return await _signature_page(request, who, signature_id, form, status=403)
+    return redirect(request, f"/signatures/{signature_id}?done=withdrawn")
 
 
 @router.get("/signatures/{signature_id}/code", response_class=HTMLResponse)
@@ -242,8 +309,10 @@ async def _code_page(
         title=text["title"],
         title_lang=shown,
         registered=request.query_params.get("sent") == "registered",
+        again=request.query_params.get("sent") == "again",
         states=words.SIGNATURE_STATES,
         form=form,
+        key=request.cookies.get(SIGNER_KEY),
     )
 
 
@@ -272,6 +341,12 @@ async def confirm(signature_id: str, request: Request, who: ReaderDep, data: For
 
 @router.get("/signatures/{signature_id}", response_class=HTMLResponse)
 async def signature_page(signature_id: str, request: Request, who: ReaderDep) -> Response:
+    return await _signature_page(request, who, signature_id, Form())
+
+
+async def _signature_page(
+    request: Request, who: Reader, signature_id: str, form: Form, status: int = 200
+) -> Response:
     def load(conn: Connection) -> tuple[RowMapping, RowMapping]:
         sig = signatures.get(conn, signature_id)
         return sig, campaigns.get(conn, sig["campaign_id"])
@@ -289,6 +364,13 @@ async def signature_page(signature_id: str, request: Request, who: ReaderDep) ->
         title_lang=shown,
         state=words.SIGNATURE_STATES[sig["state"]],
         receipt=receipt if len(receipt) == 64 and receipt.isalnum() else None,
+        status=status,
+        form=form,
+        key=request.cookies.get(SIGNER_KEY),
+        withdrawable=sig["kind"] == "outside"
+        and sig["state"] in ("pending", "confirmed")
+        and row["phase"] == CampaignPhase.OPEN,
+        done=request.query_params.get("done") == "withdrawn",
     )
 
 

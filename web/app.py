@@ -14,7 +14,16 @@ from api.deps import Services
 from mandate.settings import Settings
 from store.db import Database
 from web.pages import Web
-from web.routes import account, campaign_desk, campaigns, coordinator, public, secretariat
+from web.routes import (
+    account,
+    campaign_desk,
+    campaigns,
+    coordinator,
+    member,
+    nominee,
+    public,
+    secretariat,
+)
 from web.security import PageHeaders
 
 
@@ -30,5 +39,14 @@ def create_app(
 def install(app: FastAPI, svc: Services) -> None:
     app.state.web = Web.build(svc)
     app.add_middleware(PageHeaders)
-    for module in (public, account, campaigns, coordinator, secretariat, campaign_desk):
+    for module in (
+        public,
+        account,
+        campaigns,
+        member,
+        nominee,
+        coordinator,
+        secretariat,
+        campaign_desk,
+    ):
         app.include_router(module.router)

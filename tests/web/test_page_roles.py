@@ -1,6 +1,8 @@
-"""Every coordinator, secretariat and campaign-desk page × secretariat / own coordinator /
-other coordinator / member / nobody signed in: a session cannot act outside its role, as the
-API's role matrix (tests/api/test_role_matrix.py) shows for the API."""
+"""Every coordinator, secretariat, campaign-desk, member and nominee page × secretariat / own
+coordinator / other coordinator / member / member of another constituency / nobody signed in:
+a session cannot act outside its role, as the API's role matrix (tests/api/test_role_matrix.py)
+shows for the API. A nominee's page is anyone's who holds the consent token, and nobody's
+without it."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from pydantic import SecretStr
 
 from mandate import keyfile
 from mandate.settings import Settings
-from store import campaigns
+from store import campaigns, nominations
 from store.db import Database
 from tests import campaign_support as cs
 from tests.keys import ORIGIN
@@ -34,13 +36,16 @@ from tests.web.support import hidden, pages
 from web.app import create_app
 from web.pages import PageRoute
 
-ROLES = ("secretariat", "coordinator_own", "coordinator_other", "member", "none")
+ROLES = ("secretariat", "coordinator_own", "coordinator_other", "member", "member_other", "none")
 SECRETARIAT = frozenset({"secretariat"})
 OWN = frozenset({"coordinator_own"})
 COORDINATORS = frozenset({"coordinator_own", "coordinator_other"})
 LAUNCHERS = frozenset({"secretariat", "coordinator_own", "coordinator_other"})
 MANAGERS = frozenset({"secretariat", "coordinator_own"})
-PREFIXES = ("/coordinator", "/secretariat", "/manage")
+MEMBERS = frozenset({"member", "member_other"})
+OWN_MEMBER = frozenset({"member"})
+TOKEN_HOLDERS = frozenset(ROLES)  # the nominee's pages: whoever holds the consent token
+PREFIXES = ("/coordinator", "/secretariat", "/manage", "/member", "/consent")
 
 
 @dataclass(frozen=True)
@@ -48,7 +53,7 @@ class Case:
     method: str
     # {c} own constituency, {o} its member organisation, {d} a draft round it takes part in,
     # {r} a round whose nominations are open, {n} a nomination there, {q} a draft campaign of
-    # the own constituency
+    # the own constituency, {k} another nomination there and {t} its consent token
     path: str
     allowed: frozenset[str]
     body: dict[str, str] = field(default_factory=dict)
@@ -100,6 +105,21 @@ CASES = [
     Case("POST", "/manage/campaigns/new", LAUNCHERS, {"title_en": "Incomplete"}),
     Case("GET", "/manage/campaigns/{q}", MANAGERS),
     Case("POST", "/manage/campaigns/{q}/publish", MANAGERS),
+    Case("GET", "/member", MEMBERS),
+    Case("GET", "/member/rounds/{r}", OWN_MEMBER),
+    Case("GET", "/member/rounds/{r}/nominate", OWN_MEMBER),
+    Case(
+        "POST",
+        "/member/rounds/{r}/nominate",
+        OWN_MEMBER,
+        {"nominee_name": "Matrix", "organisation_id": "{o}", "statement_en": "x"},
+    ),
+    Case("POST", "/member/nominations/{n}/endorsement", OWN_MEMBER),
+    Case("GET", "/member/rounds/{r}/ballot", OWN_MEMBER),
+    Case("POST", "/member/rounds/{r}/ballot", OWN_MEMBER, {"approve": "{n}"}),
+    Case("GET", "/consent/{k}?token={t}", TOKEN_HOLDERS),
+    Case("POST", "/consent/{k}", TOKEN_HOLDERS, {"token": "{t}", "decision": "decline"}),
+    Case("POST", "/consent/{k}/erasure", TOKEN_HOLDERS, {"token": "{t}"}),
     # Last: the member is removed, and its session ends with its credential.
     Case("POST", "/coordinator/{c}/members/{o}/removal", OWN),
 ]
@@ -125,6 +145,19 @@ async def world(db: Database, tmp_path: Path) -> AsyncIterator[World]:
         drafted = campaigns.create_draft(
             conn, cs.campaign_data(now + timedelta(days=1), now + timedelta(days=9)), "t", own.id
         )
+    with db.write() as conn:
+        other_nomination = nominations.nominate(
+            conn,
+            rid,
+            own.id,
+            {
+                "nominee_name": "Ana Lima",
+                "organisation_id": own.member,
+                "attributes": {},
+                "statement": {"en": "Ana will speak."},
+            },
+            "t",
+        )
     ids = {
         "c": own.id,
         "o": own.member,
@@ -132,6 +165,8 @@ async def world(db: Database, tmp_path: Path) -> AsyncIterator[World]:
         "r": rid,
         "n": nominate(db, rid, own),
         "q": drafted["id"],
+        "k": other_nomination.nomination["id"],
+        "t": other_nomination.consent_token,
         "spare": cs.member(db, cs.constituency(db)),
         "tag": own.id[:8],
     }
@@ -140,6 +175,7 @@ async def world(db: Database, tmp_path: Path) -> AsyncIterator[World]:
         "coordinator_own": own.coordinator,
         "coordinator_other": other.coordinator,
         "member": own.member_token,
+        "member_other": other.member_token,
     }
     async with AsyncExitStack() as stack:
         clients, csrf = {}, {}
@@ -181,6 +217,29 @@ async def test_no_session_acts_outside_its_role(world: World) -> None:
     assert not problems, "\n".join(problems)
 
 
+async def test_without_the_consent_token_no_session_reaches_a_nominees_page(
+    world: World, db: Database
+) -> None:
+    tries = [
+        Case("GET", "/consent/{k}", TOKEN_HOLDERS),
+        Case("GET", "/consent/{k}?token=mdc_not-this-one", TOKEN_HOLDERS),
+        Case("POST", "/consent/{k}", TOKEN_HOLDERS, {"decision": "accept"}),
+        Case("POST", "/consent/{k}", TOKEN_HOLDERS, {"token": "{o}", "decision": "accept"}),
+        Case("POST", "/consent/{k}/erasure", TOKEN_HOLDERS, {"token": "mdc_not-this-one"}),
+    ]
+    problems = []
+    for case in tries:
+        for role in ROLES:
+            r = await _call(world, case, role)
+            if r.status_code != 403 or "This link does not work" not in r.text:
+                problems.append(f"{case.method} {case.path} {case.body} as {role}: {r.status_code}")
+    assert not problems, "\n".join(problems)
+    with db.read() as conn:
+        row = nominations.get(conn, world.ids["k"])
+    assert row["consent"] == "pending"
+    assert row["erased_at"] is None
+
+
 def test_every_management_page_is_in_the_matrix(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, database_url=SecretStr("sqlite://"), log_origin=ORIGIN)
     keyfile.ensure_server_secret(settings)
@@ -193,17 +252,18 @@ def test_every_management_page_is_in_the_matrix(tmp_path: Path) -> None:
         and (route.path_format or "").startswith(PREFIXES)
         for method in route.methods or ()
     }
-    names = {
-        "{constituency_id}": "{c}",
-        "{organisation_id}": "{o}",
-        "{nomination_id}": "{n}",
-        "{campaign_id}": "{q}",
-    }
+    names = (
+        ("{constituency_id}", "{c}"),
+        ("{organisation_id}", "{o}"),
+        ("{nomination_id}", "{n}"),
+        ("{nomination_id}", "{k}"),
+        ("{campaign_id}", "{q}"),
+    )
     listed = set()
     for case in CASES:
         path = case.path
-        for long, short in names.items():
+        for long, short in names:
             path = path.replace(short, long)
-        path = path.replace("{d}", "{round_id}").replace("{r}", "{round_id}")
+        path = path.replace("{d}", "{round_id}").replace("{r}", "{round_id}").split("?")[0]
         listed.add((case.method, path))
     assert served == listed

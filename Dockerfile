@@ -37,6 +37,7 @@ RUN python -c "import tomllib; deps = tomllib.load(open('pyproject.toml', 'rb'))
 COPY pyproject.toml README.m[d] ./
 COPY mandate ./mandate
 COPY api ./api
+COPY i18n ./i18n
 COPY workflows ./workflows
 COPY activities ./activities
 COPY policies ./policies

@@ -36,6 +36,8 @@ from activities.contracts import (
 from activities.errors import domain_errors_are_final
 from activities.heartbeat import heartbeating
 from activities.log import integrate_everything
+from i18n.catalogs import Catalogs
+from i18n.languages import known
 from policies import notices
 from policies.times import iso
 from store import campaigns, log, outbox, signatory_records, signatures, webhooks
@@ -45,10 +47,13 @@ from store.db import RECEIPTS, Database
 class CampaignActivities:
     """Holds the database handle; one instance per worker."""
 
-    def __init__(self, db: Database, origin: str, api_url: str) -> None:
+    def __init__(
+        self, db: Database, origin: str, api_url: str, catalogs: Catalogs | None = None
+    ) -> None:
         self.db = db
         self.origin = origin  # the log's name, for the checkpoint the record names
         self.api_url = api_url  # where mail points
+        self.catalogs = catalogs or Catalogs.load()  # the mail's words in every language
 
     @activity.defn(name=MIRROR_CAMPAIGN_PHASE)
     @heartbeating
@@ -122,8 +127,10 @@ class CampaignActivities:
         found = reached.get(threshold or 0)
         if found is None:
             raise ApplicationError(f"milestone {threshold} is not reached", non_retryable=True)
+        lang = known(row["lang"])
         subject, body = notices.milestone(
-            title=notices.campaign_title(row["texts"]),
+            self.catalogs[lang],
+            title=notices.campaign_title(row["texts"], lang),
             threshold=found["threshold"],
             count=found["count"],
             api_url=self.api_url,
@@ -142,8 +149,10 @@ class CampaignActivities:
         cid = row["id"]
         record = signatory_records.get(conn, cid)
         counts = json.loads(record["record"])["counts"]
+        lang = known(row["lang"])
         subject, body = notices.closed(
-            title=notices.campaign_title(row["texts"]),
+            self.catalogs[lang],
+            title=notices.campaign_title(row["texts"], lang),
             counts=counts,
             record_hash=record["record_hash"],
             api_url=self.api_url,
@@ -165,13 +174,14 @@ class CampaignActivities:
         queued = 0
         with self.db.write() as conn:
             row = campaigns.get(conn, inp.campaign_id)
-            title = notices.campaign_title(row["texts"])
             for sig in signatures.signed_before(conn, inp.campaign_id, inp.version):
                 if sig["email"] is None and sig["organisation_id"] is None:
                     continue  # an outside signer whose address was erased: nowhere to write
                 to = sig["email"] or signatures.member_contact(conn, sig)
+                lang = signatures.mail_language(conn, sig)
                 subject, body = notices.new_version(
-                    title=title,
+                    self.catalogs[lang],
+                    title=notices.campaign_title(row["texts"], lang),
                     organisation=sig["organisation_name"],
                     signed_version=sig["version"],
                     version=inp.version,

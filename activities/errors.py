@@ -24,6 +24,8 @@ def domain_errors_are_final(fn: Callable[P, R]) -> Callable[P, R]:
         except ServiceUnavailable:
             raise
         except DomainError as exc:
-            raise ApplicationError(exc.detail, type=exc.code, non_retryable=True) from exc
+            raise ApplicationError(
+                exc.detail, *exc.carried(), type=exc.code, non_retryable=True
+            ) from exc
 
     return wrapper

@@ -11,6 +11,7 @@ from temporalio.service import RPCError
 from api.deps import Services, temporal_client
 from api.errors import domain_error_for
 from policies.errors import ServiceUnavailable, WrongPhase
+from policies.messages import N_
 
 
 async def run_update(
@@ -23,7 +24,9 @@ async def run_update(
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause
         if isinstance(cause, ApplicationError) and cause.type:
-            raise domain_error_for(cause.type, cause.message) from exc
-        raise WrongPhase(f"the command was refused: {cause}") from exc
+            raise domain_error_for(cause.type, cause.message, cause.details) from exc
+        raise WrongPhase(N_("the command was refused: %(cause)s"), cause=str(cause)) from exc
     except RPCError as exc:
-        raise ServiceUnavailable(f"Temporal did not take the command: {exc.message}") from exc
+        raise ServiceUnavailable(
+            N_("Temporal did not take the command: %(cause)s"), cause=exc.message
+        ) from exc

@@ -19,7 +19,9 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from temporalio.client import Client
 
+from api.languages import CHOSEN, language
 from api.ratelimits import WriteLimits, client_address
+from i18n.catalogs import Catalogs
 from mandate.settings import Settings
 from policies.access import Principal
 from policies.errors import (
@@ -30,6 +32,7 @@ from policies.errors import (
     ServiceUnavailable,
     Unauthenticated,
 )
+from policies.messages import N_
 from store import credentials, erasure, idempotency, rate_limits
 from store.db import RECEIPTS, Database, utcnow
 
@@ -51,11 +54,14 @@ class Services:
     db: Database
     temporal: Client | None = None
     limits: WriteLimits | None = field(init=False)
+    # The API's and the mail's translations, compiled once (i18n/catalogs.py).
+    catalogs: Catalogs = field(init=False, repr=False)
     # When this process next deletes what has expired (time.monotonic()).
     next_purge: float = field(init=False, default=0.0)
 
     def __post_init__(self) -> None:
         self.limits = WriteLimits.from_settings(self.settings)
+        self.catalogs = Catalogs.load()
 
     def purge_if_due(self) -> None:
         """Best effort, once per ``PURGE_INTERVAL`` per process, each in a transaction of its
@@ -89,7 +95,7 @@ ServicesDep = Annotated[Services, Depends(services)]
 
 def temporal_client(svc: Services) -> Client:
     if svc.temporal is None:
-        raise ServiceUnavailable("the API is not connected to Temporal yet; try again shortly")
+        raise ServiceUnavailable(N_("the API is not connected to Temporal yet; try again shortly"))
     return svc.temporal
 
 
@@ -99,7 +105,7 @@ def _bearer(request: Request) -> str | None:
         return None
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
+        raise Unauthenticated(N_("the Authorization header must be 'Bearer <token>'"))
     return token.strip()
 
 
@@ -112,19 +118,29 @@ async def optional_principal(request: Request, svc: ServicesDep) -> Principal | 
         with svc.db.read() as conn:
             return credentials.authenticate(conn, token)
 
-    return await run_in_threadpool(auth)
+    found = await run_in_threadpool(auth)
+    setattr(request.state, CHOSEN, found.lang)  # its errors speak the organisation's language
+    return found
 
 
 async def principal(
     caller: Annotated[Principal | None, Depends(optional_principal)],
 ) -> Principal:
     if caller is None:
-        raise Unauthenticated("this needs a bearer token (Authorization: Bearer <token>)")
+        raise Unauthenticated(N_("this needs a bearer token (Authorization: Bearer <token>)"))
     return caller
 
 
 Caller = Annotated[Principal, Depends(principal)]
 MaybeCaller = Annotated[Principal | None, Depends(optional_principal)]
+
+
+async def caller_language(request: Request, _: MaybeCaller) -> str:
+    """The caller's language (api/languages.py), once the caller is known."""
+    return language(request)
+
+
+Language = Annotated[str, Depends(caller_language)]
 
 
 def dump(model: BaseModel) -> Any:
@@ -192,8 +208,10 @@ class Writer:
             self._release(token)
             # Another request created the same thing at the same moment.
             raise Conflict(
-                "the request conflicts with a change made at the same moment; "
-                "read the current state and try again"
+                N_(
+                    "the request conflicts with a change made at the same moment; "
+                    "read the current state and try again"
+                )
             ) from None
         except BaseException:
             self._release(token)
@@ -248,8 +266,11 @@ class Writer:
             left = deadline - anyio.current_time()
             if left <= 0:
                 raise IdempotencyInProgress(
-                    f"a request with Idempotency-Key {self._key!r} is still running; "
-                    "repeat this one later to get its answer"
+                    N_(
+                        "a request with Idempotency-Key %(key)s is still running; repeat this one "
+                        "later to get its answer"
+                    ),
+                    key=repr(self._key),
                 )
             await anyio.sleep(min(pause, left))
             pause = min(pause * 2, 0.2)
@@ -313,7 +334,7 @@ async def writer(request: Request, svc: ServicesDep, caller: MaybeCaller) -> Wri
     await run_in_threadpool(svc.purge_if_due)
     key = request.headers.get("idempotency-key")
     if key is not None and not 1 <= len(key) <= 200:
-        raise InvalidInput("Idempotency-Key must be 1 to 200 characters long")
+        raise InvalidInput(N_("Idempotency-Key must be 1 to 200 characters long"))
     body = await request.body()
     digest = idempotency.request_hash(svc.db.server_secret, request.method, request.url.path, body)
     principal_id = caller.credential_id if caller else ANONYMOUS

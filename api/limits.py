@@ -10,10 +10,12 @@ request open by trickling bytes. The app then gets the body in one piece. Every 
 from __future__ import annotations
 
 import anyio
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import error_body
+from api.errors import answer
+from api.languages import scope_language
+from policies.messages import N_
+from policies.messages import Message as Sentence
 
 BODY_TOO_LARGE = "body_too_large"
 BODY_TIMEOUT = "body_timeout"
@@ -36,18 +38,18 @@ class BodyLimits:
             await self.app(scope, receive, send)
             return
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            await _refuse(scope, receive, send, BODY_TOO_LARGE, self._too_large(f"{declared}"))
+        most = self.max_bytes
+        if declared is not None and declared > most:
+            await _refuse(scope, receive, send, BODY_TOO_LARGE, TOO_LARGE, got=declared, most=most)
             return
         try:
             with anyio.fail_after(self.timeout):
                 chunks = await self._read(receive)
         except _TooLarge:
-            await _refuse(scope, receive, send, BODY_TOO_LARGE, self._too_large("more"))
+            await _refuse(scope, receive, send, BODY_TOO_LARGE, LARGER, most=most)
             return
         except TimeoutError:
-            detail = f"the request body did not arrive in full within {self.timeout:g} s"
-            await _refuse(scope, receive, send, BODY_TIMEOUT, detail)
+            await _refuse(scope, receive, send, BODY_TIMEOUT, TOO_SLOW, seconds=f"{self.timeout:g}")
             return
         if chunks is None:
             return  # the client went away: nobody to answer
@@ -78,15 +80,19 @@ class BodyLimits:
             if not message.get("more_body", False):
                 return chunks
 
-    def _too_large(self, got: str) -> str:
-        return f"the request body has {got} bytes; the most this API reads is {self.max_bytes}"
+
+TOO_LARGE = N_("the request body has %(got)s bytes; the most this API reads is %(most)s")
+LARGER = N_("the request body has more bytes; the most this API reads is %(most)s")
+TOO_SLOW = N_("the request body did not arrive in full within %(seconds)s s")
 
 
-async def _refuse(scope: Scope, receive: Receive, send: Send, code: str, detail: str) -> None:
+async def _refuse(
+    scope: Scope, receive: Receive, send: Send, code: str, detail: Sentence, **params: object
+) -> None:
     # The rest of the body is never read, so the connection cannot carry another request.
-    response = JSONResponse(
-        error_body(code, detail), status_code=LIMIT_CODES[code], headers={"Connection": "close"}
-    )
+    lang = scope_language(scope)
+    status = LIMIT_CODES[code]
+    response = answer(scope, lang, code, detail, status, {"Connection": "close"}, **params)
     await response(scope, receive, send)
 
 

@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute
 from api import deps
 from api.errors import STATUS_BY_CODE
 from api.limits import LIMIT_CODES
+from i18n.languages import LANGUAGES
 
 ERROR_SCHEMA = "ErrorBody"
 BEARER = "bearer"
@@ -215,7 +216,10 @@ def _error_schema() -> dict[str, Any]:
             },
             "detail": {
                 "type": "string",
-                "description": "for people: what was got and what was expected",
+                "description": "for people: what was got and what was expected, in the "
+                "caller's language (Content-Language says which): the language the caller's "
+                "organisation chose, else the request's Accept-Language (en, fr, es or ar), "
+                "else English",
             },
         },
         "required": ["error", "detail"],
@@ -230,22 +234,23 @@ def _error_response(status: int, text: str) -> dict[str, Any]:
             "application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_SCHEMA}"}}
         },
     }
-    if status == 401:
-        response["headers"] = {
-            "WWW-Authenticate": {"description": "Bearer", "schema": {"type": "string"}}
+    headers: dict[str, Any] = {
+        "Content-Language": {
+            "description": "the language of detail: en, fr, es or ar",
+            "schema": {"type": "string", "enum": list(LANGUAGES)},
         }
+    }
+    if status == 401:
+        headers["WWW-Authenticate"] = {"description": "Bearer", "schema": {"type": "string"}}
     if status == 409:
-        response["headers"] = {
-            "Retry-After": {
-                "description": "with idempotency_in_progress: seconds to wait before repeating",
-                "schema": {"type": "integer"},
-            }
+        headers["Retry-After"] = {
+            "description": "with idempotency_in_progress: seconds to wait before repeating",
+            "schema": {"type": "integer"},
         }
     if status == 429:
-        response["headers"] = {
-            "Retry-After": {
-                "description": "seconds until the limit's window ends",
-                "schema": {"type": "integer", "minimum": 1},
-            }
+        headers["Retry-After"] = {
+            "description": "seconds until the limit's window ends",
+            "schema": {"type": "integer", "minimum": 1},
         }
+    response["headers"] = headers
     return response

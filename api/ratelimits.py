@@ -20,6 +20,7 @@ from starlette.requests import Request
 from mandate.settings import Settings
 from policies.access import Principal
 from policies.errors import RateLimited
+from policies.messages import N_
 from store import rate_limits
 from store.db import Database
 
@@ -49,24 +50,27 @@ class WriteLimits:
         """Count this write; raise :class:`RateLimited` past a limit (the write then does not
         count)."""
         if caller is None:
-            counted = [(self.per_address, ("address", address), f"from {address}")]
+            counted = [(self.per_address, ("address", address), FROM_ADDRESS)]
         else:
             counted = [
-                (self.per_token, ("token", caller.credential_id), "with this token"),
-                (self.per_address_with_token, ("address+token", address), f"from {address}"),
+                (self.per_token, ("token", caller.credential_id), WITH_TOKEN),
+                (self.per_address_with_token, ("address+token", address), FROM_ADDRESS),
             ]
         counted = [c for c in counted if c[0]]
         if not counted:
             return
         with db.write() as conn:
-            for items, identifiers, whose in counted:
+            for items, identifiers, refusal in counted:
                 over = rate_limits.hit(conn, items, "write", *identifiers)
                 if over is not None:
                     item, retry = over
-                    raise RateLimited(
-                        f"too many writes {whose}: the limit is {item}; try again in {retry} s",
-                        retry,
-                    )
+                    raise RateLimited(refusal, retry, address=address, item=item, retry=retry)
+
+
+FROM_ADDRESS = N_(
+    "too many writes from %(address)s: the limit is %(item)s; try again in %(retry)s s"
+)
+WITH_TOKEN = N_("too many writes with this token: the limit is %(item)s; try again in %(retry)s s")
 
 
 def client_address(request: Request) -> str:

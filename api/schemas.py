@@ -59,6 +59,7 @@ Name = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(_nfc)]
 Label = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_nfc)]
 Reason = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_nfc)]
 Id = Annotated[str, Field(min_length=1, max_length=36)]
+Language = Literal["en", "fr", "es", "ar"]  # i18n/languages.py
 
 
 class In(BaseModel):
@@ -85,6 +86,11 @@ class OrganisationIn(In):
     reason: Reason | None = Field(
         default=None, description="with namesake_of: why this is another organisation (logged)"
     )
+    lang: Language | None = Field(
+        default=None,
+        description="the language Mandate writes to the organisation in (its mail) and answers "
+        "its member tokens' errors in; without one, each request's Accept-Language",
+    )
 
 
 class OrganisationOut(BaseModel):
@@ -97,6 +103,7 @@ class OrganisationOut(BaseModel):
     grassroots: bool
     contact_email: str | None = Field(description="shown to the secretariat only")
     created_at: datetime
+    lang: str | None = Field(default=None, description="its chosen language, if any")
 
 
 class ConstituencyIn(In):

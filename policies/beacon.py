@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 
 from policies.errors import InvalidInput
+from policies.messages import N_
 
 SCHEME_QUICKNET = "bls-unchained-g1-rfc9380"
 # Covers a server clock a little behind drand's and a reveal committing right at its deadline:
@@ -40,13 +41,17 @@ class Chain:
     def round_time(self, round: int) -> datetime:
         """When the network publishes ``round``."""
         if isinstance(round, bool) or not isinstance(round, int) or round < 1:
-            raise InvalidInput(f"a drand round is a whole number from 1, got {round!r}")
+            raise InvalidInput(
+                N_("a drand round is a whole number from 1, got %(round)s"), round=repr(round)
+            )
         return datetime.fromtimestamp(self.genesis_time + (round - 1) * self.period, UTC)
 
     def first_round_at_or_after(self, moment: datetime) -> int:
         """The first round the network publishes at ``moment`` or later."""
         if moment.tzinfo is None:
-            raise InvalidInput(f"a moment must carry a time zone, got {moment.isoformat()}")
+            raise InvalidInput(
+                N_("a moment must carry a time zone, got %(moment)s"), moment=moment.isoformat()
+            )
         genesis = datetime.fromtimestamp(self.genesis_time, UTC)
         # Whole microseconds, so the division is exact: no float rounding at a round's edge.
         elapsed = (moment - genesis) // timedelta(microseconds=1)
@@ -74,7 +79,11 @@ def known_chain(chain_hash: str) -> Chain:
     chain = CHAINS.get(chain_hash)
     if chain is None:
         known = ", ".join(f"{c.name} ({h})" for h, c in CHAINS.items())
-        raise InvalidInput(f"beacon chain {chain_hash!r} is not supported; supported: {known}")
+        raise InvalidInput(
+            N_("beacon chain %(chain_hash)s is not supported; supported: %(known)s"),
+            chain_hash=repr(chain_hash),
+            known=known,
+        )
     return chain
 
 

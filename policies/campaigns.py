@@ -9,6 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from policies.errors import InvalidExtension, InvalidInput, InvalidSchedule, WrongPhase
+from policies.messages import N_
 from policies.times import iso
 
 MAX_MILESTONES = 20
@@ -46,11 +47,19 @@ class Window:
 def validate_window(window: Window) -> None:
     for name, value in vars(window).items():
         if value.tzinfo is None:
-            raise InvalidSchedule(f"{name} must carry a time zone, got {value.isoformat()}")
+            raise InvalidSchedule(
+                N_("%(name)s must carry a time zone, got %(value)s"),
+                name=name,
+                value=value.isoformat(),
+            )
     if not window.opens_at < window.closes_at:
         raise InvalidSchedule(
-            f"the sign-on window must close after it opens: opens {iso(window.opens_at)}, "
-            f"closes {iso(window.closes_at)}"
+            N_(
+                "the sign-on window must close after it opens: opens %(opens_at)s, closes "
+                "%(closes_at)s"
+            ),
+            opens_at=iso(window.opens_at),
+            closes_at=iso(window.closes_at),
         )
 
 
@@ -58,29 +67,44 @@ def validate_publishable(window: Window, now: datetime) -> None:
     validate_window(window)
     if window.closes_at <= now:
         raise InvalidSchedule(
-            f"the sign-on window would already be closed: it closes {iso(window.closes_at)}, "
-            f"it is now {iso(now)}"
+            N_(
+                "the sign-on window would already be closed: it closes %(closes_at)s, it is now "
+                "%(now)s"
+            ),
+            closes_at=iso(window.closes_at),
+            now=iso(now),
         )
 
 
 def extend_close(window: Window, phase: CampaignPhase, new_at: datetime, now: datetime) -> Window:
     """The window with its close moved to ``new_at``, or the reason why not."""
     if phase is CampaignPhase.DRAFT:
-        raise WrongPhase("the campaign is a draft: edit its window instead of extending it")
+        raise WrongPhase(N_("the campaign is a draft: edit its window instead of extending it"))
     if not is_before(phase, CampaignPhase.CLOSED):
-        raise InvalidExtension(f"the campaign is {phase.value}; its close can no longer move")
+        raise InvalidExtension(
+            N_("the campaign is %(phase)s; its close can no longer move"), phase=phase.value
+        )
     if new_at.tzinfo is None:
-        raise InvalidExtension(f"the new close must carry a time zone, got {new_at.isoformat()}")
+        raise InvalidExtension(
+            N_("the new close must carry a time zone, got %(new_at)s"), new_at=new_at.isoformat()
+        )
     if window.closes_at <= now:
         raise InvalidExtension(
-            f"the sign-on window closed at {iso(window.closes_at)}; it is now {iso(now)}"
+            N_("the sign-on window closed at %(closes_at)s; it is now %(now)s"),
+            closes_at=iso(window.closes_at),
+            now=iso(now),
         )
     if new_at <= now:
-        raise InvalidExtension(f"the new close {iso(new_at)} is in the past; it is now {iso(now)}")
+        raise InvalidExtension(
+            N_("the new close %(new_at)s is in the past; it is now %(now)s"),
+            new_at=iso(new_at),
+            now=iso(now),
+        )
     if new_at <= window.closes_at:
         raise InvalidExtension(
-            f"an extension must move the close later than {iso(window.closes_at)}, "
-            f"got {iso(new_at)}"
+            N_("an extension must move the close later than %(closes_at)s, got %(new_at)s"),
+            closes_at=iso(window.closes_at),
+            new_at=iso(new_at),
         )
     return replace(window, closes_at=new_at)
 
@@ -89,14 +113,20 @@ def check_milestones(values: Iterable[int]) -> tuple[int, ...]:
     """Milestones (signatory counts that send a notice) sorted; refused if malformed."""
     found = list(values)
     if len(found) > MAX_MILESTONES:
-        raise InvalidInput(f"got {len(found)} milestones, expected at most {MAX_MILESTONES}")
+        raise InvalidInput(
+            N_("got %(n_found)s milestones, expected at most %(max_milestones)s"),
+            n_found=len(found),
+            max_milestones=MAX_MILESTONES,
+        )
     for value in found:
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_MILESTONE:
             raise InvalidInput(
-                f"got milestone {value!r}, expected a whole number from 1 to {MAX_MILESTONE}"
+                N_("got milestone %(value)s, expected a whole number from 1 to %(max_milestone)s"),
+                value=repr(value),
+                max_milestone=MAX_MILESTONE,
             )
     if len(set(found)) != len(found):
-        raise InvalidInput("each milestone may be given once")
+        raise InvalidInput(N_("each milestone may be given once"))
     return tuple(sorted(found))
 
 
@@ -108,11 +138,13 @@ def crossed(milestones: Sequence[int], count: int, reached: Iterable[int]) -> li
 
 def check_eligibility(signers: Signers, constituencies: Sequence[str]) -> None:
     if signers is Signers.MEMBERS and not constituencies:
-        raise InvalidInput("a members-only campaign must name at least one constituency")
+        raise InvalidInput(N_("a members-only campaign must name at least one constituency"))
     if signers is Signers.ANY and constituencies:
         raise InvalidInput(
-            "constituencies are named only when signers is 'members'; any organisation may "
-            "sign an open campaign"
+            N_(
+                "constituencies are named only when signers is 'members'; any organisation may "
+                "sign an open campaign"
+            )
         )
     if len(set(constituencies)) != len(constituencies):
-        raise InvalidInput("each constituency may be named once")
+        raise InvalidInput(N_("each constituency may be named once"))

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from policies.messages import N_, NP_, Phrase, phrase
 from policies.rules import (
     APPROVAL,
     DESIGNATION,
@@ -60,15 +61,23 @@ def check_rules(rules: SelectionRules) -> None:
     _check_int("seats", rules.seats, least=1)
     _check_int("alternates", rules.alternates, least=0)
     if rules.method not in METHODS:
-        raise InvalidRules(f"method must be one of {sorted(METHODS)}, got {rules.method!r}")
+        raise InvalidRules(
+            N_("method must be one of %(methods)s, got %(method)s"),
+            methods=sorted(METHODS),
+            method=repr(rules.method),
+        )
     _check_method_parameters(rules)
     _check_int("endorsements.required", rules.endorsements.required, least=0)
     _check_int("endorsements.distinct_regions", rules.endorsements.distinct_regions, least=0)
     if rules.endorsements.distinct_regions > rules.endorsements.required:
         raise InvalidRules(
-            f"endorsements from {rules.endorsements.distinct_regions} distinct regions cannot come "
-            f"from {rules.endorsements.required} required endorsements: expected "
-            "endorsements.distinct_regions at most endorsements.required"
+            N_(
+                "endorsements from %(distinct_regions)s distinct regions cannot come from "
+                "%(required)s required endorsements: expected endorsements.distinct_regions at "
+                "most endorsements.required"
+            ),
+            distinct_regions=rules.endorsements.distinct_regions,
+            required=rules.endorsements.required,
         )
     seen: dict[tuple[str, str | None], Constraint] = {}
     for c in rules.constraints:
@@ -76,8 +85,13 @@ def check_rules(rules: SelectionRules) -> None:
         key = (c.attribute, c.value)
         if key in seen:
             raise InvalidRules(
-                f"two constraints on {_target(c)}: {_label(seen[key])} and {_label(c)}; "
-                "expected at most one constraint per attribute and value"
+                N_(
+                    "two constraints on %(target)s: %(constraint)s and %(constraint2)s; expected "
+                    "at most one constraint per attribute and value"
+                ),
+                target=_target_said(c),
+                constraint=_label_said(seen[key]),
+                constraint2=_label_said(c),
             )
         seen[key] = c
     _check_feasible(rules.seats, rules.constraints)
@@ -87,82 +101,135 @@ def _check_method_parameters(rules: SelectionRules) -> None:
     shape = ballot_shape(rules.method)
     if rules.max_approvals is not None:
         if shape != APPROVAL:
-            raise InvalidRules(f"max_approvals is for approval methods, not {rules.method}")
+            raise InvalidRules(
+                N_("max_approvals is for approval methods, not %(method)s"), method=rules.method
+            )
         _check_int("max_approvals", rules.max_approvals, least=1)
     if rules.max_ranks is not None:
         if shape != RANKING:
-            raise InvalidRules(f"max_ranks is for ranked methods, not {rules.method}")
+            raise InvalidRules(
+                N_("max_ranks is for ranked methods, not %(method)s"), method=rules.method
+            )
         _check_int("max_ranks", rules.max_ranks, least=1)
     if rules.method == DESIGNATION:
         if rules.quorum is None:
-            raise InvalidRules("designation needs a quorum: how many coordinators must approve")
+            raise InvalidRules(N_("designation needs a quorum: how many coordinators must approve"))
         _check_int("quorum", rules.quorum, least=1)
     elif rules.quorum is not None:
-        raise InvalidRules(f"quorum is for designation, not {rules.method}")
+        raise InvalidRules(N_("quorum is for designation, not %(method)s"), method=rules.method)
     _check_int("time_limit", rules.time_limit, least=1)
     if rules.time_limit > MAX_TIME_LIMIT:
         raise InvalidRules(
-            f"time_limit must be at most {MAX_TIME_LIMIT} seconds, got {rules.time_limit}"
+            N_("time_limit must be at most %(max_time_limit)s seconds, got %(time_limit)s"),
+            max_time_limit=MAX_TIME_LIMIT,
+            time_limit=rules.time_limit,
         )
     _check_int("panels", rules.panels, least=1)
     if rules.ballot_secrecy not in ("open", "secret"):
         raise InvalidRules(
-            f"ballot_secrecy must be 'open' or 'secret', got {rules.ballot_secrecy!r}"
+            N_("ballot_secrecy must be 'open' or 'secret', got %(ballot_secrecy)s"),
+            ballot_secrecy=repr(rules.ballot_secrecy),
         )
     if rules.panels > MAX_PANELS:
-        raise InvalidRules(f"panels must be at most {MAX_PANELS}, got {rules.panels}")
+        raise InvalidRules(
+            N_("panels must be at most %(max_panels)s, got %(panels)s"),
+            max_panels=MAX_PANELS,
+            panels=rules.panels,
+        )
     if rules.beacon is not None:
         b = rules.beacon
         if re.fullmatch(r"[0-9a-f]{64}", b.chain_hash) is None:
             raise InvalidRules(
-                f"beacon.chain_hash must be 64 lowercase hex digits, got {b.chain_hash!r}"
+                N_("beacon.chain_hash must be 64 lowercase hex digits, got %(chain_hash)s"),
+                chain_hash=repr(b.chain_hash),
             )
         if b.round is not None:  # older rules named it; newer rules derive it
             _check_int("beacon.round", b.round, least=1)
         # Only drand quicknet's scheme is verified (records.drand): its keys are 96 bytes, on G2.
         if b.public_key is not None and re.fullmatch(r"[0-9a-f]{192}", b.public_key) is None:
             raise InvalidRules(
-                "beacon.public_key must be the 96-byte key of a drand network using quicknet's "
-                "scheme bls-unchained-g1-rfc9380, the only one supported, as 192 lowercase hex "
-                f"digits; got {b.public_key!r}"
+                N_(
+                    "beacon.public_key must be the 96-byte key of a drand network using "
+                    "quicknet's scheme bls-unchained-g1-rfc9380, the only one supported, as 192 "
+                    "lowercase hex digits; got %(public_key)s"
+                ),
+                public_key=repr(b.public_key),
             )
     if rules.commit_reveal is not None:
         window = rules.commit_reveal.reveal_window
         _check_int("commit_reveal.reveal_window", window, least=MIN_REVEAL_WINDOW)
         if window > MAX_REVEAL_WINDOW:
             raise InvalidRules(
-                f"commit_reveal.reveal_window must be at most {MAX_REVEAL_WINDOW} seconds "
-                f"(7 days), got {window}"
+                N_(
+                    "commit_reveal.reveal_window must be at most %(max_reveal_window)s seconds (7 "
+                    "days), got %(window)s"
+                ),
+                max_reveal_window=MAX_REVEAL_WINDOW,
+                window=window,
             )
 
 
 def _check_int(name: str, value: object, *, least: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidRules(f"{name} must be an integer, got {value!r}")
+        raise InvalidRules(
+            N_("%(name)s must be an integer, got %(value)s"), name=name, value=repr(value)
+        )
     if value < least:
         expected = "at least 1" if least == 1 else f"{least} or more"
-        raise InvalidRules(f"{name} must be {expected}, got {value}")
+        raise InvalidRules(
+            N_("%(name)s must be %(expected)s, got %(value)s"),
+            name=name,
+            expected=expected,
+            value=value,
+        )
 
 
 def _check_constraint(c: Constraint) -> None:
     if not isinstance(c.attribute, str) or not c.attribute.strip():
-        raise InvalidRules(f"{_label(c)}: expected a non-empty attribute name, got {c.attribute!r}")
+        raise InvalidRules(
+            N_("%(constraint)s: expected a non-empty attribute name, got %(attribute)s"),
+            constraint=_label_said(c),
+            attribute=repr(c.attribute),
+        )
     if c.value is not None and (not isinstance(c.value, str) or not c.value.strip()):
-        raise InvalidRules(f"{_label(c)}: expected a non-empty value or none, got {c.value!r}")
+        raise InvalidRules(
+            N_("%(constraint)s: expected a non-empty value or none, got %(value)s"),
+            constraint=_label_said(c),
+            value=repr(c.value),
+        )
     for name, bound in (("min", c.min), ("max", c.max)):
         if bound is None and name == "max":
             continue
         if isinstance(bound, bool) or not isinstance(bound, int):
-            raise InvalidRules(f"{_label(c)}: {name} must be an integer, got {bound!r}")
+            raise InvalidRules(
+                N_("%(constraint)s: %(name)s must be an integer, got %(bound)s"),
+                constraint=_label_said(c),
+                name=name,
+                bound=repr(bound),
+            )
         if bound < 0:
-            raise InvalidRules(f"{_label(c)}: {name} must be 0 or more, got {bound}")
+            raise InvalidRules(
+                N_("%(constraint)s: %(name)s must be 0 or more, got %(bound)s"),
+                constraint=_label_said(c),
+                name=name,
+                bound=bound,
+            )
     if c.value is None and c.min != 0:
         raise InvalidRules(
-            f"{_label(c)}: a per-value bound (no value) takes only a max, got min {c.min}; "
-            f"name the value to require at least {c.min} with it"
+            N_(
+                "%(constraint)s: a per-value bound (no value) takes only a max, got min %(min)s; "
+                "name the value to require at least %(min)s with it"
+            ),
+            constraint=_label_said(c),
+            min=c.min,
         )
     if c.max is not None and c.min > c.max:
-        raise InvalidRules(f"{_label(c)}: min {c.min} is more than max {c.max}")
+        raise InvalidRules(
+            N_("%(constraint)s: min %(min)s is more than max %(max)s"),
+            constraint=_label_said(c),
+            min=c.min,
+            max=c.max,
+        )
 
 
 def _check_feasible(seats: int, constraints: Sequence[Constraint]) -> None:
@@ -183,18 +250,40 @@ def _check_feasible(seats: int, constraints: Sequence[Constraint]) -> None:
         for c in mins:
             if c.min > seats:
                 raise InfeasibleRules(
-                    f"at least {c.min} with {_target(c)} cannot be met with {_seats(seats)}"
+                    N_("at least %(min)s with %(target)s cannot be met with %(seats)s"),
+                    min=c.min,
+                    target=_target_said(c),
+                    seats=_seats_said(seats),
                 )
             if cap is not None and c.min > cap:
                 raise InfeasibleRules(
-                    f"at least {c.min} with {_target(c)} cannot be met under "
-                    f"at most {cap} per {attribute}"
+                    N_(
+                        "at least %(min)s with %(target)s cannot be met under at most %(cap)s per "
+                        "%(attribute)s"
+                    ),
+                    min=c.min,
+                    target=_target_said(c),
+                    cap=cap,
+                    attribute=attribute,
                 )
         total = sum(c.min for c in mins)
         if total > seats:
-            wanted = " and ".join(f"at least {c.min} with {_target(c)}" for c in mins)
+            wanted: Phrase | None = None
+            for c in reversed(mins):
+                one = phrase(
+                    N_("at least %(min)s with %(target)s"), min=c.min, target=_target_said(c)
+                )
+                both = phrase(N_("%(first)s and %(rest)s"), first=one, rest=wanted)
+                wanted = one if wanted is None else both
             raise InfeasibleRules(
-                f"{wanted} need {total} seats together, but there are {_seats(seats)}"
+                NP_(
+                    "%(wanted)s need %(total)s seat together, but there are %(seats)s",
+                    "%(wanted)s need %(total)s seats together, but there are %(seats)s",
+                    "total",
+                ),
+                wanted=wanted,
+                total=total,
+                seats=_seats_said(seats),
             )
 
 
@@ -773,6 +862,26 @@ def _label(c: Constraint) -> str:
 
 def _seats(n: int) -> str:
     return f"{n} seat" if n == 1 else f"{n} seats"
+
+
+# The same, as parts of a refusal said in the reader's language (policies/messages.py).
+def _target_said(c: Constraint) -> Phrase | str:
+    if c.value is not None:
+        return f"{c.attribute}={c.value}"
+    return phrase(N_("each %(attribute)s"), attribute=c.attribute)
+
+
+def _label_said(c: Constraint) -> Phrase:
+    return phrase(
+        N_("constraint on %(target)s (min %(min)s, max %(max)s)"),
+        target=_target_said(c),
+        min=c.min,
+        max=c.max,
+    )
+
+
+def _seats_said(n: int) -> Phrase:
+    return phrase(NP_("%(n)s seat", "%(n)s seats"), n=n)
 
 
 def _candidates(n: int) -> str:

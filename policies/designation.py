@@ -21,6 +21,7 @@ from typing import Any
 
 from policies.constraints import largest_feasible_size, violations
 from policies.errors import InvalidInput
+from policies.messages import N_
 from policies.result import CountResult
 from policies.rules import DESIGNATION, Candidate, InvalidRules, SelectionRules
 
@@ -51,8 +52,11 @@ class Decision:
         winners, alternates = data.get("winners"), data.get("alternates", [])
         if not isinstance(winners, list) or not _strings(winners) or not _strings(alternates):
             raise InvalidDecision(
-                "a decision is {winners: [candidate id, ...], alternates: [candidate id, ...]}, "
-                f"got {dict(data)!r}"
+                N_(
+                    "a decision is {winners: [candidate id, ...], alternates: [candidate id, "
+                    "...]}, got %(got)s"
+                ),
+                got=repr(dict(data)),
             )
         return Decision(tuple(winners), tuple(alternates))
 
@@ -69,25 +73,38 @@ def check_decision(
     named = [*decision.winners, *decision.alternates]
     twice = sorted({c for c in named if named.count(c) > 1})
     if twice:
-        raise InvalidDecision(f"a decision names each candidate once, got twice: {twice}")
+        raise InvalidDecision(
+            N_("a decision names each candidate once, got twice: %(twice)s"), twice=twice
+        )
     unknown = sorted(c for c in named if c not in by_id)
     if unknown:
         raise InvalidDecision(
-            f"not standing: {', '.join(unknown)}; standing: {', '.join(sorted(by_id)) or 'nobody'}"
+            N_("not standing: %(unknown)s; standing: %(standing)s"),
+            unknown=", ".join(unknown),
+            standing=", ".join(sorted(by_id)) or N_("nobody"),
         )
     fillable = largest_feasible_size(candidates, rules.seats, rules.constraints)
     if len(decision.winners) != fillable:
         raise InvalidDecision(
-            f"the decision seats {len(decision.winners)}, expected {fillable} "
-            f"({rules.seats} seat(s); {fillable} can be filled under the constraints)"
+            N_(
+                "the decision seats %(n_winners)s, expected %(fillable)s (%(seats)s seat(s); "
+                "%(fillable)s can be filled under the constraints)"
+            ),
+            n_winners=len(decision.winners),
+            fillable=fillable,
+            seats=rules.seats,
         )
     broken = violations([by_id[c] for c in decision.winners], rules.constraints)
     if broken:
-        raise InvalidDecision("the decision breaks the constraints: " + "; ".join(broken))
+        # The violations are worded as the published outcome words them: in English.
+        raise InvalidDecision(
+            N_("the decision breaks the constraints: %(broken)s"), broken="; ".join(broken)
+        )
     if len(decision.alternates) > rules.alternates:
         raise InvalidDecision(
-            f"the decision names {len(decision.alternates)} alternates, "
-            f"the rules allow {rules.alternates}"
+            N_("the decision names %(n_alternates)s alternates, the rules allow %(alternates)s"),
+            n_alternates=len(decision.alternates),
+            alternates=rules.alternates,
         )
 
 
@@ -123,9 +140,16 @@ def count(
 ) -> CountResult[DesignationStep]:
     """The decision that first reached the quorum, from the approvals in log order."""
     if rules.method != METHOD:
-        raise InvalidRules(f"this count is for method {METHOD!r}, got rules for {rules.method!r}")
+        raise InvalidRules(
+            N_("this count is for method %(method)s, got rules for %(method2)s"),
+            method=repr(METHOD),
+            method2=repr(rules.method),
+        )
     if rules.quorum is None or rules.quorum < 1:
-        raise InvalidRules(f"designation needs a quorum of at least 1, got {rules.quorum!r}")
+        raise InvalidRules(
+            N_("designation needs a quorum of at least 1, got %(quorum)s"),
+            quorum=repr(rules.quorum),
+        )
     proposed = {d.hash: d for d in decisions}
     current: dict[str, str] = {}  # coordinator -> the decision they approve now
     steps: list[DesignationStep] = []

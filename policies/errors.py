@@ -2,10 +2,17 @@
 
 Every error carries a stable ``code``; the API maps codes to HTTP statuses in one table
 (``api/errors.py``) and activities turn them into non-retryable ``ApplicationError(type=code)``.
-Messages say what was got and what was expected.
+Messages say what was got and what was expected. A message marked ``N_("... %(name)s ...")``
+with its specifics as keyword arguments is said in the reader's language (policies/messages.py);
+an unmarked one stays in English.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Self
+
+from policies.messages import Message, Phrase, Translator, render
 
 
 class DomainError(Exception):
@@ -18,9 +25,60 @@ class DomainError(Exception):
     # Seconds after which the same request may succeed; the API sends it as Retry-After.
     retry_after: int | None = None
 
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
+    def __init__(self, detail: str, /, **params: object) -> None:
+        self.message = detail if isinstance(detail, Message) else None
+        self.params: Mapping[str, object] = params
+        self.detail = detail if self.message is None else render(self.message, params)
+        super().__init__(self.detail)
+
+    def detail_in(self, translator: Translator) -> str | None:
+        """The detail in the translator's language; None for an unmarked, English-only one."""
+        return None if self.message is None else render(self.message, self.params, translator)
+
+    def carried(self) -> list[dict[str, Any]]:
+        """The message and its parameters as JSON, for an ApplicationError's details: so that
+        a refusal met in a worker is still said in the API caller's language (``restored``)."""
+        return [] if self.message is None else [_to_json(self.message, self.params)]
+
+    @classmethod
+    def like(cls, other: DomainError) -> Self:
+        """The same refusal, as this class."""
+        return cls(other.message or other.detail, **other.params)
+
+    @classmethod
+    def restored(cls, detail: str, details: Sequence[Any] = ()) -> DomainError:
+        """The error again from an ApplicationError's message and details (``carried``)."""
+        found = details[0] if details and isinstance(details[0], dict) else None
+        try:
+            message, params = _from_json(found) if found is not None else (detail, {})
+        except (KeyError, TypeError):
+            message, params = detail, {}
+        return cls(message, **params)
+
+
+def _to_json(message: Message, params: Mapping[str, object]) -> dict[str, Any]:
+    return {
+        "message": str(message),
+        "plural": message.plural,
+        "number": message.number,
+        "params": {k: _value_to_json(v) for k, v in params.items()},
+    }
+
+
+def _value_to_json(value: object) -> object:
+    if isinstance(value, Phrase):
+        return _to_json(value.message, value.params)
+    if isinstance(value, Message):
+        return _to_json(value, {})
+    return value if isinstance(value, int | float | str) else str(value)
+
+
+def _from_json(data: Mapping[str, Any]) -> tuple[Message, dict[str, object]]:
+    params = {
+        str(k): Phrase(*_from_json(v)) if isinstance(v, dict) else v
+        for k, v in data["params"].items()
+    }
+    return Message(data["message"], data["plural"], data["number"]), params
 
 
 class NotFound(DomainError):
@@ -169,8 +227,8 @@ class RateLimited(DomainError):
 
     code = "rate_limited"
 
-    def __init__(self, detail: str, retry_after: int) -> None:
-        super().__init__(detail)
+    def __init__(self, detail: str, retry_after: int, /, **params: object) -> None:
+        super().__init__(detail, **params)
         self.retry_after = max(1, retry_after)
 
 

@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from policies.errors import InvalidInput
+from policies.messages import N_
 
 LOT_DOMAIN_V1 = "mandate.lot/1"
 LOT_DOMAIN = "mandate.lot/2"  # what rounds are published under now
@@ -43,7 +44,9 @@ def lot_seed(
     """
     if domain not in LOT_DOMAINS:
         raise InvalidInput(
-            f"unknown lot domain {domain!r}; known: {', '.join(sorted(LOT_DOMAINS))}"
+            N_("unknown lot domain %(domain)s; known: %(lot_domains)s"),
+            domain=repr(domain),
+            lot_domains=", ".join(sorted(LOT_DOMAINS)),
         )
     text = "\n".join([domain, criteria_hash, ballot_set_hash, *contributions])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -66,7 +69,9 @@ def lot_order(seed: str, candidate_ids: Iterable[str]) -> list[str]:
 
 def _seed_bytes(seed: str) -> bytes:
     if not isinstance(seed, str) or _HEX64.fullmatch(seed) is None:
-        raise InvalidInput(f"a lot seed must be 64 hex digits (a SHA-256), got {seed!r}")
+        raise InvalidInput(
+            N_("a lot seed must be 64 hex digits (a SHA-256), got %(seed)s"), seed=repr(seed)
+        )
     return bytes.fromhex(seed)
 
 
@@ -89,9 +94,11 @@ def draw_below(seed: str, label: str, n: int) -> int:
     """
     prefix = _seed_bytes(seed)
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise InvalidInput(f"a draw needs a whole number of outcomes, 1 or more, got {n!r}")
+        raise InvalidInput(
+            N_("a draw needs a whole number of outcomes, 1 or more, got %(n)s"), n=repr(n)
+        )
     if not isinstance(label, str):
-        raise InvalidInput(f"a draw's label must be a string, got {label!r}")
+        raise InvalidInput(N_("a draw's label must be a string, got %(label)s"), label=repr(label))
     if n == 1:
         return 0
     bits = (n - 1).bit_length()

@@ -43,6 +43,7 @@ from typing import Any
 from policies.beacon import CHAINS, BeaconDue, beacon_due, known_chain
 from policies.errors import InvalidInput
 from policies.lot import LOT_DOMAIN_V1, LOT_DOMAINS
+from policies.messages import N_
 from policies.rules import InvalidRules, SelectionRules
 
 COMMIT_DOMAIN = "mandate.commit/1"
@@ -78,7 +79,11 @@ class BeaconWrongRound(InvalidInput):
 
 def check_hex64(name: str, value: str) -> str:
     if not isinstance(value, str) or _HEX64.fullmatch(value) is None:
-        raise InvalidSecret(f"{name} must be 64 lowercase hex digits (32 bytes), got {value!r}")
+        raise InvalidSecret(
+            N_("%(name)s must be 64 lowercase hex digits (32 bytes), got %(value)s"),
+            name=name,
+            value=repr(value),
+        )
     return value
 
 
@@ -237,7 +242,11 @@ def randomness_terms(
     rules: SelectionRules, lot: str, nominations_close_at: datetime, voting_close_at: datetime
 ) -> RandomnessTerms:
     if lot not in LOT_DOMAINS:
-        raise InvalidInput(f"unknown lot domain {lot!r}; known: {', '.join(sorted(LOT_DOMAINS))}")
+        raise InvalidInput(
+            N_("unknown lot domain %(lot)s; known: %(lot_domains)s"),
+            lot=repr(lot),
+            lot_domains=", ".join(sorted(LOT_DOMAINS)),
+        )
     if lot == LOT_DOMAIN_V1:
         named = rules.beacon
         due = None
@@ -267,20 +276,30 @@ def check_new_randomness_rules(rules: SelectionRules) -> None:
         return
     if b.round is not None:
         raise InvalidRules(
-            f"beacon.round ({b.round}) cannot be chosen: the round is derived from the schedule, "
-            "the first published at least a minute after voting closes and the reveal window "
-            "ends, so that nobody can know it while they can still act"
+            N_(
+                "beacon.round (%(round)s) cannot be chosen: the round is derived from the "
+                "schedule, the first published at least a minute after voting closes and the "
+                "reveal window ends, so that nobody can know it while they can still act"
+            ),
+            round=b.round,
         )
     try:
         chain = known_chain(b.chain_hash)
     except InvalidInput as exc:
-        raise InvalidRules(exc.detail) from exc
+        raise InvalidRules.like(exc) from exc
     if b.public_key is None:
         raise InvalidRules(
-            f"beacon.public_key is required: pin the key of {chain.name} ({chain.public_key})"
+            N_("beacon.public_key is required: pin the key of %(name)s (%(public_key)s)"),
+            name=chain.name,
+            public_key=chain.public_key,
         )
     if b.public_key != chain.public_key:
         raise InvalidRules(
-            f"beacon.public_key is not the key of {chain.name}: expected {chain.public_key}, "
-            f"got {b.public_key}"
+            N_(
+                "beacon.public_key is not the key of %(name)s: expected %(public_key)s, got "
+                "%(public_key2)s"
+            ),
+            name=chain.name,
+            public_key=chain.public_key,
+            public_key2=b.public_key,
         )

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from policies.errors import InvalidRegionList, UnknownCountry, UnknownRegion
+from policies.messages import N_
 
 # What a signatory record says its regions are: a member's region as its organisation's record
 # holds it (a code of the published list), an outside organisation's by its country (M49).
@@ -133,7 +134,8 @@ def subregion_of(country: str) -> str | None:
 def require_country(country: str) -> None:
     if not is_country(country):
         raise UnknownCountry(
-            f"country {country!r} is not an ISO 3166-1 alpha-2 code in use (e.g. MX, KE, FR)"
+            N_("country %(country)s is not an ISO 3166-1 alpha-2 code in use (e.g. MX, KE, FR)"),
+            country=repr(country),
         )
 
 
@@ -144,12 +146,21 @@ def require_region(code: str, listed: Sequence[str], *, country: str | None = No
     """
     if code in listed:
         return
-    got = (
-        f"the region of country {country} ({code!r}) is not in the region list; name one"
-        if country is not None
-        else f"region {code!r} is not in the region list"
+    if country is not None:
+        raise UnknownRegion(
+            N_(
+                "the region of country %(country)s (%(code)s) is not in the region list; name "
+                "one; expected one of: %(listed)s"
+            ),
+            country=country,
+            code=repr(code),
+            listed=", ".join(listed),
+        )
+    raise UnknownRegion(
+        N_("region %(code)s is not in the region list; expected one of: %(listed)s"),
+        code=repr(code),
+        listed=", ".join(listed),
     )
-    raise UnknownRegion(f"{got}; expected one of: {', '.join(listed)}")
 
 
 def check_region_list(regions: Sequence[Region]) -> None:
@@ -179,7 +190,10 @@ def check_region_list(regions: Sequence[Region]) -> None:
             problems.append(f"the parent {r.parent!r} of {r.code!r} is not in the list")
     problems.extend(_cycles(parents))
     if problems:
-        raise InvalidRegionList("the region list is refused: " + "; ".join(problems))
+        # Each problem in English (they name codes and limits); the sentence around them not.
+        raise InvalidRegionList(
+            N_("the region list is refused: %(problems)s"), problems="; ".join(problems)
+        )
 
 
 def _cycles(parents: dict[str, str | None]) -> list[str]:

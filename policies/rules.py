@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from policies.errors import InvalidInput
+from policies.messages import N_
 
 APPROVAL_PHRAGMEN = "approval.phragmen"
 APPROVAL_EQUAL_SHARES = "approval.equal_shares"
@@ -220,7 +221,7 @@ class SelectionRules:
                 ballot_secrecy=str(data.get("ballot_secrecy", "open")),
             )
         except (KeyError, TypeError, AttributeError) as exc:
-            raise InvalidRules(f"rules are malformed: {exc!r}") from exc
+            raise InvalidRules(N_("rules are malformed: %(exc)s"), exc=repr(exc)) from exc
 
 
 def _opt_int(value: Any) -> int | None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from policies.errors import InvalidInput
+from policies.messages import N_
 
 _WORD = re.compile(r"[^\W_]+")
 
@@ -39,7 +40,9 @@ def organisation_key(name: str, country: str) -> str:
     """The key one organisation signs under: its country and its normalised name."""
     normalised = normalise_name(name)
     if not normalised:
-        raise InvalidInput(f"organisation name {name!r} has no letters or digits")
+        raise InvalidInput(
+            N_("organisation name %(name)s has no letters or digits"), name=repr(name)
+        )
     return f"{country.upper()}:{normalised}"
 
 

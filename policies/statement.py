@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from policies.errors import InvalidInput
+from policies.messages import N_
 
 STATEMENT_FORMAT = "mandate.statement/1"
 
@@ -18,11 +19,13 @@ STATEMENT_FORMAT = "mandate.statement/1"
 def check_texts(texts: Mapping[str, Mapping[str, str]]) -> None:
     """A title and a text in each language, in at least one language."""
     if not texts:
-        raise InvalidInput("the statement needs its title and text in at least one language")
+        raise InvalidInput(N_("the statement needs its title and text in at least one language"))
     for language, parts in texts.items():
         if set(parts) != {"title", "text"}:
             raise InvalidInput(
-                f"statement.{language}: got {sorted(parts)}, expected a title and a text"
+                N_("statement.%(language)s: got %(parts)s, expected a title and a text"),
+                language=language,
+                parts=sorted(parts),
             )
 
 
@@ -38,7 +41,7 @@ def statement_document(
     check_texts(texts)
     if (version == 1) != (previous_hash is None) or (version == 1) != (reason is None):
         raise InvalidInput(
-            "version 1 has no previous version and no reason; every later version has both"
+            N_("version 1 has no previous version and no reason; every later version has both")
         )
     return {
         "format": STATEMENT_FORMAT,

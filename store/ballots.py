@@ -18,6 +18,7 @@ from sqlalchemy import Connection, RowMapping, delete, func, select, update
 
 from policies.ballots import check_ballot
 from policies.errors import Forbidden
+from policies.messages import N_
 from policies.rules import APPROVAL, ApprovalBallot, RankedBallot
 from records.ballot_seal import (
     OPEN,
@@ -58,8 +59,12 @@ def cast(
     gate(conn, round_id, VOTING, now)
     if not registry.is_member(conn, constituency_id, voter_organisation_id):
         raise Forbidden(
-            f"organisation {voter_organisation_id} is not a member of constituency "
-            f"{constituency_id} and cannot vote in its selection"
+            N_(
+                "organisation %(voter_organisation_id)s is not a member of constituency "
+                "%(constituency_id)s and cannot vote in its selection"
+            ),
+            voter_organisation_id=voter_organisation_id,
+            constituency_id=constituency_id,
         )
     rules = rules_store.rules_for(conn, round_id, constituency_id)
     standing = [c.id for c in candidates(conn, round_id, constituency_id)]

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from policies.errors import InvalidInput, NotFound
+from policies.messages import N_
 from records.bundle import BUNDLE_FORMAT
 from records.campaign_bundle import CAMPAIGN_BUNDLE_FORMAT
 from records.merkle import HashReader, consistency_proof_from, inclusion_proof_from
@@ -45,7 +46,11 @@ def _log_part(conn: Connection, scope: str, since: Sequence[int]) -> _LogPart:
     for old in since:
         if not 0 <= old <= signed.size:
             raise InvalidInput(
-                f"since={old}: expected a tree size from 0 to the latest checkpoint's {signed.size}"
+                N_(
+                    "since=%(old)s: expected a tree size from 0 to the latest checkpoint's %(size)s"
+                ),
+                old=old,
+                size=signed.size,
             )
     scopes = (scope, KEYS_SCOPE)
     rows = conn.execute(
@@ -70,7 +75,7 @@ def _log_part(conn: Connection, scope: str, since: Sequence[int]) -> _LogPart:
         if r.scope == KEYS_SCOPE:
             key_list = json.loads(r.statement)["data"]["key_list"]
     if key_list is None:
-        raise NotFound("the key list is not in a checkpoint yet; try again in a few seconds")
+        raise NotFound(N_("the key list is not in a checkpoint yet; try again in a few seconds"))
     return _LogPart(
         signed,
         read,
@@ -99,7 +104,10 @@ def _log_part(conn: Connection, scope: str, since: Sequence[int]) -> _LogPart:
 def export(conn: Connection, round_id: str, since: Sequence[int] = ()) -> dict[str, Any]:
     row = rounds.get(conn, round_id)
     if row["criteria"] is None:
-        raise NotFound(f"round {round_id} is not published; there is nothing to verify yet")
+        raise NotFound(
+            N_("round %(round_id)s is not published; there is nothing to verify yet"),
+            round_id=round_id,
+        )
     part = _log_part(conn, audit.round_scope(round_id), since)
     return {
         "format": BUNDLE_FORMAT,
@@ -128,7 +136,10 @@ def export_campaign(
     row = campaigns.get(conn, campaign_id)
     versions = campaigns.versions(conn, campaign_id)
     if not versions:
-        raise NotFound(f"campaign {campaign_id} is not published; there is nothing to verify yet")
+        raise NotFound(
+            N_("campaign %(campaign_id)s is not published; there is nothing to verify yet"),
+            campaign_id=campaign_id,
+        )
     part = _log_part(conn, audit.campaign_scope(campaign_id), since)
     record = None
     if row["phase"] == "concluded":

@@ -20,6 +20,7 @@ from policies.campaigns import (
     validate_window,
 )
 from policies.errors import InvalidInput, NotFound, PhaseClosed, WrongPhase
+from policies.messages import N_
 from policies.statement import statement_document
 from policies.times import iso
 from records import dsse
@@ -52,9 +53,15 @@ def _check_terms(conn: Connection, data: dict[str, Any]) -> None:
 
 
 def create_draft(
-    conn: Connection, data: dict[str, Any], actor: str, owner: str | None
+    conn: Connection,
+    data: dict[str, Any],
+    actor: str,
+    owner: str | None,
+    *,
+    lang: str | None = None,
 ) -> RowMapping:
-    """``owner``: the constituency whose coordinators made it (None: the secretariat)."""
+    """``owner``: the constituency whose coordinators made it (None: the secretariat).
+    ``lang``: the language of whoever drafts it, which the contact's notices speak."""
     _check_terms(conn, data)
     now = utcnow()
     cid = new_id()
@@ -75,6 +82,7 @@ def create_draft(
             created_by=actor,
             created_at=now,
             updated_at=now,
+            lang=lang,
         )
     )
     audit.append(
@@ -97,8 +105,12 @@ def update_draft(
     row = get(conn, campaign_id, for_update=True)
     if row["phase"] != CampaignPhase.DRAFT:
         raise WrongPhase(
-            f"only a draft can be edited; campaign {campaign_id} is {row['phase']} "
-            "(publish a new version of the statement instead)"
+            N_(
+                "only a draft can be edited; campaign %(campaign_id)s is %(phase)s (publish a new "
+                "version of the statement instead)"
+            ),
+            campaign_id=campaign_id,
+            phase=row["phase"],
         )
     merged = {
         "statement": row["texts"],
@@ -143,7 +155,7 @@ def get(
         query = query.with_for_update(read=True)
     row = conn.execute(query).first()
     if row is None:
-        raise NotFound(f"no campaign with id {campaign_id}")
+        raise NotFound(N_("no campaign with id %(campaign_id)s"), campaign_id=campaign_id)
     return row._mapping
 
 
@@ -218,7 +230,9 @@ def publish(conn: Connection, campaign_id: str, actor: str) -> RowMapping:
     row = get(conn, campaign_id, for_update=True)
     if row["phase"] != CampaignPhase.DRAFT:
         raise WrongPhase(
-            f"campaign {campaign_id} is already {row['phase']}; only a draft is published"
+            N_("campaign %(campaign_id)s is already %(phase)s; only a draft is published"),
+            campaign_id=campaign_id,
+            phase=row["phase"],
         )
     now = utcnow()
     validate_publishable(window_of(row), now)
@@ -276,24 +290,38 @@ def record_version(
         made = get_version(conn, campaign_id, version)
         if json.loads(made["canonical"])["texts"] != texts:
             raise WrongPhase(
-                f"campaign {campaign_id} already has a version {version} with another text"
+                N_("campaign %(campaign_id)s already has a version %(version)s with another text"),
+                campaign_id=campaign_id,
+                version=version,
             )
         return made, False
     phase = CampaignPhase(row["phase"])
     now = utcnow()
     if phase is CampaignPhase.DRAFT or not is_before(phase, CampaignPhase.CLOSED):
         raise WrongPhase(
-            f"campaign {campaign_id} is {phase.value}; a correction is published between "
-            "publication and close"
+            N_(
+                "campaign %(campaign_id)s is %(phase)s; a correction is published between "
+                "publication and close"
+            ),
+            campaign_id=campaign_id,
+            phase=phase.value,
         )
     if now >= row["closes_at"]:
-        raise PhaseClosed(f"the sign-on window closed at {iso(row['closes_at'])}")
+        raise PhaseClosed(
+            N_("the sign-on window closed at %(closes_at)s"), closes_at=iso(row["closes_at"])
+        )
     if row["version"] + 1 != version:
         raise WrongPhase(
-            f"campaign {campaign_id} is at version {row['version']}; cannot make version {version}"
+            N_(
+                "campaign %(campaign_id)s is at version %(version)s; cannot make version "
+                "%(version2)s"
+            ),
+            campaign_id=campaign_id,
+            version=row["version"],
+            version2=version,
         )
     if texts == row["texts"]:
-        raise InvalidInput("the corrected statement is the same as the current version")
+        raise InvalidInput(N_("the corrected statement is the same as the current version"))
     return _freeze(conn, row, texts, reason, actor, now), True
 
 
@@ -304,7 +332,11 @@ def get_version(conn: Connection, campaign_id: str, version: int) -> RowMapping:
         )
     ).first()
     if row is None:
-        raise NotFound(f"campaign {campaign_id} has no statement version {version}")
+        raise NotFound(
+            N_("campaign %(campaign_id)s has no statement version %(version)s"),
+            campaign_id=campaign_id,
+            version=version,
+        )
     return row._mapping
 
 
@@ -349,7 +381,11 @@ def record_extension(
     if row["closes_at"] == new_at:
         return False  # already recorded: a retried activity
     if not is_before(CampaignPhase(row["phase"]), CampaignPhase.CLOSED):
-        raise WrongPhase(f"campaign {campaign_id} is {row['phase']}; its close is final")
+        raise WrongPhase(
+            N_("campaign %(campaign_id)s is %(phase)s; its close is final"),
+            campaign_id=campaign_id,
+            phase=row["phase"],
+        )
     conn.execute(
         update(campaign)
         .where(campaign.c.id == campaign_id)
@@ -376,14 +412,24 @@ def gate(conn: Connection, campaign_id: str, now: datetime) -> RowMapping:
     row = get(conn, campaign_id, for_share=True)
     phase = CampaignPhase(row["phase"])
     if phase is CampaignPhase.DRAFT:
-        raise WrongPhase(f"campaign {campaign_id} is not published; nobody can sign it yet")
+        raise WrongPhase(
+            N_("campaign %(campaign_id)s is not published; nobody can sign it yet"),
+            campaign_id=campaign_id,
+        )
     if now < row["opens_at"]:
         raise WrongPhase(
-            f"the sign-on window of campaign {campaign_id} opens at {iso(row['opens_at'])}; "
-            f"it is now {iso(now)}"
+            N_(
+                "the sign-on window of campaign %(campaign_id)s opens at %(opens_at)s; it is now "
+                "%(now)s"
+            ),
+            campaign_id=campaign_id,
+            opens_at=iso(row["opens_at"]),
+            now=iso(now),
         )
     if now >= row["closes_at"] or not is_before(phase, CampaignPhase.CLOSED):
         raise PhaseClosed(
-            f"the sign-on window closed at {iso(row['closes_at'])}; it is now {iso(now)}"
+            N_("the sign-on window closed at %(closes_at)s; it is now %(now)s"),
+            closes_at=iso(row["closes_at"]),
+            now=iso(now),
         )
     return row

@@ -10,10 +10,11 @@ from sqlalchemy import Connection, RowMapping, select, update
 
 from policies.access import Principal, Role
 from policies.errors import NotFound, Unauthenticated
+from policies.messages import N_
 from store import audit
 from store.db import utcnow
 from store.ids import new_id
-from store.tables import credential
+from store.tables import credential, organisation
 
 TOKEN_PREFIX = "mdt_"  # noqa: S105 - a prefix, not a secret
 
@@ -72,24 +73,27 @@ def issue(
 def get(conn: Connection, credential_id: str) -> RowMapping:
     row = conn.execute(select(credential).where(credential.c.id == credential_id)).first()
     if row is None:
-        raise NotFound(f"no credential with id {credential_id}")
+        raise NotFound(N_("no credential with id %(credential_id)s"), credential_id=credential_id)
     return row._mapping
 
 
 def authenticate(conn: Connection, token: str) -> Principal:
     row = conn.execute(
-        select(credential).where(credential.c.token_hash == hash_token(token))
+        select(credential, organisation.c.lang)
+        .outerjoin(organisation, organisation.c.id == credential.c.organisation_id)
+        .where(credential.c.token_hash == hash_token(token))
     ).first()
     if row is None:
-        raise Unauthenticated("the bearer token is not known")
+        raise Unauthenticated(N_("the bearer token is not known"))
     if row.revoked_at is not None:
-        raise Unauthenticated("the bearer token has been revoked")
+        raise Unauthenticated(N_("the bearer token has been revoked"))
     return Principal(
         credential_id=row.id,
         role=Role(row.role),
         constituency_id=row.constituency_id,
         organisation_id=row.organisation_id,
         coordinator_id=row.coordinator_id,
+        lang=row.lang,
     )
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 
 from policies.errors import InvalidInput, ServiceUnavailable
+from policies.messages import N_
 from store.sealing import ServerSecret
 from store.signing import KeyRing
 
@@ -115,10 +116,14 @@ def _unavailable_as_domain_error() -> Iterator[None]:
         yield
     except DataError as exc:
         # A value the database cannot store or compare (e.g. a NUL byte on PostgreSQL).
-        raise InvalidInput(f"a value was refused by the database: {exc.orig}") from exc
+        raise InvalidInput(
+            N_("a value was refused by the database: %(orig)s"), orig=exc.orig
+        ) from exc
     except OperationalError as exc:
         if _is_lock_or_connection_error(exc):
-            raise ServiceUnavailable(f"the database is not available: {exc.orig}") from exc
+            raise ServiceUnavailable(
+                N_("the database is not available: %(orig)s"), orig=exc.orig
+            ) from exc
         raise
 
 

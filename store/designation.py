@@ -14,6 +14,7 @@ from sqlalchemy import Connection, select
 
 from policies.designation import Approval, Decision, check_decision
 from policies.errors import Conflict, NotFound
+from policies.messages import N_
 from policies.rules import DESIGNATION
 from store import audit
 from store import rules as rules_store
@@ -26,7 +27,11 @@ from store.tables import designation_approval, designation_decision
 def _require_designation(conn: Connection, round_id: str, constituency_id: str) -> None:
     method = rules_store.rules_for(conn, round_id, constituency_id).method
     if method != DESIGNATION:
-        raise Conflict(f"constituency {constituency_id} selects by {method}, not by designation")
+        raise Conflict(
+            N_("constituency %(constituency_id)s selects by %(method)s, not by designation"),
+            constituency_id=constituency_id,
+            method=method,
+        )
 
 
 def propose(
@@ -47,8 +52,11 @@ def propose(
     digest = decision.hash
     if _decision(conn, round_id, constituency_id, digest) is not None:
         raise Conflict(
-            f"decision {digest} is already proposed: "
-            f"approve it at .../designation/{digest}/approval"
+            N_(
+                "decision %(digest)s is already proposed: approve it at "
+                ".../designation/%(digest)s/approval"
+            ),
+            digest=digest,
         )
     entry = audit.append(
         conn,
@@ -91,7 +99,10 @@ def approve(
     _require_designation(conn, round_id, constituency_id)
     found = _decision(conn, round_id, constituency_id, decision_hash)
     if found is None:
-        raise NotFound(f"no decision {decision_hash} is proposed in this selection")
+        raise NotFound(
+            N_("no decision %(decision_hash)s is proposed in this selection"),
+            decision_hash=decision_hash,
+        )
     entry = audit.append(
         conn,
         audit.round_scope(round_id),

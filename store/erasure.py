@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, Connection, RowMapping, and_, select, upda
 
 from policies.campaigns import CampaignPhase
 from policies.errors import AlreadyErased, Forbidden, NotErasable, NotFound
+from policies.messages import N_
 from policies.phases import Phase
 from store import audit, nominations, signatures
 from store import rules as rules_store
@@ -42,14 +43,21 @@ def by_nominee(
     """The nominee erases a nomination they declined, with its consent token."""
     row = nominations.get(conn, nomination_id, for_update=True)
     if not hmac.compare_digest(row["consent_token_hash"], hash_token(token)):
-        raise Forbidden("the consent token does not belong to this nomination")
+        raise Forbidden(N_("the consent token does not belong to this nomination"))
     if row["erased_at"] is not None:
-        raise AlreadyErased(f"the personal data of nomination {nomination_id} were erased already")
+        raise AlreadyErased(
+            N_("the personal data of nomination %(nomination_id)s were erased already"),
+            nomination_id=nomination_id,
+        )
     if row["consent"] != "declined":
         raise NotErasable(
-            f"nomination {nomination_id} is {row['consent']}, not declined: a nominee erases a "
-            "nomination once they have declined it (decline it first, while nominations are "
-            "open); the secretariat can erase an accepted one, with a reason"
+            N_(
+                "nomination %(nomination_id)s is %(consent)s, not declined: a nominee erases a "
+                "nomination once they have declined it (decline it first, while nominations are "
+                "open); the secretariat can erase an accepted one, with a reason"
+            ),
+            nomination_id=nomination_id,
+            consent=row["consent"],
         )
     return _erase_nomination(conn, row, NOMINEE, NOMINEE, now)
 
@@ -59,7 +67,10 @@ def nomination_by_secretariat(
 ) -> RowMapping:
     row = nominations.get(conn, nomination_id, for_update=True)
     if row["erased_at"] is not None:
-        raise AlreadyErased(f"the personal data of nomination {nomination_id} were erased already")
+        raise AlreadyErased(
+            N_("the personal data of nomination %(nomination_id)s were erased already"),
+            nomination_id=nomination_id,
+        )
     return _erase_nomination(conn, row, reason, actor, now)
 
 
@@ -115,9 +126,16 @@ def signature_by_secretariat(
     now = now or utcnow()
     row = signatures.get(conn, signature_id, for_update=True)
     if row["campaign_id"] != campaign_id:
-        raise NotFound(f"campaign {campaign_id} has no signature {signature_id}")
+        raise NotFound(
+            N_("campaign %(campaign_id)s has no signature %(signature_id)s"),
+            campaign_id=campaign_id,
+            signature_id=signature_id,
+        )
     if row["erased_at"] is not None:
-        raise AlreadyErased(f"the signer's details of signature {signature_id} were erased already")
+        raise AlreadyErased(
+            N_("the signer's details of signature %(signature_id)s were erased already"),
+            signature_id=signature_id,
+        )
     conn.execute(
         update(campaign_signature)
         .where(campaign_signature.c.id == signature_id)

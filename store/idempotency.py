@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, Connection, delete, select, update
 
 from policies.errors import IdempotencyMismatch
+from policies.messages import N_
 from store.db import server_secret
 from store.ids import new_id
 from store.sealing import ServerSecret
@@ -85,8 +86,11 @@ def lookup(
         return None
     if row.request_hash != request_hash:
         raise IdempotencyMismatch(
-            f"Idempotency-Key {key!r} was first used for another request; "
-            "send a new key for a different request"
+            N_(
+                "Idempotency-Key %(key)s was first used for another request; send a new key for a "
+                "different request"
+            ),
+            key=repr(key),
         )
     if row.status_code is None:
         return Pending(row.claim, row.claimed_at)

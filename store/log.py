@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, bindparam, select, update
 
 from policies.errors import NotFound, RecordError
+from policies.messages import N_
 from records.merkle import (
     HashReader,
     ProofError,
@@ -217,10 +218,19 @@ def checkpoint_at(conn: Connection, size: int) -> SignedCheckpoint | None:
 def require_checkpoint(conn: Connection, size: int | None = None) -> SignedCheckpoint:
     found = latest_checkpoint(conn) if size is None else checkpoint_at(conn, size)
     if found is None:
-        what = (
-            "no checkpoint has been signed yet" if size is None else f"no checkpoint of size {size}"
+        if size is None:
+            raise NotFound(
+                N_(
+                    "no checkpoint has been signed yet; the integrator signs one within seconds "
+                    "of a write"
+                )
+            )
+        raise NotFound(
+            N_(
+                "no checkpoint of size %(size)s; the integrator signs one within seconds of a write"
+            ),
+            size=size,
         )
-        raise NotFound(f"{what}; the integrator signs one within seconds of a write")
     return found
 
 
@@ -246,11 +256,14 @@ def index_of(conn: Connection, leaf_hash: str) -> int:
         select(log_entry.c.idx).where(log_entry.c.leaf_hash == leaf_hash.lower())
     ).first()
     if row is None:
-        raise NotFound(f"no log entry has leaf hash {leaf_hash}")
+        raise NotFound(N_("no log entry has leaf hash %(leaf_hash)s"), leaf_hash=leaf_hash)
     if row.idx is None:
         raise NotFound(
-            f"the entry with leaf hash {leaf_hash} is logged but not yet in a checkpoint; "
-            "ask again in a few seconds"
+            N_(
+                "the entry with leaf hash %(leaf_hash)s is logged but not yet in a checkpoint; "
+                "ask again in a few seconds"
+            ),
+            leaf_hash=leaf_hash,
         )
     index: int = row.idx
     return index
@@ -258,13 +271,19 @@ def index_of(conn: Connection, leaf_hash: str) -> int:
 
 def inclusion(conn: Connection, index: int, size: int) -> list[bytes]:
     if not 0 <= index < size:
-        raise NotFound(f"entry {index} is not in the tree of size {size}")
+        raise NotFound(
+            N_("entry %(index)s is not in the tree of size %(size)s"), index=index, size=size
+        )
     return inclusion_proof_from(index, size, node_reader(conn))
 
 
 def consistency(conn: Connection, old_size: int, new_size: int) -> list[bytes]:
     if not 0 <= old_size <= new_size:
-        raise NotFound(f"no consistency proof from size {old_size} to size {new_size}")
+        raise NotFound(
+            N_("no consistency proof from size %(old_size)s to size %(new_size)s"),
+            old_size=old_size,
+            new_size=new_size,
+        )
     return consistency_proof_from(old_size, new_size, node_reader(conn))
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, select, update
 
 from policies.errors import AlreadyExists, Conflict, Forbidden, InvalidInput, NotFound
+from policies.messages import N_
 from policies.rules import Candidate, SelectionRules
 from store import audit, profiles, registry
 from store import rules as rules_store
@@ -55,14 +56,21 @@ def nominate(
     org = registry.get_organisation(conn, org_id)
     if not registry.is_member(conn, constituency_id, org_id):
         raise Conflict(
-            f"the nominee's organisation {org_id} is not a member of constituency "
-            f"{constituency_id}; only members' people may stand for it"
+            N_(
+                "the nominee's organisation %(org_id)s is not a member of constituency "
+                "%(constituency_id)s; only members' people may stand for it"
+            ),
+            org_id=org_id,
+            constituency_id=constituency_id,
         )
     clash = sorted(set(data["attributes"]) & set(DERIVED))
     if clash:
         raise InvalidInput(
-            f"attributes {', '.join(clash)} come from the nominee's organisation and "
-            "cannot be given in a nomination"
+            N_(
+                "attributes %(clash)s come from the nominee's organisation and cannot be given in "
+                "a nomination"
+            ),
+            clash=", ".join(clash),
         )
     if rules.one_nominee_per_organisation:
         existing = conn.execute(
@@ -76,8 +84,12 @@ def nominate(
         ).first()
         if existing is not None:
             raise AlreadyExists(
-                f"organisation {org_id} already has a nominee ({existing.id}) and the rules "
-                "allow one nominee per organisation"
+                N_(
+                    "organisation %(org_id)s already has a nominee (%(id)s) and the rules allow "
+                    "one nominee per organisation"
+                ),
+                org_id=org_id,
+                id=existing.id,
             )
     token = CONSENT_PREFIX + secrets.token_urlsafe(24)
     nid = new_id()
@@ -131,7 +143,7 @@ def get(conn: Connection, nomination_id: str, *, for_update: bool = False) -> Ro
         query = query.with_for_update()
     row = conn.execute(query).first()
     if row is None:
-        raise NotFound(f"no nomination with id {nomination_id}")
+        raise NotFound(N_("no nomination with id %(nomination_id)s"), nomination_id=nomination_id)
     return row._mapping
 
 
@@ -142,11 +154,15 @@ def respond(
     row = get(conn, nomination_id, for_update=True)
     gate(conn, row["round_id"], NOMINATIONS, now)
     if not hmac.compare_digest(row["consent_token_hash"], hash_token(token)):
-        raise Forbidden("the consent token does not belong to this nomination")
+        raise Forbidden(N_("the consent token does not belong to this nomination"))
     if row["consent"] != "pending":
-        raise Conflict(f"the nominee has already {row['consent']} this nomination")
+        raise Conflict(
+            N_("the nominee has already %(consent)s this nomination"), consent=row["consent"]
+        )
     if row["erased_at"] is not None:
-        raise Conflict("this nomination's personal data were erased; it can no longer be accepted")
+        raise Conflict(
+            N_("this nomination's personal data were erased; it can no longer be accepted")
+        )
     decision = "accepted" if accept else "declined"
     conn.execute(
         update(nomination)
@@ -174,7 +190,7 @@ def endorse(
     gate(conn, row["round_id"], NOMINATIONS, now)
     registry.require_member(conn, row["constituency_id"], organisation_id)
     if organisation_id == row["organisation_id"]:
-        raise Conflict("an organisation cannot endorse its own nominee")
+        raise Conflict(N_("an organisation cannot endorse its own nominee"))
     done = conn.execute(
         select(endorsement.c.created_at).where(
             endorsement.c.nomination_id == nomination_id,
@@ -182,7 +198,10 @@ def endorse(
         )
     ).first()
     if done is not None:
-        raise AlreadyExists(f"organisation {organisation_id} has already endorsed this nomination")
+        raise AlreadyExists(
+            N_("organisation %(organisation_id)s has already endorsed this nomination"),
+            organisation_id=organisation_id,
+        )
     conn.execute(
         endorsement.insert().values(
             nomination_id=nomination_id, organisation_id=organisation_id, created_at=utcnow()
@@ -206,7 +225,7 @@ def reject(conn: Connection, nomination_id: str, code: str, text: str, actor: st
     row = get(conn, nomination_id, for_update=True)
     gate(conn, row["round_id"], NOMINATIONS)
     if row["rejected_at"] is not None:
-        raise Conflict("this nomination has already been rejected")
+        raise Conflict(N_("this nomination has already been rejected"))
     conn.execute(
         update(nomination)
         .where(nomination.c.id == nomination_id)

@@ -7,6 +7,7 @@ import json
 from sqlalchemy import Connection, RowMapping, func, or_, select
 
 from policies.errors import NotFound
+from policies.messages import N_
 from records import dsse
 from records.canonical import canonical_json, sha256_hex
 from records.outcome import outcome_statement
@@ -110,7 +111,11 @@ def _get(conn: Connection, round_id: str, constituency_id: str) -> RowMapping | 
 def get(conn: Connection, round_id: str, constituency_id: str) -> RowMapping:
     row = _get(conn, round_id, constituency_id)
     if row is None:
-        raise NotFound(f"no outcome yet for constituency {constituency_id} in round {round_id}")
+        raise NotFound(
+            N_("no outcome yet for constituency %(constituency_id)s in round %(round_id)s"),
+            constituency_id=constituency_id,
+            round_id=round_id,
+        )
     return row
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, RowMapping, Table, select
 from policies.beacon import BeaconDue
 from policies.errors import Conflict, DomainError, NotFound, PhaseClosed, WrongPhase
 from policies.lot import LOT_DOMAIN_V1
+from policies.messages import N_, Phrase, phrase
 from policies.phases import Phase, is_before
 from policies.randomness import (
     BeaconInvalid,
@@ -64,7 +65,11 @@ def _round(conn: Connection, round_id: str, constituency_id: str) -> RowMapping:
 def _commit_reveal(terms: RandomnessTerms, constituency_id: str) -> tuple[datetime, datetime]:
     if terms.reveals is None:
         raise Conflict(
-            f"the rules of {constituency_id} name no commit-reveal: nothing to commit or reveal"
+            N_(
+                "the rules of %(constituency_id)s name no commit-reveal: nothing to commit or "
+                "reveal"
+            ),
+            constituency_id=constituency_id,
         )
     return terms.reveals
 
@@ -84,14 +89,18 @@ def commit(
     phase = Phase(row["phase"])
     if phase in (Phase.DRAFT, Phase.CANCELLED):
         raise WrongPhase(
-            f"round {round_id} is {phase.value}: commitments open when it is published"
+            N_("round %(round_id)s is %(phase)s: commitments open when it is published"),
+            round_id=round_id,
+            phase=phase.value,
         )
     terms = terms_for(conn, row, constituency_id)
     _commit_reveal(terms, constituency_id)
     closes = terms.commitments_close_at
     if now >= closes or not is_before(phase, Phase.NOMINATIONS_CLOSED):
         raise PhaseClosed(
-            f"commitments closed with nominations at {iso(closes)}; it is now {iso(now)}"
+            N_("commitments closed with nominations at %(closes)s; it is now %(now)s"),
+            closes=iso(closes),
+            now=iso(now),
         )
     entry = audit.append(
         conn,
@@ -130,13 +139,18 @@ def reveal(
     mine = _last_commitment(conn, round_id, constituency_id, party)
     if mine is None:
         raise NotFound(
-            f"{party} made no commitment in this selection before nominations closed, "
-            "so there is nothing to reveal"
+            N_(
+                "%(party)s made no commitment in this selection before nominations closed, so "
+                "there is nothing to reveal"
+            ),
+            party=party,
         )
     if commitment_for(party, secret) != mine:
         raise RevealMismatch(
-            f"this secret's commitment is {commitment_for(party, secret)}, but {party} "
-            f"committed to {mine}"
+            N_("this secret's commitment is %(commitment)s, but %(party)s committed to %(mine)s"),
+            commitment=commitment_for(party, secret),
+            party=party,
+            mine=mine,
         )
     entry = audit.append(
         conn,
@@ -169,22 +183,34 @@ def _reveal_window(
     if terms.lot == LOT_DOMAIN_V1:  # rounds published before: from nominations to voting close
         if phase is Phase.CANCELLED or (now < opens and is_before(phase, Phase.NOMINATIONS_CLOSED)):
             raise WrongPhase(
-                f"reveals open when nominations close, at {iso(opens)}; round is {phase.value}"
+                N_("reveals open when nominations close, at %(opens)s; round is %(phase)s"),
+                opens=iso(opens),
+                phase=phase.value,
             )
         if now >= closes or not is_before(phase, Phase.VOTING_CLOSED):
-            raise PhaseClosed(f"reveals closed with voting at {iso(closes)}; it is now {iso(now)}")
+            raise PhaseClosed(
+                N_("reveals closed with voting at %(closes)s; it is now %(now)s"),
+                closes=iso(closes),
+                now=iso(now),
+            )
         return
     # The phase, not the clock: voting_closed is set by the close, which waits for every
     # ballot admitted before it and after which no ballot is admitted.
     if phase is Phase.CANCELLED or is_before(phase, Phase.VOTING_CLOSED):
         raise WrongPhase(
-            f"reveals open once voting has closed (at {iso(opens)}), so that no ballot can be "
-            f"cast knowing a secret; round {row['id']} is {phase.value}"
+            N_(
+                "reveals open once voting has closed (at %(opens)s), so that no ballot can be "
+                "cast knowing a secret; round %(id)s is %(phase)s"
+            ),
+            opens=iso(opens),
+            id=row["id"],
+            phase=phase.value,
         )
     if now >= closes or not is_before(phase, Phase.COUNTING):
         raise PhaseClosed(
-            f"reveals closed at {iso(closes)}, at the end of the reveal window; "
-            f"it is now {iso(now)}"
+            N_("reveals closed at %(closes)s, at the end of the reveal window; it is now %(now)s"),
+            closes=iso(closes),
+            now=iso(now),
         )
 
 
@@ -207,7 +233,9 @@ def beacon_due_for(conn: Connection, round_id: str, constituency_id: str) -> Bea
     seats_of(row, constituency_id)
     due = terms_for(conn, row, constituency_id).beacon
     if due is None:
-        raise Conflict(f"the rules of {constituency_id} name no beacon")
+        raise Conflict(
+            N_("the rules of %(constituency_id)s name no beacon"), constituency_id=constituency_id
+        )
     return due
 
 
@@ -227,26 +255,38 @@ def verify_beacon_value(
     under the pinned key (rules published before, which pinned none, get only the check that
     the randomness is the SHA-256 of the signature). No I/O: call it outside a transaction."""
     if round != due.round:
-        when = "" if due.at is None else f", published at {iso(due.at)}"
+        when: Phrase | str = (
+            "" if due.at is None else phrase(N_(", published at %(at)s"), at=iso(due.at))
+        )
         early = (
-            " (an earlier round could have been known while participants could still act)"
+            N_(" (an earlier round could have been known while participants could still act)")
             if round < due.round
             else ""
         )
         raise BeaconWrongRound(
-            f"this selection waits for round {due.round} of drand chain {due.chain_hash}{when}; "
-            f"got round {round}{early}"
+            N_(
+                "this selection waits for round %(round)s of drand chain %(chain_hash)s%(when)s; "
+                "got round %(round2)s%(early)s"
+            ),
+            round=due.round,
+            chain_hash=due.chain_hash,
+            when=when,
+            round2=round,
+            early=early,
         )
     if not isinstance(randomness, str) or _HEX64.fullmatch(randomness) is None:
         raise BeaconInvalid(
-            f"beacon randomness must be 64 lowercase hex digits, got {randomness!r}"
+            N_("beacon randomness must be 64 lowercase hex digits, got %(randomness)s"),
+            randomness=repr(randomness),
         )
     if not isinstance(signature, str) or _SIGNATURE.fullmatch(signature) is None:
-        raise BeaconInvalid("beacon signature must be lowercase hex bytes, as drand publishes it")
+        raise BeaconInvalid(
+            N_("beacon signature must be lowercase hex bytes, as drand publishes it")
+        )
     try:
         if due.public_key is None:
             if drand.beacon_randomness(signature) != randomness:
-                raise BeaconInvalid("beacon randomness is not the SHA-256 of its signature")
+                raise BeaconInvalid(N_("beacon randomness is not the SHA-256 of its signature"))
         else:
             drand.verify_beacon(
                 public_key_hex=due.public_key,
@@ -257,7 +297,9 @@ def verify_beacon_value(
     except BeaconInvalid:
         raise
     except DomainError as exc:
-        raise BeaconInvalid(f"beacon round {round} does not verify: {exc.detail}") from exc
+        raise BeaconInvalid(
+            N_("beacon round %(round)s does not verify: %(detail)s"), round=round, detail=exc.detail
+        ) from exc
     return VerifiedBeacon(due, randomness, signature)
 
 
@@ -275,10 +317,14 @@ def record_beacon(
     terms = terms_for(conn, row, constituency_id)
     due = terms.beacon
     if due is None:
-        raise Conflict(f"the rules of {constituency_id} name no beacon")
+        raise Conflict(
+            N_("the rules of %(constituency_id)s name no beacon"), constituency_id=constituency_id
+        )
     if verified.due != due:  # the schedule moved since the value was checked
         raise BeaconWrongRound(
-            f"this selection now waits for round {due.round}, not round {verified.due.round}"
+            N_("this selection now waits for round %(round)s, not round %(round2)s"),
+            round=due.round,
+            round2=verified.due.round,
         )
     phase = Phase(row["phase"])
     # Under mandate.lot/2 the round is only known for good once voting has closed.
@@ -289,11 +335,19 @@ def record_beacon(
         or not is_before(phase, Phase.DECIDED)
     ):
         raise WrongPhase(
-            f"round {round_id} is {phase.value}: the beacon is recorded after "
-            f"{earliest.value.replace('_', ' ')} and before the round is decided"
+            N_(
+                "round %(round_id)s is %(phase)s: the beacon is recorded after %(earliest)s and "
+                "before the round is decided"
+            ),
+            round_id=round_id,
+            phase=phase.value,
+            earliest=earliest.value.replace("_", " "),
         )
     if _beacon_row(conn, round_id, constituency_id) is not None:
-        raise Conflict(f"the beacon value of {constituency_id} is already recorded")
+        raise Conflict(
+            N_("the beacon value of %(constituency_id)s is already recorded"),
+            constituency_id=constituency_id,
+        )
     audit.append(
         conn,
         audit.round_scope(round_id),

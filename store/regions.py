@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, delete, func, select, update
 
 from policies.errors import RegionInUse
+from policies.messages import N_
 from policies.regions import Region, changes, check_region_list, region_of, require_region
 from store import audit
 from store.tables import organisation, region
@@ -84,6 +85,9 @@ def _refuse_removing_used(conn: Connection, removed: list[str]) -> None:
     if used:
         listed = ", ".join(f"{r.region} ({r[1]} organisation(s))" for r in used)
         raise RegionInUse(
-            f"the new list removes region codes that organisations still have: {listed}; "
-            "keep those codes in the list"
+            N_(
+                "the new list removes region codes that organisations still have: %(listed)s; "
+                "keep those codes in the list"
+            ),
+            listed=listed,
         )

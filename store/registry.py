@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, select, update
 
 from policies.errors import AlreadyExists, Conflict, DuplicateOrganisation, InvalidInput, NotFound
+from policies.messages import N_
 from policies.regions import require_country
 from policies.signatories import organisation_key
 from store import audit, regions
@@ -45,7 +46,9 @@ def register_organisation(
         "name_key": key,
     }
     conn.execute(organisation.insert().values(row))
-    public = {k: v for k, v in row.items() if k not in ("created_at", "contact_email", "name_key")}
+    # The language is a preference, not a fact the log keeps.
+    private = ("created_at", "contact_email", "name_key", "lang")
+    public = {k: v for k, v in row.items() if k not in private}
     if namesake_of is not None:
         public |= {"namesake_of": namesake_of, "reason": reason}
     audit.append(conn, audit.REGISTRY, "organisation.registered", public, actor)
@@ -59,18 +62,26 @@ def _refuse_duplicate(
     if namesake_of is None:
         if same:
             raise DuplicateOrganisation(
-                f"organisation {same[0]} is registered with the same name and country; "
-                "register another organisation of that name with namesake_of "
-                f'"{same[0]}" and a reason'
+                N_(
+                    "organisation %(same)s is registered with the same name and country; register "
+                    'another organisation of that name with namesake_of "%(same)s" and a reason'
+                ),
+                same=same[0],
             )
         return
     if namesake_of not in same:
         raise InvalidInput(
-            f"namesake_of names {namesake_of}, which is not an organisation registered with "
-            f"this name and country (those are: {', '.join(same) or 'none'})"
+            N_(
+                "namesake_of names %(namesake_of)s, which is not an organisation registered with "
+                "this name and country (those are: %(same)s)"
+            ),
+            namesake_of=namesake_of,
+            same=", ".join(same) or N_("none"),
         )
     if not (reason or "").strip():
-        raise InvalidInput("registering a namesake needs a reason: why it is another organisation")
+        raise InvalidInput(
+            N_("registering a namesake needs a reason: why it is another organisation")
+        )
 
 
 def organisations_named(conn: Connection, key: str) -> list[RowMapping]:
@@ -87,7 +98,9 @@ def organisations_named(conn: Connection, key: str) -> list[RowMapping]:
 def get_organisation(conn: Connection, organisation_id: str) -> RowMapping:
     row = conn.execute(select(organisation).where(organisation.c.id == organisation_id)).first()
     if row is None:
-        raise NotFound(f"no organisation with id {organisation_id}")
+        raise NotFound(
+            N_("no organisation with id %(organisation_id)s"), organisation_id=organisation_id
+        )
     return row._mapping
 
 
@@ -98,7 +111,7 @@ def list_organisations(conn: Connection) -> list[RowMapping]:
 
 def create_constituency(conn: Connection, name: str, description: str, actor: str) -> RowMapping:
     if conn.execute(select(constituency.c.id).where(constituency.c.name == name)).first():
-        raise AlreadyExists(f"a constituency named {name!r} exists already")
+        raise AlreadyExists(N_("a constituency named %(name)s exists already"), name=repr(name))
     cid = new_id()
     conn.execute(
         constituency.insert().values(
@@ -118,7 +131,9 @@ def create_constituency(conn: Connection, name: str, description: str, actor: st
 def get_constituency(conn: Connection, constituency_id: str) -> RowMapping:
     row = conn.execute(select(constituency).where(constituency.c.id == constituency_id)).first()
     if row is None:
-        raise NotFound(f"no constituency with id {constituency_id}")
+        raise NotFound(
+            N_("no constituency with id %(constituency_id)s"), constituency_id=constituency_id
+        )
     return row._mapping
 
 
@@ -162,7 +177,9 @@ def add_coordinator(
 def get_coordinator(conn: Connection, coordinator_id: str) -> RowMapping:
     row = conn.execute(select(coordinator).where(coordinator.c.id == coordinator_id)).first()
     if row is None:
-        raise NotFound(f"no coordinator with id {coordinator_id}")
+        raise NotFound(
+            N_("no coordinator with id %(coordinator_id)s"), coordinator_id=coordinator_id
+        )
     return row._mapping
 
 
@@ -184,7 +201,12 @@ def admit_member(
     now = utcnow()
     if existing is not None and existing.removed_at is None:
         raise AlreadyExists(
-            f"organisation {organisation_id} is already a member of constituency {constituency_id}"
+            N_(
+                "organisation %(organisation_id)s is already a member of constituency "
+                "%(constituency_id)s"
+            ),
+            organisation_id=organisation_id,
+            constituency_id=constituency_id,
         )
     if existing is None:
         conn.execute(
@@ -217,7 +239,12 @@ def remove_member(conn: Connection, constituency_id: str, organisation_id: str, 
     existing = _membership(conn, constituency_id, organisation_id)
     if existing is None or existing.removed_at is not None:
         raise NotFound(
-            f"organisation {organisation_id} is not a member of constituency {constituency_id}"
+            N_(
+                "organisation %(organisation_id)s is not a member of constituency "
+                "%(constituency_id)s"
+            ),
+            organisation_id=organisation_id,
+            constituency_id=constituency_id,
         )
     conn.execute(
         update(membership)
@@ -244,8 +271,12 @@ def is_member(conn: Connection, constituency_id: str, organisation_id: str) -> b
 def require_member(conn: Connection, constituency_id: str, organisation_id: str) -> None:
     if not is_member(conn, constituency_id, organisation_id):
         raise Conflict(
-            f"organisation {organisation_id} is not a member of constituency {constituency_id}; "
-            "a coordinator must admit it first"
+            N_(
+                "organisation %(organisation_id)s is not a member of constituency "
+                "%(constituency_id)s; a coordinator must admit it first"
+            ),
+            organisation_id=organisation_id,
+            constituency_id=constituency_id,
         )
 
 
@@ -263,7 +294,12 @@ def membership_row(conn: Connection, constituency_id: str, organisation_id: str)
     row = _membership(conn, constituency_id, organisation_id)
     if row is None:
         raise NotFound(
-            f"organisation {organisation_id} was never a member of constituency {constituency_id}"
+            N_(
+                "organisation %(organisation_id)s was never a member of constituency "
+                "%(constituency_id)s"
+            ),
+            organisation_id=organisation_id,
+            constituency_id=constituency_id,
         )
     return row
 

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, RowMapping, select, update
 
 from policies.criteria import round_criteria
 from policies.errors import NotFound, PhaseClosed, WrongPhase
+from policies.messages import N_, Message
 from policies.notice import (
     NO_MINIMUM,
     MinimumNotice,
@@ -85,7 +86,11 @@ def create_draft(conn: Connection, data: dict[str, Any], actor: str) -> RowMappi
 def update_draft(conn: Connection, round_id: str, data: dict[str, Any], actor: str) -> RowMapping:
     row = get(conn, round_id, for_update=True)
     if row["phase"] != Phase.DRAFT:
-        raise WrongPhase(f"only a draft can be edited; round {round_id} is {row['phase']}")
+        raise WrongPhase(
+            N_("only a draft can be edited; round %(round_id)s is %(phase)s"),
+            round_id=round_id,
+            phase=row["phase"],
+        )
     if "schedule" in data and data["schedule"] is not None:
         merged = {k: row[k] for k in _schedule_fields()} | data["schedule"]
         data = {**data, "schedule": merged}
@@ -117,7 +122,7 @@ def get(
         query = query.with_for_update(read=True)
     row = conn.execute(query).first()
     if row is None:
-        raise NotFound(f"no round with id {round_id}")
+        raise NotFound(N_("no round with id %(round_id)s"), round_id=round_id)
     return row._mapping
 
 
@@ -149,7 +154,11 @@ def publish(
     publication (tests publish rounds of the past with it)."""
     row = get(conn, round_id, for_update=True)
     if row["phase"] != Phase.DRAFT:
-        raise WrongPhase(f"round {round_id} is already {row['phase']}; only a draft is published")
+        raise WrongPhase(
+            N_("round %(round_id)s is already %(phase)s; only a draft is published"),
+            round_id=round_id,
+            phase=row["phase"],
+        )
     now = now or utcnow()
     schedule = schedule_of(row)
     validate_publishable(schedule, now)
@@ -234,7 +243,11 @@ def record_extension(
     if row[column] == new_at:
         return False  # already recorded: a retried activity
     if Phase(row["phase"]) in TERMINAL:
-        raise WrongPhase(f"round {round_id} is {row['phase']}; its deadlines are final")
+        raise WrongPhase(
+            N_("round %(round_id)s is %(phase)s; its deadlines are final"),
+            round_id=round_id,
+            phase=row["phase"],
+        )
     conn.execute(
         update(round_)
         .where(round_.c.id == round_id)
@@ -262,7 +275,11 @@ def record_cancellation(conn: Connection, round_id: str, reason: str, actor: str
     if row["phase"] == Phase.CANCELLED:
         return False
     if Phase(row["phase"]) in TERMINAL:
-        raise WrongPhase(f"round {round_id} is {row['phase']} and can no longer be cancelled")
+        raise WrongPhase(
+            N_("round %(round_id)s is %(phase)s and can no longer be cancelled"),
+            round_id=round_id,
+            phase=row["phase"],
+        )
     conn.execute(
         update(round_)
         .where(round_.c.id == round_id)
@@ -294,17 +311,14 @@ def gate(
         select(round_).where(round_.c.id == round_id).with_for_update(read=True)
     ).first()
     if row is None:
-        raise NotFound(f"no round with id {round_id}")
+        raise NotFound(N_("no round with id %(round_id)s"), round_id=round_id)
     now = now or utcnow()
     opens, closes = row._mapping[window.opens], row._mapping[window.closes]
     phase = Phase(row.phase)
     if phase in (Phase.DRAFT, Phase.CANCELLED) or now < opens:
-        raise WrongPhase(
-            f"{window.name} {'are' if window.name.endswith('s') else 'is'} not open: "
-            f"round {round_id} is {phase.value}, {window.name} open at {iso(opens)}"
-        )
+        raise WrongPhase(window.not_open, round_id=round_id, phase=phase.value, opens=iso(opens))
     if now >= closes or is_before(window.closed_phase, phase) or phase == window.closed_phase:
-        raise PhaseClosed(f"{window.name} closed at {iso(closes)}; it is now {iso(now)}")
+        raise PhaseClosed(window.closed, closes=iso(closes), now=iso(now))
     return row._mapping
 
 
@@ -330,9 +344,23 @@ class Window:
     opens: str
     closes: str
     closed_phase: Phase
+    not_open: Message  # the refusal before it opens, with round_id, phase and opens
+    closed: Message  # the refusal once it has closed, with closes and now
 
 
 NOMINATIONS = Window(
-    "nominations", "nominations_open_at", "nominations_close_at", Phase.NOMINATIONS_CLOSED
+    "nominations",
+    "nominations_open_at",
+    "nominations_close_at",
+    Phase.NOMINATIONS_CLOSED,
+    N_("nominations are not open: round %(round_id)s is %(phase)s, nominations open at %(opens)s"),
+    N_("nominations closed at %(closes)s; it is now %(now)s"),
 )
-VOTING = Window("voting", "voting_open_at", "voting_close_at", Phase.VOTING_CLOSED)
+VOTING = Window(
+    "voting",
+    "voting_open_at",
+    "voting_close_at",
+    Phase.VOTING_CLOSED,
+    N_("voting is not open: round %(round_id)s is %(phase)s, voting open at %(opens)s"),
+    N_("voting closed at %(closes)s; it is now %(now)s"),
+)

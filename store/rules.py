@@ -8,6 +8,7 @@ from sqlalchemy import Connection, RowMapping, select, update
 
 from policies.constraints import check_rules
 from policies.errors import Conflict, NotFound, WrongPhase
+from policies.messages import N_
 from policies.methods import require_available
 from policies.phases import Phase
 from policies.randomness import check_new_randomness_rules
@@ -23,7 +24,11 @@ def seats_of(round_row: RowMapping, constituency_id: str) -> int:
         if p["constituency_id"] == constituency_id:
             seats: int = p["seats"]
             return seats
-    raise NotFound(f"constituency {constituency_id} does not take part in round {round_row['id']}")
+    raise NotFound(
+        N_("constituency %(constituency_id)s does not take part in round %(id)s"),
+        constituency_id=constituency_id,
+        id=round_row["id"],
+    )
 
 
 def publish_rules(
@@ -32,11 +37,13 @@ def publish_rules(
     """Publish (or re-publish, while the round is a draft) a constituency's rules."""
     found = conn.execute(select(round_).where(round_.c.id == round_id).with_for_update()).first()
     if found is None:
-        raise NotFound(f"no round with id {round_id}")
+        raise NotFound(N_("no round with id %(round_id)s"), round_id=round_id)
     round_row = found._mapping
     if round_row["phase"] != Phase.DRAFT:
         raise WrongPhase(
-            f"round {round_id} is {round_row['phase']}; rules are frozen once it is published"
+            N_("round %(round_id)s is %(phase)s; rules are frozen once it is published"),
+            round_id=round_id,
+            phase=round_row["phase"],
         )
     # Seats come from the round's frame, never from the constituency.
     rules = SelectionRules.from_json({**data, "seats": seats_of(round_row, constituency_id)})
@@ -92,7 +99,9 @@ def get(conn: Connection, round_id: str, constituency_id: str) -> RowMapping:
     row = _get(conn, round_id, constituency_id)
     if row is None:
         raise NotFound(
-            f"constituency {constituency_id} has published no rules for round {round_id}"
+            N_("constituency %(constituency_id)s has published no rules for round %(round_id)s"),
+            constituency_id=constituency_id,
+            round_id=round_id,
         )
     return row
 
@@ -117,8 +126,11 @@ def all_rules(conn: Connection, round_row: RowMapping) -> dict[str, dict[str, An
         out[p["constituency_id"]] = rules.to_json()
     if missing:
         raise Conflict(
-            "every participating constituency must publish its rules before the round is "
-            f"published; missing: {', '.join(sorted(missing))}"
+            N_(
+                "every participating constituency must publish its rules before the round is "
+                "published; missing: %(missing)s"
+            ),
+            missing=", ".join(sorted(missing)),
         )
     return out
 
@@ -130,6 +142,11 @@ def _check_quorum(conn: Connection, constituency_id: str, rules: SelectionRules)
     coordinators = len(list_coordinators(conn, constituency_id))
     if rules.quorum > coordinators:
         raise InfeasibleRules(
-            f"a quorum of {rules.quorum} coordinators can never be met: constituency "
-            f"{constituency_id} has {coordinators}"
+            N_(
+                "a quorum of %(quorum)s coordinators can never be met: constituency "
+                "%(constituency_id)s has %(coordinators)s"
+            ),
+            quorum=rules.quorum,
+            constituency_id=constituency_id,
+            coordinators=coordinators,
         )

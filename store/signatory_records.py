@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, func, or_, select
 
 from policies.errors import NotFound
+from policies.messages import N_
 from policies.regions import REGION_SCHEME
 from policies.times import iso
 from records import dsse
@@ -107,8 +108,11 @@ def get(conn: Connection, campaign_id: str) -> RowMapping:
     if row is None:
         campaigns.get(conn, campaign_id)
         raise NotFound(
-            f"campaign {campaign_id} has no signatory record yet; it is published when the "
-            "sign-on window closes"
+            N_(
+                "campaign %(campaign_id)s has no signatory record yet; it is published when the "
+                "sign-on window closes"
+            ),
+            campaign_id=campaign_id,
         )
     return row
 
@@ -127,8 +131,13 @@ def proof(conn: Connection, signature_id: str) -> dict[str, Any]:
     )
     if position is None:
         raise NotFound(
-            f"signature {signature_id} is not on the signatory list of campaign {cid} "
-            f"(it is {sig['state']})"
+            N_(
+                "signature %(signature_id)s is not on the signatory list of campaign %(cid)s (it "
+                "is %(state)s)"
+            ),
+            signature_id=signature_id,
+            cid=cid,
+            state=sig["state"],
         )
     scope = audit.campaign_scope(cid)
     mine = f'"signature_id":"{signature_id}"'
@@ -145,7 +154,7 @@ def proof(conn: Connection, signature_id: str) -> dict[str, Any]:
     ).all()
     signed = log.require_checkpoint(conn)
     if any(r.idx is None or r.idx >= signed.size for r in rows):
-        raise NotFound("the proof's entries are not all in a checkpoint yet; ask again shortly")
+        raise NotFound(N_("the proof's entries are not all in a checkpoint yet; ask again shortly"))
     read = log.node_reader(conn)
     return {
         "format": PROOF_FORMAT,

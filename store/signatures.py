@@ -29,6 +29,8 @@ from limits import RateLimitItem
 from sqlalchemy import Connection, RowMapping, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from i18n.catalogs import Catalogs
+from i18n.languages import known
 from policies import notices
 from policies.campaigns import Signers
 from policies.errors import (
@@ -42,6 +44,7 @@ from policies.errors import (
     StatementChanged,
     WrongCode,
 )
+from policies.messages import N_, NP_
 from policies.regions import region_of
 from policies.signatories import Signatory, organisation_key
 from policies.times import iso
@@ -76,6 +79,8 @@ class Mail:
     code_ttl: timedelta
     per_campaign: Sequence[RateLimitItem] = ()
     per_recipient: Sequence[RateLimitItem] = ()
+    # The mail's words in every language (without them, English).
+    catalogs: Catalogs = field(default_factory=Catalogs.english)
 
 
 def _code_hash(conn: Connection, signature_id: str, code: str) -> str:
@@ -90,8 +95,13 @@ def _new_code() -> str:
 def _current_version(row: RowMapping, statement_hash: str) -> int:
     if statement_hash != row["statement_hash"]:
         raise StatementChanged(
-            f"the statement you saw ({statement_hash}) is not the current version "
-            f"{row['version']} ({row['statement_hash']}); read it and sign that"
+            N_(
+                "the statement you saw (%(statement_hash)s) is not the current version "
+                "%(version)s (%(statement_hash2)s); read it and sign that"
+            ),
+            statement_hash=statement_hash,
+            version=row["version"],
+            statement_hash2=row["statement_hash"],
         )
     version: int = row["version"]
     return version
@@ -111,8 +121,14 @@ def _existing(
 
 def _refuse_duplicate(existing: RowMapping) -> AlreadySigned:
     return AlreadySigned(
-        f"{existing['organisation_name']} ({existing['country']}) has already signed this "
-        f"campaign: signature {existing['id']} is {existing['state']}"
+        N_(
+            "%(organisation_name)s (%(country)s) has already signed this campaign: signature "
+            "%(id)s is %(state)s"
+        ),
+        organisation_name=existing["organisation_name"],
+        country=existing["country"],
+        id=existing["id"],
+        state=existing["state"],
     )
 
 
@@ -154,8 +170,12 @@ def _registered(conn: Connection, key: str) -> RowMapping | None:
     if len(found) > 1:
         ids = ", ".join(r["id"] for r in found)
         raise AmbiguousOrganisation(
-            f"{len(found)} registered organisations ({ids}) have this name and country; "
-            "each signs with its own member token"
+            N_(
+                "%(n_found)s registered organisations (%(ids)s) have this name and country; each "
+                "signs with its own member token"
+            ),
+            n_found=len(found),
+            ids=ids,
         )
     return found[0] if found else None
 
@@ -209,8 +229,11 @@ def sign_as_member(
     signer: dict[str, str] | None,
     actor: str,
     now: datetime | None = None,
+    *,
+    lang: str | None = None,
 ) -> Signed:
-    """A member organisation signs with its token: it counts at once."""
+    """A member organisation signs with its token: it counts at once. ``lang``: the signer's
+    language, which later mail about the signature speaks when its organisation chose none."""
     now = now or utcnow()
     row = gate(conn, campaign_id, now)
     if Signers(row["signers"]) is Signers.MEMBERS and (
@@ -218,8 +241,11 @@ def sign_as_member(
         or not registry.is_member(conn, constituency_id or "", organisation_id)
     ):
         raise Forbidden(
-            "only member organisations of constituencies "
-            f"{', '.join(row['constituencies'])} may sign this campaign"
+            N_(
+                "only member organisations of constituencies %(constituencies)s may sign this "
+                "campaign"
+            ),
+            constituencies=", ".join(row["constituencies"]),
         )
     version = _current_version(row, statement_hash)
     org = registry.get_organisation(conn, organisation_id)
@@ -251,6 +277,7 @@ def sign_as_member(
             "codes_sent": 0,
             "created_at": now,
             "confirmed_at": now,
+            "lang": lang,
         },
     )
     audit.append(
@@ -273,17 +300,22 @@ def sign_as_outsider(
     statement_hash: str,
     mail: Mail,
     now: datetime | None = None,
+    *,
+    lang: str | None = None,
 ) -> Signed:
     """An organisation outside the constituencies signs pending; the code goes out by mail:
     to ``email``, or, under a registered organisation's name, to that one's registered contact.
-    """
+    ``lang`` is the signer's language: the mail speaks it (the registered organisation's own
+    choice first)."""
     now = now or utcnow()
     row = gate(conn, campaign_id, now)
     if Signers(row["signers"]) is Signers.MEMBERS:
         raise Forbidden(
-            "only member organisations of constituencies "
-            f"{', '.join(row['constituencies'])} may sign this campaign, each with its "
-            "member token"
+            N_(
+                "only member organisations of constituencies %(constituencies)s may sign this "
+                "campaign, each with its member token"
+            ),
+            constituencies=", ".join(row["constituencies"]),
         )
     version = _current_version(row, statement_hash)
     key = organisation_key(organisation["name"], organisation["country"])
@@ -325,6 +357,7 @@ def sign_as_outsider(
             "codes_sent": 1,
             "signer_token_hash": hash_token(token),
             "created_at": now,
+            "lang": lang,
         },
     )
     # The pending entry names nobody: an organisation appears in the log once it confirms.
@@ -336,7 +369,7 @@ def sign_as_outsider(
         None,
         now,
     )
-    _mail_code(conn, row, signature, code, mail, 1, now, registered=registered is not None)
+    _mail_code(conn, row, signature, code, mail, 1, now, registered=registered)
     return Signed(signature, token, to_registered_contact=registered is not None)
 
 
@@ -349,17 +382,21 @@ def _mail_code(
     n: int,
     now: datetime,
     *,
-    registered: bool,
+    registered: RowMapping | None,
 ) -> None:
-    hours = mail.code_ttl.total_seconds() / 3600
+    """The code, in the language its reader chose: the registered organisation's, for its
+    registered contact; else the signer's when they signed."""
+    chosen = None if registered is None else registered["lang"]
+    lang = known(chosen or signature["lang"])
     subject, body = notices.confirmation(
-        title=notices.campaign_title(campaign_row["texts"]),
+        mail.catalogs[lang],
+        title=notices.campaign_title(campaign_row["texts"], lang),
         signature_id=signature["id"],
         organisation=signature["organisation_name"],
         code=code,
         api_url=mail.api_url,
-        valid_for=f"{hours:g} hours" if hours >= 1 else f"{hours * 60:g} minutes",
-        registered=registered,
+        valid_for=mail.code_ttl,
+        registered=registered is not None,
     )
     outbox.enqueue(
         conn,
@@ -384,18 +421,27 @@ def _spend_mail_budget(
     if over is not None:
         item, retry = over
         raise MailBudgetSpent(
-            f"campaign {campaign_id} has sent its confirmation mails for now ({item}); "
-            f"try again in {retry} s",
+            N_(
+                "campaign %(campaign_id)s has sent its confirmation mails for now (%(item)s); try "
+                "again in %(retry)s s"
+            ),
             retry,
+            campaign_id=campaign_id,
+            item=item,
+            retry=retry,
         )
     recipient = _recipient_key(conn, email)
     over = rate_limits.hit(conn, mail.per_recipient, "code-mail", "recipient", recipient, now=now)
     if over is not None:
         item, retry = over
         raise MailBudgetSpent(
-            f"the address this code goes to has been sent its confirmation mails for now "
-            f"({item}); try again in {retry} s",
+            N_(
+                "the address this code goes to has been sent its confirmation mails for now "
+                "(%(item)s); try again in %(retry)s s"
+            ),
             retry,
+            item=item,
+            retry=retry,
         )
 
 
@@ -414,7 +460,7 @@ def get(conn: Connection, signature_id: str, *, for_update: bool = False) -> Row
         query = query.with_for_update()
     row = conn.execute(query).first()
     if row is None:
-        raise NotFound(f"no signature with id {signature_id}")
+        raise NotFound(N_("no signature with id %(signature_id)s"), signature_id=signature_id)
     return row._mapping
 
 
@@ -430,15 +476,26 @@ def confirm(conn: Connection, signature_id: str, code: str, now: datetime | None
     row = gate(conn, found["campaign_id"], now)
     sig = get(conn, signature_id, for_update=True)
     if sig["state"] != PENDING:
-        raise CodeUnusable(f"signature {signature_id} is {sig['state']}; its code is used up")
+        raise CodeUnusable(
+            N_("signature %(signature_id)s is %(state)s; its code is used up"),
+            signature_id=signature_id,
+            state=sig["state"],
+        )
     if sig["code_expires_at"] is None or sig["code_expires_at"] <= now:
         raise CodeUnusable(
-            f"the code expired at {iso(sig['code_expires_at'] or now)}; ask for a new one"
+            N_("the code expired at %(expired)s; ask for a new one"),
+            expired=iso(sig["code_expires_at"] or now),
         )
     if sig["code_attempts"] >= MAX_CODE_ATTEMPTS:
-        raise CodeUnusable(f"{MAX_CODE_ATTEMPTS} wrong codes were tried; ask for a new one")
+        raise CodeUnusable(
+            N_("%(max_code_attempts)s wrong codes were tried; ask for a new one"),
+            max_code_attempts=MAX_CODE_ATTEMPTS,
+        )
     if sig["code_hash"] is None:  # a code from before codes were keyed: it cannot be checked
-        raise CodeUnusable(f"signature {signature_id} has no usable code; ask for a new one")
+        raise CodeUnusable(
+            N_("signature %(signature_id)s has no usable code; ask for a new one"),
+            signature_id=signature_id,
+        )
     registered = _registered_for(conn, sig)
     attempts = sig["code_attempts"] + 1
     conn.execute(
@@ -447,7 +504,13 @@ def confirm(conn: Connection, signature_id: str, code: str, now: datetime | None
         .values(code_attempts=attempts)
     )
     if not hmac.compare_digest(sig["code_hash"], _code_hash(conn, signature_id, code)):
-        raise WrongCode(f"the code does not match; {MAX_CODE_ATTEMPTS - attempts} attempt(s) left")
+        raise WrongCode(
+            NP_(
+                "the code does not match; %(n)s attempt left",
+                "the code does not match; %(n)s attempts left",
+            ),
+            n=MAX_CODE_ATTEMPTS - attempts,
+        )
     conn.execute(
         update(campaign_signature)
         .where(campaign_signature.c.id == signature_id)
@@ -478,10 +541,17 @@ def resend_code(
     row = gate(conn, found["campaign_id"], now)
     sig = get(conn, signature_id, for_update=True)
     if sig["state"] != PENDING:  # its state is public (GET /v1/signatures/{id}) anyway
-        raise SignatureState(f"signature {signature_id} is {sig['state']}; it needs no code")
+        raise SignatureState(
+            N_("signature %(signature_id)s is %(state)s; it needs no code"),
+            signature_id=signature_id,
+            state=sig["state"],
+        )
     _check_signer(sig, signer_token)
     if sig["codes_sent"] >= MAX_CODES_SENT:
-        raise CodeUnusable(f"{MAX_CODES_SENT} codes were sent already; no more are sent")
+        raise CodeUnusable(
+            N_("%(max_codes_sent)s codes were sent already; no more are sent"),
+            max_codes_sent=MAX_CODES_SENT,
+        )
     registered = _registered_for(conn, sig)
     code = _new_code()
     conn.execute(
@@ -494,9 +564,7 @@ def resend_code(
             codes_sent=sig["codes_sent"] + 1,
         )
     )
-    _mail_code(
-        conn, row, sig, code, mail, sig["codes_sent"] + 1, now, registered=registered is not None
-    )
+    _mail_code(conn, row, sig, code, mail, sig["codes_sent"] + 1, now, registered=registered)
     return get(conn, signature_id)
 
 
@@ -509,9 +577,14 @@ def _registered_for(conn: Connection, sig: RowMapping) -> RowMapping | None:
         return None
     if (sig["email"] or "").casefold() != registered["contact_email"].casefold():
         raise CodeUnusable(
-            f"{registered['name']} ({registered['country']}) is a registered organisation "
-            f"({registered['id']}): it signs with its member token, or without one with its "
-            "code sent to its registered contact; this signature cannot be confirmed"
+            N_(
+                "%(name)s (%(country)s) is a registered organisation (%(id)s): it signs with its "
+                "member token, or without one with its code sent to its registered contact; this "
+                "signature cannot be confirmed"
+            ),
+            name=registered["name"],
+            country=registered["country"],
+            id=registered["id"],
         )
     return registered
 
@@ -520,7 +593,7 @@ def _check_signer(sig: RowMapping, signer_token: str) -> None:
     if sig["signer_token_hash"] is None or not hmac.compare_digest(
         sig["signer_token_hash"], hash_token(signer_token)
     ):
-        raise Forbidden("the signer token does not belong to this signature")
+        raise Forbidden(N_("the signer token does not belong to this signature"))
 
 
 def withdraw(
@@ -540,13 +613,19 @@ def withdraw(
     sig = get(conn, signature_id, for_update=True)
     if organisation_id is not None:
         if sig["organisation_id"] != organisation_id:
-            raise Forbidden("a member organisation withdraws only its own signature")
+            raise Forbidden(N_("a member organisation withdraws only its own signature"))
     elif signer_token is not None:
         _check_signer(sig, signer_token)
     else:
-        raise Forbidden("withdrawing needs the member token or the signer token of the signature")
+        raise Forbidden(
+            N_("withdrawing needs the member token or the signer token of the signature")
+        )
     if sig["state"] in (WITHDRAWN, LAPSED):
-        raise SignatureState(f"signature {signature_id} is already {sig['state']}")
+        raise SignatureState(
+            N_("signature %(signature_id)s is already %(state)s"),
+            signature_id=signature_id,
+            state=sig["state"],
+        )
     if sig["state"] == CONFIRMED:
         _tally(conn, row, -1, now)  # a milestone once reached stays reached
     conn.execute(
@@ -643,6 +722,15 @@ def signatories(conn: Connection, campaign_id: str) -> list[Signatory]:
         )
         for r in rows
     ]
+
+
+def mail_language(conn: Connection, signature: RowMapping) -> str:
+    """The language mail about a signature speaks: its organisation's choice, for a member
+    organisation's; else the signer's language when they signed; else English."""
+    chosen = None
+    if signature["organisation_id"] is not None:
+        chosen = registry.get_organisation(conn, signature["organisation_id"])["lang"]
+    return known(chosen or signature["lang"])
 
 
 def member_contact(conn: Connection, signature: RowMapping) -> str:

@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlalchemy import Connection, select
 
 from policies.errors import ServiceUnavailable
+from policies.messages import N_
 from policies.times import iso
 from records.keylist import KeyList, ListedKey
 from records.keys import Signer
@@ -74,8 +75,12 @@ class KeyRing:
             listed = self._valid(self.key_list(conn, fresh=True), purpose, at)
         if listed is None:
             raise ServiceUnavailable(
-                f"no {purpose} key is listed as valid at {iso(at)}; "
-                "run `mandate bootstrap` or `mandate keys rotate`"
+                N_(
+                    "no %(purpose)s key is listed as valid at %(at)s; run `mandate bootstrap` or "
+                    "`mandate keys rotate`"
+                ),
+                purpose=purpose,
+                at=iso(at),
             )
         with self._lock:
             signer = self._signers.get(listed)
@@ -83,8 +88,12 @@ class KeyRing:
                 signer = self._load(listed)
                 if signer is None or signer.key_id != listed:
                     raise ServiceUnavailable(
-                        f"the {purpose} key {listed} is listed but its private key is not "
-                        "available to this process"
+                        N_(
+                            "the %(purpose)s key %(listed)s is listed but its private key is not "
+                            "available to this process"
+                        ),
+                        purpose=purpose,
+                        listed=listed,
                     )
                 self._signers[listed] = signer
         return signer

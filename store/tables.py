@@ -43,6 +43,7 @@ organisation = Table(
     Column("contact_email", String(320), nullable=False),
     Column("public_key", String(64), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("lang", String(10), nullable=True),  # its chosen language; none: each request's
     # Country and folded name (policies/signatories.py): one registration per organisation,
     # and no signature under a registered organisation's name but through it.
     Column("name_key", String(400), nullable=False),
@@ -421,6 +422,7 @@ campaign = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("published_at", UTCDateTime, nullable=True),
+    Column("lang", String(10), nullable=True),  # its drafter's: its notices' language
 )
 
 statement_version = Table(
@@ -467,6 +469,7 @@ campaign_signature = Table(
     Column("withdraw_reason", Text, nullable=True),
     # The signer's name, role and e-mail address were erased then (by the secretariat).
     Column("erased_at", UTCDateTime, nullable=True),
+    Column("lang", String(10), nullable=True),  # the signer's when signing: its mail's
     UniqueConstraint("campaign_id", "dedup_key", name="uq_campaign_signature_dedup"),
     UniqueConstraint("campaign_id", "organisation_id", name="uq_campaign_signature_organisation"),
 )

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, RowMapping, func, select, update
 
 from policies.access import Principal, Role
 from policies.errors import CodeUnusable, InvalidInput, NotFound, Unauthenticated
+from policies.messages import N_
 from store import credentials
 from store.db import utcnow
 from store.ids import new_id
@@ -151,11 +152,11 @@ def open_link(conn: Connection, token: str, now: datetime | None = None) -> RowM
     now = now or utcnow()
     row = conn.execute(select(web_sign_in).where(web_sign_in.c.token_hash == _hash(token))).first()
     if row is None:
-        raise NotFound("this sign-in link is not known")
+        raise NotFound(N_("this sign-in link is not known"))
     if row.used_at is not None:
-        raise CodeUnusable("this sign-in link was used already; ask for a new one")
+        raise CodeUnusable(N_("this sign-in link was used already; ask for a new one"))
     if row.expires_at <= now:
-        raise CodeUnusable("this sign-in link has expired; ask for a new one")
+        raise CodeUnusable(N_("this sign-in link has expired; ask for a new one"))
     return row._mapping
 
 
@@ -171,10 +172,10 @@ def start_from_link(
         .values(used_at=now)
     )
     if used.rowcount != 1:  # another request used it at the same moment
-        raise CodeUnusable("this sign-in link was used already; ask for a new one")
+        raise CodeUnusable(N_("this sign-in link was used already; ask for a new one"))
     chosen = next((i for i in identities(conn, link["email"]) if i.key == identity_key), None)
     if chosen is None:
-        raise InvalidInput("choose one of the identities this address may sign in as")
+        raise InvalidInput(N_("choose one of the identities this address may sign in as"))
     issued = credentials.issue(
         conn,
         chosen.role,
@@ -250,7 +251,7 @@ def end(conn: Connection, token: str, now: datetime | None = None) -> None:
     now = now or utcnow()
     row = conn.execute(select(web_session).where(web_session.c.token_hash == _hash(token))).first()
     if row is None:
-        raise Unauthenticated("this session is not known")
+        raise Unauthenticated(N_("this session is not known"))
     if row.ended_at is None:
         conn.execute(update(web_session).where(web_session.c.id == row.id).values(ended_at=now))
     if row.own_credential:

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import Connection, RowMapping, select, update
 
 from policies.errors import NotFound
+from policies.messages import N_
 from store import audit
 from store.db import server_secret, utcnow
 from store.ids import new_id
@@ -78,7 +79,11 @@ def get(conn: Connection, campaign_id: str, webhook_id: str) -> RowMapping:
         select(webhook).where(webhook.c.id == webhook_id, webhook.c.campaign_id == campaign_id)
     ).first()
     if row is None:
-        raise NotFound(f"campaign {campaign_id} has no webhook {webhook_id}")
+        raise NotFound(
+            N_("campaign %(campaign_id)s has no webhook %(webhook_id)s"),
+            campaign_id=campaign_id,
+            webhook_id=webhook_id,
+        )
     return row._mapping
 
 

@@ -8,7 +8,6 @@ needs no catalog.
 from __future__ import annotations
 
 import gettext
-import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -19,71 +18,32 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_date, format_skeleton, format_timedelta
 from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
+from i18n import catalogs
+from i18n.languages import DEFAULT as DEFAULT  # the API's and the mail's languages too
+from i18n.languages import LANGUAGES as LANGUAGES
+from i18n.languages import NATIVE_NAMES as NATIVE_NAMES
+from i18n.languages import negotiate as negotiate
 from policies.regions import is_country
 
-DEFAULT = "en"
-LANGUAGES: tuple[str, ...] = ("en", "fr", "es", "ar")
-# Each language by its own name: how a reader finds theirs in the switcher.
-NATIVE_NAMES: Mapping[str, str] = {
-    "en": "English",
-    "fr": "Français",
-    "es": "Español",
-    "ar": "العربية",
-}
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "messages"
 
 
 def catalog_path(lang: str) -> Path:
-    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    return catalogs.catalog_path(lang, LOCALE_DIR, DOMAIN)
 
 
 def read_catalog(lang: str) -> Catalog:
-    with catalog_path(lang).open("rb") as f:
-        return read_po(f, locale=lang, domain=DOMAIN)
+    return catalogs.read_catalog(lang, LOCALE_DIR, DOMAIN)
 
 
 def translations(lang: str) -> gettext.NullTranslations:
     """The language's messages: its ``.po`` compiled to a ``.mo`` in memory (fuzzy left out)."""
     if lang == DEFAULT:
         return gettext.NullTranslations()
-    buffer = io.BytesIO()
-    write_mo(buffer, read_catalog(lang), use_fuzzy=False)
-    buffer.seek(0)
-    return gettext.GNUTranslations(buffer)
-
-
-def _accepted(header: str) -> list[str]:
-    """Accept-Language's tags, most wanted first (q=0 left out)."""
-    ranked: list[tuple[float, int, str]] = []
-    for position, part in enumerate(header.split(",")[:20]):
-        tag, _, params = part.strip().partition(";")
-        quality = 1.0
-        for param in params.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        if tag and quality > 0:
-            ranked.append((-quality, position, tag.strip().lower()))
-    return [tag for _, _, tag in sorted(ranked)]
-
-
-def negotiate(chosen: str | None, accept_language: str | None) -> str:
-    """The reader's choice (cookie) first, then Accept-Language, then English."""
-    if chosen in LANGUAGES:
-        return chosen
-    for tag in _accepted(accept_language or ""):
-        base = tag.split("-")[0]
-        if base in LANGUAGES:
-            return base
-    return DEFAULT
+    return catalogs.compiled(read_catalog(lang))
 
 
 # The default (UN M49) region codes by their CLDR territory codes, for their names in every

@@ -15,6 +15,9 @@ from typing import TypeVar
 from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+from policies.errors import DomainError
 
 HEARTBEAT_TIMEOUT = timedelta(seconds=10)
 # Database outages are retried for as long as they last; domain errors are final.
@@ -41,3 +44,9 @@ async def run_activity(
         retry_policy=retry,
     )
     return result
+
+
+def refused(exc: DomainError) -> ApplicationError:
+    """A refusal that fails an Update with the error's code, its message and parameters
+    carried along, so that the API says it in the caller's language (api/commands.py)."""
+    return ApplicationError(exc.detail, *exc.carried(), type=exc.code)

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel, Field
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import (
@@ -28,9 +27,10 @@ with workflow.unsafe.imports_passed_through():
         WriteResult,
     )
     from policies.errors import DomainError, InvalidExtension, WrongPhase
+    from policies.messages import N_
     from policies.phases import TERMINAL, Phase
     from policies.schedule import Deadline, Schedule, extend
-    from workflows.options import run_activity
+    from workflows.options import refused, run_activity
 
 
 # Rounds started before the count existed replay without it.
@@ -209,18 +209,16 @@ class SelectionRoundWorkflow:
     def _validate_extend(self, cmd: ExtendDeadline) -> None:
         if self._extending:
             # Two extensions validated against the same schedule could land out of order.
-            raise ApplicationError(
-                "another extension is being recorded; try again", type=InvalidExtension.code
-            )
+            raise refused(InvalidExtension(N_("another extension is being recorded; try again")))
         self._checked_extension(cmd)
 
     def _checked_extension(self, cmd: ExtendDeadline) -> Schedule:
         if self._cancelling:
-            raise ApplicationError("the round is being cancelled", type=WrongPhase.code)
+            raise refused(WrongPhase(N_("the round is being cancelled")))
         try:
             return extend(self._schedule, self._phase, cmd.deadline, cmd.new_at, workflow.now())
         except DomainError as exc:
-            raise ApplicationError(exc.detail, type=exc.code) from exc
+            raise refused(exc) from exc
 
     @workflow.update
     async def cancel(self, cmd: CancelRound) -> RoundResult:
@@ -245,12 +243,17 @@ class SelectionRoundWorkflow:
     @cancel.validator
     def _validate_cancel(self, cmd: CancelRound) -> None:
         if self._cancelling or self._phase in TERMINAL:
-            state = "being cancelled" if self._cancelling else self._phase.value
-            raise ApplicationError(
-                f"the round is {state} and can no longer be cancelled", type=WrongPhase.code
+            if self._cancelling:
+                raise refused(
+                    WrongPhase(N_("the round is being cancelled and can no longer be cancelled"))
+                )
+            raise refused(
+                WrongPhase(
+                    N_("the round is %(phase)s and can no longer be cancelled"),
+                    phase=self._phase.value,
+                )
             )
         if self._phase in (Phase.COUNTING,):
-            raise ApplicationError(
-                "the count has started; the round can no longer be cancelled",
-                type=WrongPhase.code,
+            raise refused(
+                WrongPhase(N_("the count has started; the round can no longer be cancelled"))
             )

@@ -45,7 +45,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from policies.campaigns import CampaignPhase, Window, extend_close, is_before
     from policies.errors import DomainError, InvalidExtension, WrongPhase
-    from workflows.options import HEARTBEAT_TIMEOUT, run_activity
+    from policies.messages import N_
+    from workflows.options import HEARTBEAT_TIMEOUT, refused, run_activity
 
 LONG_TIMEOUT = timedelta(minutes=10)  # the record of a big campaign, the mail to its signers
 # A webhook endpoint that is down is tried again with a growing pause, for about a day (a
@@ -212,7 +213,7 @@ class SignOnCampaignWorkflow:
         except ActivityError as exc:
             cause = exc.cause
             if isinstance(cause, ApplicationError):
-                raise ApplicationError(cause.message, type=cause.type) from exc
+                raise ApplicationError(cause.message, *cause.details, type=cause.type) from exc
             raise
 
     async def _enter(self, phase: CampaignPhase, scheduled_at: datetime) -> None:
@@ -266,16 +267,14 @@ class SignOnCampaignWorkflow:
     def _validate_extend(self, cmd: ExtendClose) -> None:
         if self._extending:
             # Two extensions validated against the same window could land out of order.
-            raise ApplicationError(
-                "another extension is being recorded; try again", type=InvalidExtension.code
-            )
+            raise refused(InvalidExtension(N_("another extension is being recorded; try again")))
         self._checked_extension(cmd)
 
     def _checked_extension(self, cmd: ExtendClose) -> Window:
         try:
             return extend_close(self._window, self._phase, cmd.new_at, workflow.now())
         except DomainError as exc:
-            raise ApplicationError(exc.detail, type=exc.code) from exc
+            raise refused(exc) from exc
 
     @workflow.update
     async def correct_statement(self, cmd: CorrectStatement) -> CampaignState:
@@ -305,13 +304,13 @@ class SignOnCampaignWorkflow:
     @correct_statement.validator
     def _validate_correction(self, cmd: CorrectStatement) -> None:
         if self._correcting:
-            raise ApplicationError(
-                "another correction is being recorded; try again", type=WrongPhase.code
-            )
+            raise refused(WrongPhase(N_("another correction is being recorded; try again")))
         if not is_before(self._phase, CampaignPhase.CLOSED) or (
             workflow.now() >= self._window.closes_at
         ):
-            raise ApplicationError(
-                f"the campaign is {self._phase.value}; the statement can no longer be corrected",
-                type=WrongPhase.code,
+            raise refused(
+                WrongPhase(
+                    N_("the campaign is %(phase)s; the statement can no longer be corrected"),
+                    phase=self._phase.value,
+                )
             )

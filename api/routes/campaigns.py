@@ -17,13 +17,23 @@ from api import campaign_schemas as cs
 from api import schemas as s
 from api.bundles import settled
 from api.commands import run_update
-from api.deps import Caller, MaybeCaller, Services, ServicesDep, WriterDep, read, temporal_client
+from api.deps import (
+    Caller,
+    Language,
+    MaybeCaller,
+    Services,
+    ServicesDep,
+    WriterDep,
+    read,
+    temporal_client,
+)
 from api.paging import After, Limit
 from api.routes.rounds import log_page
 from mandate.reconcile import start_campaign_workflow
 from policies.access import Principal, Role, campaign_owner, require_campaign_manager
 from policies.campaigns import CampaignPhase
 from policies.errors import NotFound, ServiceUnavailable, WrongPhase
+from policies.messages import N_
 from store import audit, bundles, campaigns, outbox, signatory_records, signatures, webhooks
 from workflows.sign_on_campaign import CorrectStatement, ExtendClose, SignOnCampaignWorkflow
 
@@ -59,7 +69,7 @@ def visible(conn: Connection, campaign_id: str, caller: Principal | None) -> Row
     """The campaign; a draft only for those who manage it (to anyone else it does not exist)."""
     row = campaigns.get(conn, campaign_id)
     if row["phase"] == CampaignPhase.DRAFT and not _manages(caller, row):
-        raise NotFound(f"no campaign with id {campaign_id}")
+        raise NotFound(N_("no campaign with id %(campaign_id)s"), campaign_id=campaign_id)
     return row
 
 
@@ -75,13 +85,16 @@ def _managed(conn: Connection, campaign_id: str, caller: Principal) -> RowMappin
     response_model=cs.CampaignOut,
     responses={404: {"description": "not_found: no constituency with an id the body names"}},
 )
-async def create_campaign(body: cs.CampaignIn, caller: Caller, writer: WriterDep) -> JSONResponse:
-    """A draft: the secretariat's, or a coordinator's for their own constituency."""
+async def create_campaign(
+    body: cs.CampaignIn, caller: Caller, writer: WriterDep, lang: Language
+) -> JSONResponse:
+    """A draft: the secretariat's, or a coordinator's for their own constituency. The notices
+    to its contact address (milestones, the close) speak the language of this request."""
     owner = campaign_owner(caller, body.constituencies)
     data = body.model_dump()
     return await writer.run(
         lambda conn: campaign_out(
-            conn, campaigns.create_draft(conn, data, caller.credential_id, owner)
+            conn, campaigns.create_draft(conn, data, caller.credential_id, owner, lang=lang)
         ),
         status=201,
     )
@@ -168,8 +181,12 @@ async def _start(svc: Services, row: RowMapping) -> bool:
         return await start_campaign_workflow(temporal_client(svc), row, svc.settings.task_queue)
     except RPCError as exc:
         raise ServiceUnavailable(
-            f"campaign {row['id']} is published, but its window could not be started in "
-            f"Temporal ({exc.message}); retry the publish request, or restart a worker"
+            N_(
+                "campaign %(id)s is published, but its window could not be started in Temporal "
+                "(%(message)s); retry the publish request, or restart a worker"
+            ),
+            id=row["id"],
+            message=exc.message,
         ) from exc
 
 
@@ -177,9 +194,16 @@ async def _live(svc: Services, campaign_id: str, caller: Principal) -> RowMappin
     row = await read(svc, lambda c: _managed(c, campaign_id, caller))
     phase = CampaignPhase(row["phase"])
     if phase is CampaignPhase.DRAFT:
-        raise WrongPhase(f"campaign {campaign_id} is a draft; edit it instead, or publish it")
+        raise WrongPhase(
+            N_("campaign %(campaign_id)s is a draft; edit it instead, or publish it"),
+            campaign_id=campaign_id,
+        )
     if phase in (CampaignPhase.CLOSED, CampaignPhase.CONCLUDED):
-        raise WrongPhase(f"campaign {campaign_id} is {phase.value}; it takes no more commands")
+        raise WrongPhase(
+            N_("campaign %(campaign_id)s is %(phase)s; it takes no more commands"),
+            campaign_id=campaign_id,
+            phase=phase.value,
+        )
     return row
 
 
@@ -276,7 +300,9 @@ async def get_statement(
     def load(conn: Connection) -> cs.VersionOut:
         row = visible(conn, campaign_id, caller)
         if row["version"] is None:
-            raise NotFound(f"campaign {campaign_id} is not published yet")
+            raise NotFound(
+                N_("campaign %(campaign_id)s is not published yet"), campaign_id=campaign_id
+            )
         return _version(campaigns.get_version(conn, campaign_id, version or row["version"]))
 
     return await read(svc, load)

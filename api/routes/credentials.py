@@ -10,6 +10,7 @@ from api import schemas as s
 from api.deps import Caller, ServicesDep, WriterDep, read
 from policies.access import Role, require_credential_manager
 from policies.errors import Forbidden
+from policies.messages import N_
 from store import credentials
 
 router = APIRouter(tags=["credentials"])
@@ -33,7 +34,7 @@ async def list_credentials(caller: Caller, svc: ServicesDep) -> list[s.Credentia
     elif caller.role is Role.COORDINATOR:
         rows = await read(svc, lambda c: credentials.list_for(c, caller.constituency_id))
     else:
-        raise Forbidden("members cannot list credentials")
+        raise Forbidden(N_("members cannot list credentials"))
     return [s.CredentialOut.model_validate(r) for r in rows]
 
 

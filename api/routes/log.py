@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 from api import schemas as s
 from api.deps import ServicesDep, read
 from policies.errors import InvalidInput
+from policies.messages import N_
 from store import log
 
 router = APIRouter(prefix="/log", tags=["log"])
@@ -62,7 +63,12 @@ async def entries(svc: ServicesDep, start: Size = 0, end: Size | None = None) ->
     """Integrated entries with indexes in ``[start, end)``, at most 1000 at a time."""
     stop = start + MAX_ENTRIES if end is None else end
     if stop < start or stop - start > MAX_ENTRIES:
-        raise InvalidInput(f"got the range [{start}, {stop}); ask for 0 to {MAX_ENTRIES} entries")
+        raise InvalidInput(
+            N_("got the range [%(start)s, %(stop)s); ask for 0 to %(max_entries)s entries"),
+            start=start,
+            stop=stop,
+            max_entries=MAX_ENTRIES,
+        )
     found = await read(svc, lambda conn: log.entries(conn, start, stop))
     return s.LogEntriesOut(
         entries=[
@@ -91,7 +97,7 @@ async def inclusion(
 ) -> s.InclusionProofOut:
     """Inclusion of one entry, by index or leaf hash, in the latest or a given checkpoint."""
     if (index is None) == (leaf_hash is None):
-        raise InvalidInput("give exactly one of index and leaf_hash")
+        raise InvalidInput(N_("give exactly one of index and leaf_hash"))
 
     def load(conn: Connection) -> s.InclusionProofOut:
         signed = log.require_checkpoint(conn, size)
@@ -121,7 +127,11 @@ async def consistency(
     def load(conn: Connection) -> s.ConsistencyProofOut:
         signed = log.require_checkpoint(conn, new)
         if old > signed.size:
-            raise InvalidInput(f"old={old} is larger than the checkpoint's size {signed.size}")
+            raise InvalidInput(
+                N_("old=%(old)s is larger than the checkpoint's size %(size)s"),
+                old=old,
+                size=signed.size,
+            )
         return s.ConsistencyProofOut(
             old_size=old,
             new_size=signed.size,
@@ -136,7 +146,7 @@ async def consistency(
 async def tlog_proof(index: int, svc: ServicesDep) -> PlainTextResponse:
     """The entry's inclusion in the latest checkpoint, in the C2SP tlog-proof format."""
     if not 0 <= index <= 2**53 - 1:
-        raise InvalidInput(f"got index {index}, expected 0 or more")
+        raise InvalidInput(N_("got index %(index)s, expected 0 or more"), index=index)
     return PlainTextResponse(
         await read(svc, lambda conn: log.tlog_proof(conn, index)), media_type=NOTE
     )

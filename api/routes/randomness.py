@@ -13,6 +13,7 @@ from api.routes.rounds import visible_round
 from api.routes.selection import BASE
 from policies.access import Principal, Role, require_coordinator_of, require_secretariat
 from policies.errors import Forbidden
+from policies.messages import N_
 from store import randomness, registry, rounds
 from store.randomness import SECRETARIAT_PARTY
 from store.rules import seats_of
@@ -29,8 +30,11 @@ def _party(caller: Principal, constituency_id: str) -> str:
         assert caller.coordinator_id is not None
         return caller.coordinator_id
     raise Forbidden(
-        "randomness comes from the secretariat and the constituency's coordinators; "
-        f"the token given is a {caller.role.value}'s"
+        N_(
+            "randomness comes from the secretariat and the constituency's coordinators; the token "
+            "given is a %(role)s's"
+        ),
+        role=caller.role.value,
     )
 
 

@@ -26,6 +26,7 @@ from api.paging import After, Limit
 from mandate.reconcile import start_round_workflow
 from policies.access import Principal, Role, require_secretariat
 from policies.errors import NotFound, ServiceUnavailable, WrongPhase
+from policies.messages import N_
 from policies.phases import TERMINAL, Phase
 from store import audit, rounds
 from workflows.selection_round import CancelRound, ExtendDeadline, SelectionRoundWorkflow
@@ -52,7 +53,7 @@ def visible_round(row: RowMapping, caller: Principal | None) -> RowMapping:
     if row["phase"] == Phase.DRAFT and (
         caller is None or caller.role not in (Role.SECRETARIAT, Role.COORDINATOR)
     ):
-        raise NotFound(f"no round with id {row['id']}")
+        raise NotFound(N_("no round with id %(id)s"), id=row["id"])
     return row
 
 
@@ -149,8 +150,12 @@ async def _start(client: Client, row: RowMapping, task_queue: str) -> bool:
         return await start_round_workflow(client, row, task_queue)
     except RPCError as exc:
         raise ServiceUnavailable(
-            f"round {row['id']} is published, but its schedule could not be started in Temporal "
-            f"({exc.message}); retry the publish request, or restart a worker, to start it"
+            N_(
+                "round %(id)s is published, but its schedule could not be started in Temporal "
+                "(%(message)s); retry the publish request, or restart a worker, to start it"
+            ),
+            id=row["id"],
+            message=exc.message,
         ) from exc
 
 
@@ -158,7 +163,7 @@ async def _start(client: Client, row: RowMapping, task_queue: str) -> bool:
 async def get_criteria(round_id: str, svc: ServicesDep) -> s.CriteriaOut:
     row = await read(svc, lambda c: rounds.get(c, round_id))
     if row["criteria"] is None:
-        raise NotFound(f"round {round_id} has no published criteria yet")
+        raise NotFound(N_("round %(round_id)s has no published criteria yet"), round_id=round_id)
     return s.CriteriaOut(
         round_id=round_id,
         version=row["criteria_version"],
@@ -173,9 +178,16 @@ async def _live_round(svc: ServicesDep, round_id: str) -> RowMapping:
     row = await read(svc, lambda c: rounds.get(c, round_id))
     phase = Phase(row["phase"])
     if phase is Phase.DRAFT:
-        raise WrongPhase(f"round {round_id} is a draft; publish it first or edit it instead")
+        raise WrongPhase(
+            N_("round %(round_id)s is a draft; publish it first or edit it instead"),
+            round_id=round_id,
+        )
     if phase in TERMINAL:
-        raise WrongPhase(f"round {round_id} is {phase.value}; it takes no more commands")
+        raise WrongPhase(
+            N_("round %(round_id)s is %(phase)s; it takes no more commands"),
+            round_id=round_id,
+            phase=phase.value,
+        )
     return row
 
 

@@ -24,6 +24,7 @@ from policies.access import (
     require_secretariat,
 )
 from policies.errors import Forbidden, InvalidInput, Unauthenticated, WrongPhase
+from policies.messages import N_, Message
 from policies.phases import Phase, is_before
 from records.ballot_seal import SECRET
 from store import ballots, bundles, erasure, names, nominations, outcomes, profiles, rounds
@@ -105,7 +106,9 @@ def _may_nominate(caller: Principal, constituency_id: str) -> None:
     require_member(caller)
     if caller.constituency_id != constituency_id:
         raise Forbidden(
-            f"members of constituency {caller.constituency_id} cannot act in {constituency_id}"
+            N_("members of constituency %(constituency_id)s cannot act in %(constituency_id2)s"),
+            constituency_id=caller.constituency_id,
+            constituency_id2=constituency_id,
         )
 
 
@@ -171,8 +174,12 @@ async def endorse(nomination_id: str, caller: Caller, writer: WriterDep) -> JSON
         row = nominations.get(conn, nomination_id)
         if caller.constituency_id != row["constituency_id"]:
             raise Forbidden(
-                f"members of constituency {caller.constituency_id} cannot endorse in "
-                f"{row['constituency_id']}"
+                N_(
+                    "members of constituency %(constituency_id)s cannot endorse in "
+                    "%(constituency_id2)s"
+                ),
+                constituency_id=caller.constituency_id,
+                constituency_id2=row["constituency_id"],
             )
         assert caller.organisation_id is not None
         return _nomination(
@@ -228,8 +235,10 @@ async def erase_nomination(
     if caller is None:
         if body.token is None:
             raise Unauthenticated(
-                "erasing needs the nomination's consent token (the nominee) or the "
-                "secretariat's bearer token"
+                N_(
+                    "erasing needs the nomination's consent token (the nominee) or the "
+                    "secretariat's bearer token"
+                )
             )
         token = body.token
         return await writer.run(
@@ -239,7 +248,7 @@ async def erase_nomination(
     reason = body.reason
     if reason is None or body.token is not None:
         raise InvalidInput(
-            "the secretariat erases with a reason, which is published, and no consent token"
+            N_("the secretariat erases with a reason, which is published, and no consent token")
         )
 
     def work(conn: Connection) -> s.NominationOut:
@@ -249,10 +258,11 @@ async def erase_nomination(
     return await writer.run(work)
 
 
-def _after(row: RowMapping, phase: Phase, what: str) -> None:
+def _after(row: RowMapping, phase: Phase, refusal: Message) -> None:
+    """``refusal`` names ``phase`` and the round's ``current`` phase."""
     current = Phase(row["phase"])
     if current is not phase and not is_before(phase, current):
-        raise WrongPhase(f"{what} once the round is {phase.value}; it is {current.value}")
+        raise WrongPhase(refusal, phase=phase.value, current=current.value)
 
 
 @router.get(
@@ -263,7 +273,11 @@ def _after(row: RowMapping, phase: Phase, what: str) -> None:
 async def candidates(round_id: str, constituency_id: str, svc: ServicesDep) -> s.CandidatesOut:
     def load(conn: Connection) -> s.CandidatesOut:
         row = rounds.get(conn, round_id)
-        _after(row, Phase.NOMINATIONS_CLOSED, "the candidate list is fixed")
+        _after(
+            row,
+            Phase.NOMINATIONS_CLOSED,
+            N_("the candidate list is fixed once the round is %(phase)s; it is %(current)s"),
+        )
         all_rows = nominations.list_for(conn, round_id, constituency_id)
         return s.CandidatesOut(
             round_id=round_id,
@@ -291,7 +305,9 @@ async def cast_ballot(
     require_member(caller)
     if caller.constituency_id != constituency_id:
         raise Forbidden(
-            f"members of constituency {caller.constituency_id} cannot vote in {constituency_id}"
+            N_("members of constituency %(constituency_id)s cannot vote in %(constituency_id2)s"),
+            constituency_id=caller.constituency_id,
+            constituency_id2=constituency_id,
         )
     assert caller.organisation_id is not None
     voter = caller.organisation_id
@@ -326,7 +342,11 @@ async def list_ballots(round_id: str, constituency_id: str, svc: ServicesDep) ->
     its voter; a secret ballot's counted ones in commitment order, naming none."""
 
     def load(conn: Connection) -> list[s.BallotOut]:
-        _after(rounds.get(conn, round_id), Phase.VOTING_CLOSED, "ballots are published")
+        _after(
+            rounds.get(conn, round_id),
+            Phase.VOTING_CLOSED,
+            N_("ballots are published once the round is %(phase)s; it is %(current)s"),
+        )
         rows = ballots.list_cast(conn, round_id, constituency_id)
         secret = rules_store.rules_for(conn, round_id, constituency_id).ballot_secrecy == SECRET
         if secret:
@@ -374,7 +394,11 @@ async def list_voters(round_id: str, constituency_id: str, svc: ServicesDep) -> 
     """Who voted, once voting has closed; under a secret ballot, the only place that says so."""
 
     def load(conn: Connection) -> s.VotersOut:
-        _after(rounds.get(conn, round_id), Phase.VOTING_CLOSED, "who voted is published")
+        _after(
+            rounds.get(conn, round_id),
+            Phase.VOTING_CLOSED,
+            N_("who voted is published once the round is %(phase)s; it is %(current)s"),
+        )
         rules = rules_store.rules_for(conn, round_id, constituency_id)
         named = names.voters(conn, round_id, constituency_id)
         return s.VotersOut(

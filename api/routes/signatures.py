@@ -19,10 +19,11 @@ from sqlalchemy import Connection
 from temporalio.service import RPCError
 
 from api import campaign_schemas as cs
-from api.deps import Caller, MaybeCaller, Services, ServicesDep, WriterDep, read
+from api.deps import Caller, Language, MaybeCaller, Services, ServicesDep, WriterDep, read
 from api.erasure_schemas import SignatureErasureIn
 from policies.access import Role, require_member, require_secretariat
 from policies.errors import Forbidden, InvalidInput, Unauthenticated
+from policies.messages import N_
 from store import campaigns, erasure, signatory_records, signatures
 from store.db import RECEIPTS
 from store.signatures import Mail
@@ -60,6 +61,7 @@ def _mail(svc: Services) -> Mail:
         timedelta(seconds=settings.confirmation_ttl),
         per_campaign=parse_many(settings.code_mails_per_campaign) if budgets else (),
         per_recipient=parse_many(settings.code_mails_per_recipient) if budgets else (),
+        catalogs=svc.catalogs,
     )
 
 
@@ -93,6 +95,7 @@ async def sign(
     caller: MaybeCaller,
     svc: ServicesDep,
     writer: WriterDep,
+    lang: Language,
 ) -> JSONResponse:
     """A member organisation signs with its token (201, it counts at once). An organisation
     outside the constituencies gives its name, country and type, who signs, and an e-mail
@@ -106,7 +109,7 @@ async def sign(
         require_member(caller)
         if body.organisation is not None or body.email is not None:
             raise InvalidInput(
-                "a member organisation signs as registered: leave organisation and email out"
+                N_("a member organisation signs as registered: leave organisation and email out")
             )
         organisation_id = caller.organisation_id
         assert organisation_id is not None
@@ -120,6 +123,7 @@ async def sign(
                 body.statement_hash,
                 None if body.signer is None else body.signer.model_dump(),
                 caller.credential_id,
+                lang=lang,
             )
             reached.extend(done.milestones)
             return cs.SignatureSubmitted(
@@ -133,15 +137,18 @@ async def sign(
     if organisation_in is None or signer_in is None or email is None:
         missing = [n for n in ("organisation", "signer", "email") if getattr(body, n) is None]
         raise InvalidInput(
-            f"signing without a member token needs {', '.join(missing)}: who the organisation "
-            "is, who signs for it, and where the confirmation code goes"
+            N_(
+                "signing without a member token needs %(missing)s: who the organisation is, who "
+                "signs for it, and where the confirmation code goes"
+            ),
+            missing=", ".join(missing),
         )
     organisation, signer = organisation_in.model_dump(), signer_in.model_dump()
     mail = _mail(svc)
 
     def as_outsider(conn: Connection) -> cs.SignatureSubmitted:
         done = signatures.sign_as_outsider(
-            conn, campaign_id, organisation, signer, email, body.statement_hash, mail
+            conn, campaign_id, organisation, signer, email, body.statement_hash, mail, lang=lang
         )
         return cs.SignatureSubmitted(
             signature=signature_out(done.signature),
@@ -208,14 +215,16 @@ async def withdraw(
     if caller is not None:
         if caller.role is not Role.MEMBER:
             raise Forbidden(
-                "a signature is withdrawn by its signer; "
-                f"the token given is a {caller.role.value}'s"
+                N_("a signature is withdrawn by its signer; the token given is a %(role)s's"),
+                role=caller.role.value,
             )
         organisation_id = caller.organisation_id
     elif body.signer_token is None:
         raise Unauthenticated(
-            "withdrawing needs the member token (Authorization: Bearer) or the signature's "
-            "signer_token"
+            N_(
+                "withdrawing needs the member token (Authorization: Bearer) or the signature's "
+                "signer_token"
+            )
         )
     actor = None if caller is None else caller.credential_id
     return await writer.run(

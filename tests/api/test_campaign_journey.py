@@ -198,7 +198,7 @@ async def test_an_open_campaign_from_draft_to_a_verified_signatory_list(
         await api.call("POST", f"/v1/signatures/{sid}/confirmation", None, {"code": wrong}),
         422,
         "wrong_code",
-        "4 attempt(s) left",
+        "4 attempts left",
     )
     expect(
         await api.call("POST", f"/v1/signatures/{sid}/confirmation", None, {"code": "12ab"}),

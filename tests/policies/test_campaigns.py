@@ -3,6 +3,7 @@ versions, organisation keys, counts and the words of the mail."""
 
 from __future__ import annotations
 
+import gettext
 import unicodedata
 from datetime import UTC, datetime, timedelta
 
@@ -182,12 +183,13 @@ def test_counts_and_order() -> None:
 
 def test_no_mail_asks_to_open_a_link_to_confirm() -> None:
     subject, body = notices.confirmation(
+        gettext.NullTranslations(),
         title="T",
         signature_id="sig",
         organisation="Org",
         code="012345",
         api_url="https://m.example.org",
-        valid_for="24 hours",
+        valid_for=timedelta(hours=24),
     )
     # The code is in the body only: subjects stay in the delivery log, which managers read.
     assert "012345" not in subject
@@ -195,6 +197,7 @@ def test_no_mail_asks_to_open_a_link_to_confirm() -> None:
     assert "the address given" in body
     assert "POST https://m.example.org/v1/signatures/sig/confirmation" in body
     assert "does not confirm" in body
+    assert "The code is valid for 24 hours." in body
     assert (
         notices.campaign_title({"fr": {"title": "F", "text": ""}, "ar": {"title": "A", "text": ""}})
         == "A"

@@ -179,7 +179,9 @@ async def create(request: Request, who: ReaderDep, data: FormDep) -> Response:
         made = await write(
             request,
             who,
-            lambda conn: campaigns.create_draft(conn, draft, caller.credential_id, owner),
+            lambda conn: campaigns.create_draft(
+                conn, draft, caller.credential_id, owner, lang=who.lang
+            ),
         )
     except InvalidSchedule:
         form.fail("closes_at", say(FIELDS["closes_at"]))

@@ -214,7 +214,7 @@ async def sign(campaign_id: str, request: Request, who: ReaderDep, data: FormDep
 
     def work(conn: Connection) -> signatures.Signed:
         return signatures.sign_as_outsider(
-            conn, campaign_id, organisation, signer, email, body.statement_hash, mail
+            conn, campaign_id, organisation, signer, email, body.statement_hash, mail, lang=who.lang
         )
 
     done = await write(request, who, work)
@@ -396,6 +396,7 @@ async def member_sign(
             statement_hash,
             None,
             caller.credential_id,
+            lang=who.lang,
         )
 
     done = await write(request, who, work)

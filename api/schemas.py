@@ -253,6 +253,10 @@ class MinimumNoticeIn(In):
     )
 
 
+RATIFICATION_DESCRIPTION = (
+    "percent of each constituency's member organisations who must approve its rules before "
+    "the round can be published (0 or null: none asked); the criteria record each count"
+)
 NOTICE_DESCRIPTION = (
     "the round's minimum notice, in seconds: publishing a schedule that gives less is refused "
     "with 422 invalid_schedule; what is left out is the deployment's default (14 days for "
@@ -267,6 +271,9 @@ class RoundIn(In):
     participants: Participants
     schedule: ScheduleIn
     minimum_notice: MinimumNoticeIn | None = Field(default=None, description=NOTICE_DESCRIPTION)
+    ratification_threshold: int | None = Field(
+        default=None, ge=0, le=100, description=RATIFICATION_DESCRIPTION
+    )
 
 
 class RoundPatch(In):
@@ -275,6 +282,9 @@ class RoundPatch(In):
     participants: Participants | None = None
     schedule: SchedulePatch | None = None
     minimum_notice: MinimumNoticeIn | None = Field(default=None, description=NOTICE_DESCRIPTION)
+    ratification_threshold: int | None = Field(
+        default=None, ge=0, le=100, description=RATIFICATION_DESCRIPTION
+    )
 
     @field_validator("schedule")
     @classmethod
@@ -306,6 +316,7 @@ class RoundOut(BaseModel):
         default=None,
         description="a draft's own minimum notice (seconds); once published, the minimums in force",
     )
+    ratification_threshold: int | None = Field(default=None, description=RATIFICATION_DESCRIPTION)
 
 
 class PhaseOut(BaseModel):

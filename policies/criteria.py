@@ -23,6 +23,7 @@ def round_criteria(
     schedule: Schedule,
     rules: Mapping[str, Mapping[str, Any]],
     minimum_notice: Mapping[str, int] | None = None,
+    ratification: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The document that is canonicalised, hashed and signed when a round is published:
     the round's frame and every participating constituency's own rules, frozen together.
@@ -44,6 +45,12 @@ def round_criteria(
                     "constituency_id": p["constituency_id"],
                     "seats": p["seats"],
                     "rules": dict(rules[p["constituency_id"]]),
+                    # How the members agreed the rules, where the round asked them to.
+                    **(
+                        {"ratification": dict(ratification[p["constituency_id"]])}
+                        if ratification and p["constituency_id"] in ratification
+                        else {}
+                    ),
                 }
                 for p in participants
             ),

@@ -18,14 +18,14 @@ from policies.notice import (
     MinimumNotice,
     check_notice,
     last_nomination_at,
-    said,
+    spoken,
 )
 from policies.phases import TERMINAL, Phase, is_before
 from policies.schedule import Deadline, Schedule, validate_publishable, validate_schedule
 from policies.times import iso
 from records import dsse
 from records.canonical import canonical_json, sha256_hex
-from store import audit, lot_terms
+from store import audit, lot_terms, ratification
 from store.db import keyring, utcnow
 from store.ids import new_id
 from store.registry import get_constituency
@@ -76,6 +76,7 @@ def create_draft(conn: Connection, data: dict[str, Any], actor: str) -> RowMappi
             created_at=now,
             updated_at=now,
             minimum_notice=data.get("minimum_notice"),
+            ratification_threshold=data.get("ratification_threshold"),
             **data["schedule"],
         )
     )
@@ -167,6 +168,7 @@ def publish(
     for p in row["participants"]:
         get_constituency(conn, p["constituency_id"])
     rules = all_rules(conn, row)
+    ratified = ratification.for_criteria(conn, row)
     version = 1
     criteria = round_criteria(
         round_id=round_id,
@@ -177,6 +179,7 @@ def publish(
         schedule=schedule,
         rules=rules,
         minimum_notice=in_force.to_json(),
+        ratification=ratified,
     )
     payload = canonical_json(criteria)
     digest = sha256_hex(payload)
@@ -331,14 +334,9 @@ def gate_nomination(conn: Connection, round_id: str, now: datetime | None = None
     last = last_nomination_at(schedule_of(row), notice)
     if now >= last:
         raise PhaseClosed(
-            N_(
-                "new nominations closed at %(last)s, so that each nominee has %(consent)s to "
-                "consent before nominations close at %(close)s; it is now %(now)s"
-            ),
-            last=iso(last),
-            consent=said(notice.consent),
-            close=iso(row["nominations_close_at"]),
-            now=iso(now),
+            f"new nominations closed at {iso(last)}, so that each nominee has "
+            f"{spoken(notice.consent)} to consent before nominations close at "
+            f"{iso(row['nominations_close_at'])}; it is now {iso(now)}"
         )
     return row
 

@@ -144,6 +144,8 @@ round_ = Table(
     Column("published_at", UTCDateTime, nullable=True),
     # Seconds per window (policies.notice): the draft's own, then the minimums in force.
     Column("minimum_notice", JSON, nullable=True),
+    # Percent of each constituency's members who must approve its rules (store/ratification.py).
+    Column("ratification_threshold", Integer, nullable=True),
 )
 
 log_head = Table(
@@ -245,6 +247,32 @@ rate_limit = Table(
 
 Index("ix_membership_organisation", membership.c.organisation_id)
 Index("ix_coordinator_constituency", coordinator.c.constituency_id)
+
+# A constituency's draft rules put to its members, and the secretariat's override, if any.
+rules_ratification = Table(
+    "rules_ratification",
+    metadata,
+    Column("round_id", String(36), ForeignKey("round.id"), primary_key=True),
+    Column("constituency_id", String(36), ForeignKey("constituency.id"), primary_key=True),
+    Column("rules_version", Integer, nullable=True),  # null: never put, only overridden
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("opened_by", String(36), nullable=False),
+    Column("override_reason", Text, nullable=True),
+    Column("override_at", UTCDateTime, nullable=True),
+)
+
+# Each member organisation's latest answer to the rules it was given.
+rules_approval = Table(
+    "rules_approval",
+    metadata,
+    Column("round_id", String(36), ForeignKey("round.id"), primary_key=True),
+    Column("constituency_id", String(36), ForeignKey("constituency.id"), primary_key=True),
+    Column("organisation_id", String(36), ForeignKey("organisation.id"), primary_key=True),
+    Column("rules_version", Integer, nullable=False),
+    Column("approve", Boolean, nullable=False),
+    Column("comment", Text, nullable=True),
+    Column("answered_at", UTCDateTime, nullable=False),
+)
 
 constituency_rules = Table(
     "constituency_rules",

@@ -199,6 +199,25 @@ CASES = [
     Case("POST", "/v1/rounds/{r}/cancel", frozenset({"secretariat"}), {"reason": "matrix"}),
     Case("GET", "/v1/rounds/{r}/participation", frozenset({"secretariat"})),
     Case("PUT", "/v1/rounds/{d}/constituencies/{c}/rules", frozenset({"coordinator_own"}), {}),
+    Case("POST", "/v1/rounds/{d}/constituencies/{c}/ratification", frozenset({"coordinator_own"})),
+    Case(
+        "POST",
+        "/v1/rounds/{d}/constituencies/{c}/ratification/answers",
+        frozenset({"member"}),
+        {"approve": True},
+        succeeds=False,  # answered once the rules are put to the members
+    ),
+    Case(
+        "POST",
+        "/v1/rounds/{d}/constituencies/{c}/ratification/override",
+        frozenset({"secretariat"}),
+        {"reason": "matrix"},
+    ),
+    Case(
+        "GET",
+        "/v1/rounds/{d}/constituencies/{c}/ratification",
+        frozenset({"secretariat", "coordinator_own", "member"}),
+    ),
     Case("GET", "/v1/rounds/{r}/constituencies/{c}/rules", PUBLIC),
     Case(
         "POST",

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from policies.errors import InvalidSchedule
+from policies.messages import N_, NP_, Phrase, phrase
 from policies.schedule import Schedule
 from policies.times import iso
 
@@ -61,23 +62,35 @@ def check_notice(schedule: Schedule, notice: MinimumNotice, published_at: dateti
     given = schedule.nominations_close_at - published_at
     if given < timedelta(seconds=notice.nominations):
         raise InvalidSchedule(
-            f"nominations would close {_short(given)} after publication "
-            f"({iso(schedule.nominations_close_at)}); the minimum notice is "
-            f"{spoken(notice.nominations)}: move nominations_close_at to "
-            f"{iso(published_at + timedelta(seconds=notice.nominations))} or later"
+            N_(
+                "nominations would close %(given)s after publication (%(close)s); the minimum "
+                "notice is %(minimum)s: move nominations_close_at to %(earliest)s or later"
+            ),
+            given=_short(given),
+            close=iso(schedule.nominations_close_at),
+            minimum=said(notice.nominations),
+            earliest=iso(published_at + timedelta(seconds=notice.nominations)),
         )
     window = schedule.nominations_close_at - max(schedule.nominations_open_at, published_at)
     if window <= timedelta(seconds=notice.consent):
         raise InvalidSchedule(
-            f"nominations are open for {_short(window)}, and each nominee needs "
-            f"{spoken(notice.consent)} to consent: nominations must stay open longer than that"
+            N_(
+                "nominations are open for %(window)s, and each nominee needs %(consent)s to "
+                "consent: nominations must stay open longer than that"
+            ),
+            window=_short(window),
+            consent=said(notice.consent),
         )
     voting = schedule.voting_close_at - schedule.voting_open_at
     if voting < timedelta(seconds=notice.voting):
         raise InvalidSchedule(
-            f"voting would be open for {_short(voting)}; the minimum is "
-            f"{spoken(notice.voting)}: move voting_close_at to "
-            f"{iso(schedule.voting_open_at + timedelta(seconds=notice.voting))} or later"
+            N_(
+                "voting would be open for %(voting)s; the minimum is %(minimum)s: move "
+                "voting_close_at to %(earliest)s or later"
+            ),
+            voting=_short(voting),
+            minimum=said(notice.voting),
+            earliest=iso(schedule.voting_open_at + timedelta(seconds=notice.voting)),
         )
 
 
@@ -86,10 +99,22 @@ def last_nomination_at(schedule: Schedule, notice: MinimumNotice) -> datetime:
     return schedule.nominations_close_at - timedelta(seconds=notice.consent)
 
 
-def _short(delta: timedelta) -> str:
+def said(seconds: int) -> Phrase:
+    """``spoken``, as a part of a sentence said in the reader's language (policies/messages)."""
+    if seconds % DAY == 0 and seconds >= DAY:
+        return phrase(NP_("%(n)s day", "%(n)s days"), n=seconds // DAY)
+    if seconds % 3600 == 0 and seconds >= 3600:
+        return phrase(NP_("%(n)s hour", "%(n)s hours"), n=seconds // 3600)
+    if seconds % 60 == 0 and seconds >= 60:
+        return phrase(NP_("%(n)s minute", "%(n)s minutes"), n=seconds // 60)
+    return phrase(NP_("%(n)s second", "%(n)s seconds"), n=seconds)
+
+
+def _short(delta: timedelta) -> Phrase:
+    """A length of time to a tenth of a day or hour; in English "2.5 days", "3.0 hours"."""
     seconds = max(0, int(delta.total_seconds()))
     if seconds >= DAY:
-        return f"{seconds / DAY:.1f} days"
+        return phrase(N_("%(n)s days"), n=f"{seconds / DAY:.1f}")
     if seconds >= 3600:
-        return f"{seconds / 3600:.1f} hours"
-    return spoken(seconds)
+        return phrase(N_("%(n)s hours"), n=f"{seconds / 3600:.1f}")
+    return said(seconds)

@@ -18,7 +18,7 @@ from policies.notice import (
     MinimumNotice,
     check_notice,
     last_nomination_at,
-    spoken,
+    said,
 )
 from policies.phases import TERMINAL, Phase, is_before
 from policies.schedule import Deadline, Schedule, validate_publishable, validate_schedule
@@ -334,9 +334,14 @@ def gate_nomination(conn: Connection, round_id: str, now: datetime | None = None
     last = last_nomination_at(schedule_of(row), notice)
     if now >= last:
         raise PhaseClosed(
-            f"new nominations closed at {iso(last)}, so that each nominee has "
-            f"{spoken(notice.consent)} to consent before nominations close at "
-            f"{iso(row['nominations_close_at'])}; it is now {iso(now)}"
+            N_(
+                "new nominations closed at %(last)s, so that each nominee has %(consent)s to "
+                "consent before nominations close at %(close)s; it is now %(now)s"
+            ),
+            last=iso(last),
+            consent=said(notice.consent),
+            close=iso(row["nominations_close_at"]),
+            now=iso(now),
         )
     return row
 

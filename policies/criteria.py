@@ -7,6 +7,7 @@ from typing import Any
 
 from policies.errors import InvalidInput
 from policies.lot import LOT_DOMAIN, LOT_DOMAIN_V1, LOT_DOMAINS
+from policies.messages import N_
 from policies.schedule import Schedule
 from policies.times import iso
 
@@ -74,6 +75,8 @@ def lot_of(criteria: Mapping[str, Any]) -> str:
     lot = criteria.get("lot", LOT_DOMAIN_V1)
     if lot not in LOT_DOMAINS:
         raise InvalidInput(
-            f"the criteria name lot {lot!r}; known: {', '.join(sorted(LOT_DOMAINS))}"
+            N_("the criteria name lot %(lot)s; known: %(lot_domains)s"),
+            lot=repr(lot),
+            lot_domains=", ".join(sorted(LOT_DOMAINS)),
         )
     return str(lot)

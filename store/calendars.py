@@ -9,6 +9,7 @@ from collections import Counter
 from sqlalchemy import Connection, RowMapping, select
 
 from policies.errors import NotFound
+from policies.messages import N_
 from policies.phases import Phase
 from policies.schedule import Deadline
 from store import audit, registry
@@ -25,7 +26,7 @@ def published(conn: Connection) -> list[RowMapping]:
 def of_round(conn: Connection, round_id: str) -> list[RowMapping]:
     found = [r for r in published(conn) if r["id"] == round_id]
     if not found:
-        raise NotFound(f"no published round with id {round_id}")
+        raise NotFound(N_("no published round with id %(round_id)s"), round_id=round_id)
     return found
 
 

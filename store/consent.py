@@ -9,6 +9,7 @@ import hmac
 from sqlalchemy import Connection, RowMapping
 
 from policies.errors import Forbidden
+from policies.messages import N_
 from store import nominations
 from store.credentials import hash_token
 
@@ -18,5 +19,5 @@ def nomination_for_nominee(conn: Connection, nomination_id: str, token: str) -> 
     ``nominations.respond`` refuses a token that is not the nomination's)."""
     row = nominations.get(conn, nomination_id)
     if not hmac.compare_digest(row["consent_token_hash"], hash_token(token)):
-        raise Forbidden("the consent token does not belong to this nomination")
+        raise Forbidden(N_("the consent token does not belong to this nomination"))
     return row

@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 from api.deps import MaybeCaller, ServicesDep, read
 from api.routes.rounds import visible_round
 from policies.errors import NotFound, ServiceUnavailable
+from policies.messages import N_
 from policies.times import iso
 from records.export_manifest import manifest, sign_manifest
 from store import exports, rounds
@@ -108,7 +109,9 @@ async def _manifest(
         statement = manifest(subject, iso(now), files)
         ring = svc.db.keyring
         if ring is None:
-            raise ServiceUnavailable("this deployment holds no signing keys: run mandate bootstrap")
+            raise ServiceUnavailable(
+                N_("this deployment holds no signing keys: run mandate bootstrap")
+            )
         envelope = sign_manifest(ring.signer_for(conn, "records", now), statement)
         return ExportsOut(
             files=[ExportFile(**line, url=f"{base}/{line['name']}") for line in statement["files"]],
@@ -124,7 +127,11 @@ async def _file(
 ) -> Response:
     files = await read(svc, files_of)
     if name not in files:
-        raise NotFound(f"no file {name!r} here; there are: {', '.join(sorted(files)) or 'none'}")
+        raise NotFound(
+            N_("no file %(name)s here; there are: %(files)s"),
+            name=repr(name),
+            files=", ".join(sorted(files)) or N_("none"),
+        )
     media = MEDIA.get(name[name.rfind(".") :], "application/octet-stream")
     return Response(
         files[name],

@@ -589,8 +589,11 @@ class NominationOut(BaseModel):
     attributes: dict[str, str]
     statement: dict[str, str]
     profile: Literal["public", "private", "erased"] = Field(description=PROFILE_DESCRIPTION)
-    consent: str
-    endorsed_by: list[str]
+    consent: str = Field(description="pending, accepted, declined or withdrawn (by the nominee)")
+    endorsed_by: list[str] = Field(description="endorsements not withdrawn")
+    withdrawn_at: datetime | None = Field(
+        default=None, description="when the organisation that made it withdrew it"
+    )
     rejection_code: str | None
     rejection_text: str | None
     standing: bool | None
@@ -608,7 +611,10 @@ class NominationSubmitted(BaseModel):
 
 class ConsentIn(In):
     token: str = Field(min_length=1, max_length=200)
-    decision: Literal["accept", "decline"]
+    decision: Literal["accept", "decline", "withdraw"] = Field(
+        description="accept or decline a pending nomination; withdraw an accepted consent "
+        "(until nominations close)"
+    )
 
 
 class RejectionIn(In):

@@ -37,7 +37,14 @@ from records.log_bundle import Report
 from records.profile_seal import PROFILE_FIELDS, profile_commitment
 
 # The entries of a round's scope that this module reads.
-PROFILE_ENTRIES = frozenset({"nomination.submitted", "nomination.accepted", "personal_data.erased"})
+PROFILE_ENTRIES = frozenset(
+    {
+        "nomination.submitted",
+        "nomination.accepted",
+        "nomination.consent_withdrawn",
+        "personal_data.erased",
+    }
+)
 NOMINATION = "nomination"  # the personal_data.erased subject of a nomination's profile
 _HEX = frozenset("0123456789abcdef")
 
@@ -67,6 +74,9 @@ class ProfileLog:
             return f"{kind} data names no nomination_id"
         if kind == "nomination.accepted":
             self.consented[nid] = index
+            return None
+        if kind == "nomination.consent_withdrawn":  # no longer public: not disclosed
+            self.consented.pop(nid, None)
             return None
         commitment = data.get("profile_commitment")
         if commitment is None:

@@ -49,7 +49,7 @@ def by_nominee(
             N_("the personal data of nomination %(nomination_id)s were erased already"),
             nomination_id=nomination_id,
         )
-    if row["consent"] != "declined":
+    if row["consent"] not in ("declined", "withdrawn") and row["withdrawn_at"] is None:
         raise NotErasable(
             N_(
                 "nomination %(nomination_id)s is %(consent)s, not declined: a nominee erases a "
@@ -107,7 +107,12 @@ def _counted_attributes(conn: Connection, row: RowMapping) -> dict[str, str]:
     constraints name while the nomination may still stand, none once it cannot."""
     if row["standing"]:
         return dict(row["attributes"])
-    if row["standing"] is False or row["rejected_at"] is not None or row["consent"] == "declined":
+    if (
+        row["standing"] is False
+        or row["rejected_at"] is not None
+        or row["withdrawn_at"] is not None
+        or row["consent"] in ("declined", "withdrawn")
+    ):
         return {}
     rules = rules_store.rules_for(conn, row["round_id"], row["constituency_id"])
     named = {c.attribute for c in rules.constraints}

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, select, update
+from sqlalchemy import Connection, RowMapping, delete, select, update
 
 from policies.errors import AlreadyExists, Conflict, Forbidden, InvalidInput, NotFound
 from policies.messages import N_
@@ -78,8 +78,9 @@ def nominate(
                 nomination.c.round_id == round_id,
                 nomination.c.constituency_id == constituency_id,
                 nomination.c.organisation_id == org_id,
-                nomination.c.consent != "declined",
+                nomination.c.consent.not_in(("declined", "withdrawn")),
                 nomination.c.rejected_at.is_(None),
+                nomination.c.withdrawn_at.is_(None),
             )
         ).first()
         if existing is not None:
@@ -192,12 +193,20 @@ def endorse(
     if organisation_id == row["organisation_id"]:
         raise Conflict(N_("an organisation cannot endorse its own nominee"))
     done = conn.execute(
-        select(endorsement.c.created_at).where(
+        select(endorsement.c.created_at, endorsement.c.withdrawn_at).where(
             endorsement.c.nomination_id == nomination_id,
             endorsement.c.organisation_id == organisation_id,
         )
     ).first()
-    if done is not None:
+    if done is not None and done.withdrawn_at is not None:
+        # Endorsed again after a withdrawal: the log keeps both.
+        conn.execute(
+            delete(endorsement).where(
+                endorsement.c.nomination_id == nomination_id,
+                endorsement.c.organisation_id == organisation_id,
+            )
+        )
+    elif done is not None:
         raise AlreadyExists(
             N_("organisation %(organisation_id)s has already endorsed this nomination"),
             organisation_id=organisation_id,
@@ -250,7 +259,7 @@ def endorsers(conn: Connection, nomination_id: str) -> list[RowMapping]:
     rows = conn.execute(
         select(organisation.c.id, organisation.c.region, endorsement.c.created_at)
         .join(endorsement, endorsement.c.organisation_id == organisation.c.id)
-        .where(endorsement.c.nomination_id == nomination_id)
+        .where(endorsement.c.nomination_id == nomination_id, endorsement.c.withdrawn_at.is_(None))
         .order_by(organisation.c.id)
     )
     return [r._mapping for r in rows]
@@ -271,8 +280,12 @@ def why_not_standing(
     """None when the nomination stands; else the published reason."""
     if row["rejected_at"] is not None:
         return f"rejected ({row['rejection_code']}): {row['rejection_text']}"
+    if row["withdrawn_at"] is not None:
+        return "withdrawn by the organisation that made the nomination"
     if row["consent"] == "declined":
         return "the nominee declined"
+    if row["consent"] == "withdrawn":
+        return "the nominee withdrew their consent"
     if rules.consent_required and row["consent"] != "accepted":
         return "the nominee did not consent before nominations closed"
     need = rules.endorsements

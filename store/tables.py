@@ -315,6 +315,7 @@ nomination = Table(
     Column("profile_commitment", String(64), nullable=True),
     Column("profile_salt", String(64), nullable=True),
     Column("erased_at", UTCDateTime, nullable=True),  # the personal data were erased then
+    Column("withdrawn_at", UTCDateTime, nullable=True),  # by the organisation that made it
 )
 
 endorsement = Table(
@@ -323,6 +324,7 @@ endorsement = Table(
     Column("nomination_id", String(36), ForeignKey("nomination.id"), primary_key=True),
     Column("organisation_id", String(36), ForeignKey("organisation.id"), primary_key=True),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("withdrawn_at", UTCDateTime, nullable=True),  # kept: the log says it was given
 )
 
 ballot = Table(

@@ -27,7 +27,17 @@ from policies.errors import Forbidden, InvalidInput, Unauthenticated, WrongPhase
 from policies.messages import N_, Message
 from policies.phases import Phase, is_before
 from records.ballot_seal import SECRET
-from store import ballots, bundles, erasure, names, nominations, outcomes, profiles, rounds
+from store import (
+    ballots,
+    bundles,
+    erasure,
+    names,
+    nominations,
+    outcomes,
+    profiles,
+    rounds,
+    withdrawals,
+)
 from store import rules as rules_store
 from store.names import Named
 from store.profiles import PUBLIC_VIEWER, Viewer
@@ -155,13 +165,61 @@ async def list_nominations(
     responses={403: {"description": "forbidden: the token is not this nomination's"}},
 )
 async def consent(nomination_id: str, body: s.ConsentIn, writer: WriterDep) -> JSONResponse:
-    """The nominee answers with the one-time token; opening a link never consents."""
-    return await writer.run(
-        lambda conn: _nomination(
+    """The nominee answers with the one-time token; opening a link never consents. An accepted
+    consent may be withdrawn until nominations close."""
+
+    def work(conn: Connection) -> s.NominationOut:
+        if body.decision == "withdraw":
+            return _nomination(
+                conn, withdrawals.consent_by_nominee(conn, nomination_id, body.token)
+            )
+        return _nomination(
             conn,
             nominations.respond(conn, nomination_id, body.token, body.decision == "accept"),
         )
-    )
+
+    return await writer.run(work)
+
+
+@router.post(
+    "/nominations/{nomination_id}/withdrawal",
+    response_model=s.NominationOut,
+    responses={403: {"description": "forbidden: not the organisation that made it"}},
+)
+async def withdraw_nomination(
+    nomination_id: str, caller: Caller, writer: WriterDep
+) -> JSONResponse:
+    """The organisation that made the nomination withdraws it, until nominations close; it
+    stays listed as withdrawn."""
+    require_member(caller)
+    assert caller.organisation_id is not None
+    org = caller.organisation_id
+
+    def work(conn: Connection) -> s.NominationOut:
+        row = withdrawals.nomination_by_nominator(conn, nomination_id, org, caller.credential_id)
+        return _nomination(conn, row, _viewer(conn, caller, row))
+
+    return await writer.run(work)
+
+
+@router.post(
+    "/nominations/{nomination_id}/endorsements/withdrawal",
+    response_model=s.NominationOut,
+    responses={404: {"description": "not_found: the caller's organisation does not endorse it"}},
+)
+async def withdraw_endorsement(
+    nomination_id: str, caller: Caller, writer: WriterDep
+) -> JSONResponse:
+    """The caller's organisation withdraws its endorsement, until nominations close."""
+    require_member(caller)
+    assert caller.organisation_id is not None
+    org = caller.organisation_id
+
+    def work(conn: Connection) -> s.NominationOut:
+        row = withdrawals.endorsement_by_endorser(conn, nomination_id, org, caller.credential_id)
+        return _nomination(conn, row, _viewer(conn, caller, row))
+
+    return await writer.run(work)
 
 
 @router.post(

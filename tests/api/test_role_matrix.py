@@ -239,6 +239,13 @@ CASES = [
     Case("POST", "/v1/nominations/{n}/endorsements", frozenset({"member"}), succeeds=False),
     Case(
         "POST",
+        "/v1/nominations/{n}/endorsements/withdrawal",
+        frozenset({"member"}),
+        succeeds=False,  # the member has not endorsed it
+    ),
+    Case("POST", "/v1/nominations/{n}/withdrawal", frozenset({"member"}), succeeds=False),
+    Case(
+        "POST",
         "/v1/nominations/{n}/rejection",
         frozenset({"coordinator_own"}),
         {"reason_code": "not_eligible", "reason": "matrix"},

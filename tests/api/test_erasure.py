@@ -241,6 +241,14 @@ async def test_personal_data_stay_out_of_the_log_and_can_be_erased(api: Api) -> 
         assert data["nominee_name"] not in json.dumps(after)
         assert data["nominee_name"] not in json.dumps(outcome)
 
+    # Erased, they are gone from the database too; a consent token was never in it.
+    dump = await asyncio.to_thread(_dump, api.db)
+    for data in people.values():
+        for text in (data["nominee_name"], data["nominee_email"], *data["statement"].values()):
+            assert text not in dump, text
+    for _, token in (alice, bob, cara):
+        assert token not in dump
+
 
 async def test_the_secretariat_erases_a_signers_contact_details(api: Api) -> None:
     w = await make_world(api)

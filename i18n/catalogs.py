@@ -9,7 +9,7 @@ them, translated. To update them after changing messages::
 
     .venv/bin/python -m i18n.catalogs > /tmp/mandate.pot
     .venv/bin/pybabel update -i /tmp/mandate.pot -d i18n/locale -D mandate \\
-        --ignore-obsolete --no-fuzzy-matching --no-location -w 100
+        --ignore-obsolete --no-fuzzy-matching -w 100
 """
 
 from __future__ import annotations

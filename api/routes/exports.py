@@ -47,7 +47,12 @@ class ExportsOut(BaseModel):
 FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "the file",
-        "content": {m.split(";")[0]: {"schema": {"type": "string"}} for m in MEDIA.values()},
+        # CSV and BLT are text; a JSON file is a list of objects.
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "text/plain": {"schema": {"type": "string"}},
+            "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+        },
     },
     404: {"description": "not_found: no such round, campaign or file (yet)"},
 }

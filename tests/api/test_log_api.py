@@ -561,8 +561,11 @@ async def test_no_answer_carries_a_private_key(api: Api) -> None:
         "/v1/rounds/{round_id}/bundle": "?since=1",
     }
     openapi = (await api.call("GET", "/openapi.json")).json()
+    # One file of each export listing: a round's nominations, a campaign's signatories.
+    file = {"rounds": "nominations.csv", "campaigns": "signatories.csv"}
     paths = [
-        _fill(path, values) + queries.get(path, "")
+        _fill(path.replace("{name}", file.get([*path.split("/"), "", "", ""][2], "")), values)
+        + queries.get(path, "")
         for path, operations in openapi["paths"].items()
         if "get" in operations
     ]
@@ -577,6 +580,8 @@ async def test_no_answer_carries_a_private_key(api: Api) -> None:
             managers_only = (
                 f"/v1/campaigns/{campaign_id}/webhooks",
                 f"/v1/campaigns/{campaign_id}/deliveries",
+                f"/v1/rounds/{rid}/participation",
+                f"/v1/rounds/{rid}/constituencies/{w.constituency}/ratification",
             )
             if token is None and path in ("/v1/me", "/v1/credentials", *managers_only):
                 assert r.status_code == 401, (path, r.text)

@@ -39,6 +39,7 @@ from web.deps import FormDep, ReaderDep, read, signed_in
 from web.errors import N_
 from web.forms import Form
 from web.pages import PageRoute, Reader, redirect, render, web_of
+from web.routes.coordinator import REJECTION_CODES
 from web.validation import Words, validated
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -60,10 +61,6 @@ NOT_A_MEMBER = N_("Choose one of your constituency's member organisations")
 ONE_NOMINEE = N_(
     "This organisation already has a nominee in this round, and the rules allow one per "
     "organisation"
-)
-TOO_MANY = (
-    "Choose at most %(num)s candidate",
-    "Choose at most %(num)s candidates",
 )
 RANK_REPEATED = N_("This candidate is already your choice %(num)s: choose another, or none")
 RANK_GAP = N_("Fill in your choices in order: this one is empty, and a later one is not")
@@ -306,16 +303,6 @@ async def round_page(round_id: str, request: Request, who: ReaderDep) -> Respons
         codes=REJECTION_CODES,
         done=DONE.get(request.query_params.get("done", "")),
     )
-
-
-# The coordinators' reasons for a rejection (web/routes/coordinator.py), as members read them.
-REJECTION_CODES = {
-    "not_eligible": N_("Not eligible under the published rules"),
-    "incomplete": N_("Incomplete nomination"),
-    "duplicate": N_("Duplicate nomination"),
-    "withdrawn": N_("Withdrawn by the nominating organisation"),
-    "other": N_("Another reason"),
-}
 
 
 @router.post("/member/nominations/{nomination_id}/endorsement", response_class=HTMLResponse)
@@ -616,7 +603,10 @@ async def vote(round_id: str, request: Request, who: ReaderDep, data: FormDep) -
         form.values.update({f"approve-{v}": "yes" for v in approvals})
         most = view.rules.max_approvals
         if most is not None and len(approvals) > most:
-            form.fail(APPROVALS, say.ngettext(*TOO_MANY, most))
+            too_many = say.ngettext(
+                "Choose at most %(num)s candidate", "Choose at most %(num)s candidates", most
+            )
+            form.fail(APPROVALS, too_many)
         body = {"approvals": approvals}
         where = APPROVALS
     ballot = validated(s.BallotIn, body, form, lambda loc: where, {where: BALLOT_REFUSED}, say)

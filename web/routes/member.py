@@ -186,7 +186,7 @@ def _dashboard(conn: Connection, caller: Principal, lang: str) -> Dashboard:
         registry.get_constituency(conn, cid),
         items,
         found,
-        member_receipts.ballots_of(conn, org, cid, titles),
+        member_receipts.ballots_of(conn, org, cid, [row["id"] for row in own]),
         member_receipts.signatures_of(conn, org),
         titles,
         title_langs,

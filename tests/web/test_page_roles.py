@@ -20,11 +20,12 @@ from pydantic import SecretStr
 
 from mandate import keyfile
 from mandate.settings import Settings
-from store import campaigns, nominations
+from store import campaigns, credentials, nominations
 from store.db import Database
 from tests import campaign_support as cs
 from tests.keys import ORIGIN
 from tests.web.manage_support import (
+    Constituency,
     constituency,
     draft_round,
     nominate,
@@ -120,6 +121,9 @@ CASES = [
     Case("GET", "/consent/{k}?token={t}", TOKEN_HOLDERS),
     Case("POST", "/consent/{k}", TOKEN_HOLDERS, {"token": "{t}", "decision": "decline"}),
     Case("POST", "/consent/{k}/erasure", TOKEN_HOLDERS, {"token": "{t}"}),
+    # Withdrawals near the end: they change the nomination the cases above act on.
+    Case("POST", "/member/nominations/{w}/endorsement-withdrawal", OWN_MEMBER),
+    Case("POST", "/member/nominations/{w}/withdrawal", OWN_MEMBER),
     # Last: the member is removed, and its session ends with its credential.
     Case("POST", "/coordinator/{c}/members/{o}/removal", OWN),
 ]
@@ -133,6 +137,25 @@ class World:
 
     def fill(self, template: str) -> str:
         return template.format(**self.ids)
+
+
+def _made_by_member(db: Database, round_id: str, own: Constituency) -> str:
+    """A nomination its member organisation made with its own token: the one it may withdraw."""
+    with db.write() as conn:
+        me = credentials.authenticate(conn, own.member_token)
+        made = nominations.nominate(
+            conn,
+            round_id,
+            own.id,
+            {
+                "nominee_name": "Wanjiru Kamau",
+                "organisation_id": own.member,
+                "attributes": {},
+                "statement": {"en": "Wanjiru will speak."},
+            },
+            me.credential_id,
+        )
+    return str(made.nomination["id"])
 
 
 @pytest.fixture
@@ -166,6 +189,7 @@ async def world(db: Database, tmp_path: Path) -> AsyncIterator[World]:
         "n": nominate(db, rid, own),
         "q": drafted["id"],
         "k": other_nomination.nomination["id"],
+        "w": _made_by_member(db, rid, own),
         "t": other_nomination.consent_token,
         "spare": cs.member(db, cs.constituency(db)),
         "tag": own.id[:8],
@@ -257,6 +281,7 @@ def test_every_management_page_is_in_the_matrix(tmp_path: Path) -> None:
         ("{organisation_id}", "{o}"),
         ("{nomination_id}", "{n}"),
         ("{nomination_id}", "{k}"),
+        ("{nomination_id}", "{w}"),
         ("{campaign_id}", "{q}"),
     )
     listed = set()

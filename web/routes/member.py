@@ -28,7 +28,16 @@ from policies.campaigns import CampaignPhase, Signers
 from policies.errors import AlreadyExists, Forbidden
 from policies.notice import last_nomination_at
 from policies.phases import Phase
-from store import campaigns, member_receipts, nominations, profiles, registry, rounds, signatures
+from store import (
+    campaigns,
+    member_receipts,
+    nominations,
+    profiles,
+    registry,
+    rounds,
+    signatures,
+    withdrawals,
+)
 from store import rules as rules_store
 from store.ballots import cast
 from store.member_receipts import BallotReceipt, SignatureReceipt
@@ -48,6 +57,10 @@ STATEMENT_MAX = 10_000  # api.schemas.StatementText
 ATTRIBUTE_MAX = 100  # api.schemas.Label
 DONE = {
     "endorsed": N_("Your organisation endorses this nomination."),
+    "withdrawn": N_(
+        "Your organisation has withdrawn this nomination. It stays listed as withdrawn."
+    ),
+    "unendorsed": N_("Your organisation no longer endorses this nomination."),
     "cast": N_("Your ballot is cast. Keep its receipt."),
 }
 NOMINATION_FIELDS = {
@@ -238,7 +251,8 @@ class Nominee:
         return not (
             self.endorsed
             or row["rejected_at"] is not None
-            or row["consent"] == "declined"
+            or row["consent"] in ("declined", "withdrawn")
+            or row.get("withdrawn_at") is not None
             or row["profile"] == profiles.ERASED
         )
 
@@ -321,6 +335,44 @@ async def endorse(nomination_id: str, request: Request, who: ReaderDep, data: Fo
     except AlreadyExists:  # endorsed meanwhile, from another page
         row = await read(web_of(request), lambda conn: nominations.get(conn, nomination_id))
     return redirect(request, f"/member/rounds/{row['round_id']}?done=endorsed#n-{nomination_id}")
+
+
+@router.post("/member/nominations/{nomination_id}/withdrawal", response_class=HTMLResponse)
+async def withdraw(nomination_id: str, request: Request, who: ReaderDep, data: FormDep) -> Response:
+    """The organisation that made the nomination withdraws it, until nominations close."""
+    caller = _member(who)
+    org = _org(caller)
+
+    def work(conn: Connection) -> RowMapping:
+        _own_nomination(conn, nomination_id, caller)
+        return withdrawals.nomination_by_nominator(conn, nomination_id, org, caller.credential_id)
+
+    row = await write(request, who, work)
+    return redirect(request, f"/member/rounds/{row['round_id']}?done=withdrawn#n-{nomination_id}")
+
+
+@router.post(
+    "/member/nominations/{nomination_id}/endorsement-withdrawal", response_class=HTMLResponse
+)
+async def unendorse(
+    nomination_id: str, request: Request, who: ReaderDep, data: FormDep
+) -> Response:
+    """The member's organisation withdraws its endorsement, until nominations close."""
+    caller = _member(who)
+    org = _org(caller)
+
+    def work(conn: Connection) -> RowMapping:
+        _own_nomination(conn, nomination_id, caller)
+        return withdrawals.endorsement_by_endorser(conn, nomination_id, org, caller.credential_id)
+
+    row = await write(request, who, work)
+    return redirect(request, f"/member/rounds/{row['round_id']}?done=unendorsed#n-{nomination_id}")
+
+
+def _own_nomination(conn: Connection, nomination_id: str, caller: Principal) -> None:
+    """A member acts only on nominations of its own constituency."""
+    if nominations.get(conn, nomination_id)["constituency_id"] != caller.constituency_id:
+        raise Forbidden("members act only in their own constituency")
 
 
 # -- nominating

@@ -21,7 +21,7 @@ from api import schemas as s
 from api.erasure_schemas import ErasureIn
 from policies.errors import AlreadyErased, Conflict, Forbidden, NotFound
 from policies.phases import Phase
-from store import consent, erasure, nominations, registry, rounds
+from store import consent, erasure, nominations, registry, rounds, withdrawals
 from store import rules as rules_store
 from web import i18n, words
 from web.actions import write
@@ -35,6 +35,9 @@ DONE = {
     "accepted": N_("You have accepted the nomination. Your name and statement are now public."),
     "declined": N_("You have declined the nomination. Nothing about you is published."),
     "erased": N_("Your personal data in this nomination are erased."),
+    "withdrawn": N_(
+        "You have withdrawn your consent. Your name and statement are no longer shown."
+    ),
 }
 
 
@@ -128,12 +131,14 @@ async def answer(nomination_id: str, request: Request, who: ReaderDep, data: For
     except ValidationError:
         raise link_unusable() from None
     accept = body.decision == "accept"
+
+    def work(conn: Connection) -> object:
+        if body.decision == "withdraw":
+            return withdrawals.consent_by_nominee(conn, nomination_id, body.token)
+        return nominations.respond(conn, nomination_id, body.token, accept)
+
     try:
-        await write(
-            request,
-            who,
-            lambda conn: nominations.respond(conn, nomination_id, body.token, accept),
-        )
+        await write(request, who, work)
     except (Forbidden, NotFound):
         raise link_unusable() from None
     except Conflict as exc:
@@ -141,7 +146,8 @@ async def answer(nomination_id: str, request: Request, who: ReaderDep, data: For
             raise
         # Answered already (from another tab): the page says what stands.
         return redirect(request, _here(nomination_id, body.token))
-    return redirect(request, _here(nomination_id, body.token, "accepted" if accept else "declined"))
+    done = {"accept": "accepted", "decline": "declined", "withdraw": "withdrawn"}[body.decision]
+    return redirect(request, _here(nomination_id, body.token, done))
 
 
 @router.post("/consent/{nomination_id}/erasure", response_class=HTMLResponse)

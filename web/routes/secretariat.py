@@ -20,7 +20,13 @@ from starlette.datastructures import FormData
 from api import schemas as s
 from api.deps import temporal_client
 from api.routes.registry import appoint_coordinator
-from api.routes.rounds import _live_round, _update, restart_published, start_published
+from api.routes.rounds import (
+    _live_round,
+    _update,
+    _without_defaults,
+    restart_published,
+    start_published,
+)
 from policies.access import Principal, require_secretariat
 from policies.errors import (
     AlreadyExists,
@@ -108,6 +114,12 @@ SCHEDULE_FIELDS = (
     "voting_open_at",
     "voting_close_at",
 )
+# The round's own minimum notice, in whole days (policies/notice.py keeps seconds); empty: the
+# deployment's default.
+NOTICE_FIELDS = ("notice_nominations", "notice_consent", "notice_voting", "notice_acceptance")
+NOTICE_DAYS = N_("Enter a whole number of days, like 14, or leave it empty for the default")
+THRESHOLD = N_("Enter a percentage from 0 to 100, or leave it empty")
+DAY = 86_400
 # What the schedule's policy says, by how it begins: the field, and our words for it.
 SCHEDULE_REFUSALS = (
     (
@@ -493,6 +505,11 @@ def _round_form(row: RowMapping, who: Reader) -> Form:
         values[f"seats-{p['constituency_id']}"] = str(p["seats"])
     for name in SCHEDULE_FIELDS:
         values[name] = moment_value(row[name], who)
+    for name in NOTICE_FIELDS:
+        seconds = (row["minimum_notice"] or {}).get(name.removeprefix("notice_"))
+        values[name] = "" if seconds is None else str(seconds // DAY)
+    threshold = row["ratification_threshold"]
+    values["ratification_threshold"] = "" if threshold is None else str(threshold)
     return Form(values)
 
 
@@ -511,6 +528,8 @@ def _round_form_body(
         *(f"seg{i}_{part}" for i in range(1, 51) for part in ("key", "title")),
         *(f"seats-{cid}" for cid in ids),
         *SCHEDULE_FIELDS,
+        *NOTICE_FIELDS,
+        "ratification_threshold",
     ]
     form = Form.of(data, names)
     where: dict[str, str] = {}
@@ -536,6 +555,19 @@ def _round_form_body(
         "participants": participants,
         "schedule": schedule,
     }
+    notice = {}
+    for name in NOTICE_FIELDS:
+        days = number(form, name, say)
+        if days is not None:
+            window = name.removeprefix("notice_")
+            notice[window] = days * DAY
+            where[f"minimum_notice.{window}"] = name
+    if notice:
+        body["minimum_notice"] = notice
+    threshold = number(form, "ratification_threshold", say)
+    if threshold is not None:
+        body["ratification_threshold"] = threshold
+        where["ratification_threshold"] = "ratification_threshold"
     return form, body, where
 
 
@@ -559,7 +591,11 @@ def _round_messages(where: Mapping[str, str]) -> dict[str, str]:
     messages = dict(ROUND_FIELDS)
     messages["seg1_title"] = ROUND_FIELDS["segments"]
     for name in where.values():
-        if name.endswith("_key"):
+        if name.startswith("notice_"):
+            messages[name] = NOTICE_DAYS
+        elif name == "ratification_threshold":
+            messages[name] = THRESHOLD
+        elif name.endswith("_key"):
             messages[name] = SEGMENT_KEY
         elif name.startswith("seg"):
             messages[name] = SEGMENT_TITLE
@@ -617,6 +653,9 @@ async def _round_editor(
         form=form,
         segment_rows=_segment_rows(form),
         zone=zone_of(who).key,
+        notice_days={
+            k: v // DAY for k, v in web_of(request).svc.settings.minimum_notice().to_json().items()
+        },
         editable=phase is Phase.DRAFT,
         live=phase is not Phase.DRAFT and phase not in TERMINAL,
         phases=words.ROUND_PHASES,
@@ -647,7 +686,7 @@ async def create_round(request: Request, who: ReaderDep, data: FormDep) -> Respo
     valid = validated(s.RoundIn, body, form, _round_field(where), _round_messages(where), say)
     if valid is None or form.errors:
         return await _round_editor(request, who, None, form, 422)
-    draft = valid.model_dump()
+    draft = _without_defaults(valid.model_dump())
     try:
         made = await write(
             request, who, lambda conn: rounds.create_draft(conn, draft, caller.credential_id)
@@ -673,7 +712,7 @@ async def edit_round(round_id: str, request: Request, who: ReaderDep, data: Form
     valid = validated(s.RoundIn, body, form, _round_field(where), _round_messages(where), say)
     if valid is None or form.errors:
         return await _round_editor(request, who, round_id, form, 422)
-    changes = valid.model_dump()
+    changes = _without_defaults(valid.model_dump())
     try:
         await write(
             request,

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, and_, delete, func, select
 
 from policies.errors import Conflict, Forbidden, NotFound, WrongPhase
+from policies.messages import N_
 from policies.phases import Phase
 from policies.ratification import Ratification
 from store import audit, registry
@@ -26,10 +27,12 @@ from store.upsert import insert_ignore
 def _draft(conn: Connection, round_id: str, constituency_id: str) -> RowMapping:
     row = conn.execute(select(round_).where(round_.c.id == round_id).with_for_update()).first()
     if row is None:
-        raise NotFound(f"no round with id {round_id}")
+        raise NotFound(N_("no round with id %(round_id)s"), round_id=round_id)
     if row.phase != Phase.DRAFT:
         raise WrongPhase(
-            f"round {round_id} is {row.phase}: rules are put to the members while it is a draft"
+            N_("round %(round_id)s is %(phase)s: rules are put to the members while it is a draft"),
+            round_id=round_id,
+            phase=row.phase,
         )
     rules_store.seats_of(row._mapping, constituency_id)
     return row._mapping
@@ -84,17 +87,29 @@ def respond(
     asked = _asked(conn, round_id, constituency_id)
     if asked is None:
         raise Conflict(
-            f"the rules of {constituency_id} for round {round_id} have not been put to the "
-            "members yet: its coordinator does that"
+            N_(
+                "the rules of %(constituency_id)s for round %(round_id)s have not been put to "
+                "the members yet: its coordinator does that"
+            ),
+            constituency_id=constituency_id,
+            round_id=round_id,
         )
     current = rules_store.get(conn, round_id, constituency_id)["version"]
     if current != asked["rules_version"]:
         raise Conflict(
-            f"the rules changed (version {current}) since they were put to the members "
-            f"(version {asked['rules_version']}): the coordinator puts them again"
+            N_(
+                "the rules changed (version %(current)s) since they were put to the members "
+                "(version %(asked)s): the coordinator puts them again"
+            ),
+            current=current,
+            asked=asked["rules_version"],
         )
     if not registry.is_member(conn, constituency_id, organisation_id):
-        raise Forbidden(f"organisation {organisation_id} is not a member of {constituency_id}")
+        raise Forbidden(
+            N_("organisation %(organisation_id)s is not a member of %(constituency_id)s"),
+            organisation_id=organisation_id,
+            constituency_id=constituency_id,
+        )
     now = now or utcnow()
     key = {
         "round_id": round_id,
@@ -232,12 +247,16 @@ def for_criteria(conn: Connection, round_row: RowMapping) -> dict[str, dict[str,
         cid = p["constituency_id"]
         found = summary(conn, round_row["id"], cid)
         if not found.met and found.override is None:
-            short.append(f"{cid} ({found.approvals} of {found.needed} approvals needed)")
+            short.append(f"{cid} {found.approvals}/{found.needed}")
         out[cid] = found.to_json()
     if short:
         raise Conflict(
-            f"the rules are not ratified by enough member organisations: {'; '.join(short)}. "
-            "Each coordinator puts the rules to the members; the secretariat may publish "
-            "without, with a logged reason (.../ratification/override)"
+            N_(
+                "the rules are not ratified by enough member organisations (approvals given / "
+                "needed): %(short)s. Each coordinator puts the rules to the members; the "
+                "secretariat may publish without, with a logged reason "
+                "(.../ratification/override)"
+            ),
+            short="; ".join(short),
         )
     return out

@@ -16,6 +16,7 @@ from api.deps import Caller, ServicesDep, WriterDep, read
 from api.schemas import In
 from policies.access import Role, require_coordinator_of, require_member, require_secretariat
 from policies.errors import Forbidden
+from policies.messages import N_
 from policies.ratification import Ratification
 from store import ratification, registry
 
@@ -85,7 +86,10 @@ async def answer(
     """A member organisation approves the rules, or not, with an optional public comment."""
     require_member(caller)
     if caller.constituency_id != constituency_id or caller.organisation_id is None:
-        raise Forbidden(f"only members of {constituency_id} answer for its rules")
+        raise Forbidden(
+            N_("only members of %(constituency_id)s answer for its rules"),
+            constituency_id=constituency_id,
+        )
     org = caller.organisation_id
     return await writer.run(
         lambda conn: _out(
@@ -130,7 +134,13 @@ async def get_ratification(
     """The count so far and every answer: for the secretariat, the constituency's
     coordinators and its members while the round is a draft (then in the criteria)."""
     if caller.role is not Role.SECRETARIAT and caller.constituency_id != constituency_id:
-        raise Forbidden(f"only the secretariat and {constituency_id}'s own see its ratification")
+        raise Forbidden(
+            N_(
+                "only the secretariat and the coordinators and members of %(constituency_id)s "
+                "see its ratification"
+            ),
+            constituency_id=constituency_id,
+        )
 
     def load(conn: Connection) -> RatificationOut:
         return _out(

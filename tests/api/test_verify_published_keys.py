@@ -23,6 +23,7 @@ import pytest
 from api.app import create_app
 from mandate.cli import main
 from mandate.settings import Settings
+from records.bundle import BUNDLE_FORMAT
 from records.keylist import KeyList, listed_key
 from records.keys import generate_signer
 from store import log, signatures
@@ -176,7 +177,7 @@ def test_a_malformed_key_list_fails_naming_the_problem(
     bundle = published.files["round"]
     cases: list[tuple[Path, str]] = [
         (published.key_list("broken.json", "{"), "is not JSON"),
-        (bundle, "is malformed: got format 'mandate.bundle/2', expected 'mandate.keylist/1'"),
+        (bundle, f"is malformed: got format '{BUNDLE_FORMAT}', expected 'mandate.keylist/1'"),
         (
             published.key_list("bad-key.json", {**published.keys, "keys": [{"key_id": "x"}]}),
             "is malformed: got listed key fields ['key_id'], expected",

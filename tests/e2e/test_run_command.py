@@ -237,7 +237,7 @@ def test_run_command_starts_drives_stops_and_resumes(tmp_path: Path) -> None:
         assert [s["signature_id"] for s in listed["signatories"]] == [signature_id]
         eventually(
             lambda: any(
-                "closed with 1 signatories" in p.read_text()
+                "1 organisation signed." in p.read_text()
                 for p in (tmp_path / "data" / "mail").glob("*.eml")
             ),
             30,

@@ -90,7 +90,7 @@ async def _stack(
     logs = tmp_path / "logs"
     logs.mkdir()
     with temporal_dev_server(tmp_path, logs / "temporal.log") as address:
-        client = await Client.connect(address, data_converter=pydantic_data_converter)
+        client = await _connect(address)
         env = mandate_env(
             data_dir=str(data),
             database_url=db_url,
@@ -100,6 +100,19 @@ async def _stack(
             **settings,
         )
         yield client, env, logs / "worker.log"
+
+
+async def _connect(address: str) -> Client:
+    """The dev server's port opens before its frontend is healthy: on a busy machine the first
+    connections are refused with "not healthy yet" for a moment."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return await Client.connect(address, data_converter=pydantic_data_converter)
+        except RuntimeError as exc:
+            if "not healthy" not in str(exc) or time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.5)
 
 
 async def _until(check: Callable[[], Awaitable[T | None]], within: float, what: str) -> T:

@@ -17,8 +17,8 @@ import pytest
 from mandate.cli import main
 from tests.api.conftest import Api, World, make_world
 from tests.api.test_log_api import _concluded_campaign
+from tests.api.test_methods_journey import _member
 from tests.api.test_rounds_api import at, wait_phase
-from tests.api.test_sealed_ballots import _member
 from tests.policies.support import run_oracle
 
 NOMINEES = ["Ana Lima", "Bello Okafor", "Chen Wei", "Dalia Haddad"]

@@ -9,8 +9,8 @@ import uuid
 from typing import Any
 
 from tests.api.conftest import Api, make_world
+from tests.api.test_methods_journey import _member
 from tests.api.test_rounds_api import at
-from tests.api.test_sealed_ballots import _member
 
 
 def _body(constituency: str, threshold: int) -> dict[str, Any]:

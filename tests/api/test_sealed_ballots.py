@@ -18,28 +18,12 @@ from sqlalchemy import select
 
 from records.bundle import verify_bundle
 from store.tables import ballot, idempotency_record
-from tests.api.conftest import Api, World, make_world, org_body
+from tests.api.conftest import Api, make_world
 from tests.api.test_log_api import integrate
+from tests.api.test_methods_journey import _member
 from tests.api.test_rounds_api import at, wait_phase
 
 VOTING = 12.0  # seconds voting stays open: room for three voters and every public read
-
-
-async def _member(api: Api, w: World) -> tuple[str, str]:
-    made = await api.ok("POST", "/v1/organisations", api.secretariat, org_body())
-    await api.ok(
-        "POST",
-        f"/v1/constituencies/{w.constituency}/members",
-        w.coordinator,
-        {"organisation_id": made["id"]},
-    )
-    token = await api.ok(
-        "POST",
-        f"/v1/constituencies/{w.constituency}/members/{made['id']}/tokens",
-        w.coordinator,
-        {},
-    )
-    return made["id"], token["token"]
 
 
 def _statements(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:

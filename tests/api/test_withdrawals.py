@@ -10,8 +10,8 @@ from typing import Any
 from records.bundle import verify_bundle
 from tests.api.conftest import Api, make_world
 from tests.api.test_log_api import integrate
+from tests.api.test_methods_journey import _member
 from tests.api.test_rounds_api import at, wait_phase
-from tests.api.test_sealed_ballots import _member
 
 
 async def test_withdrawals_until_nominations_close_and_what_stands_after(api: Api) -> None:

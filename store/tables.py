@@ -618,3 +618,100 @@ web_session = Table(
     Column("expires_at", UTCDateTime, nullable=False),
     Column("ended_at", UTCDateTime, nullable=True),
 )
+
+# -- round notices (store/round_notices.py): every notice of a round, queued in the transaction
+# of what caused it, rendered and handed to the mail outbox when due; the log a coordinator shows.
+round_notice = Table(
+    "round_notice",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("dedup_key", String(200), nullable=False, unique=True),  # also the mail's
+    Column("round_id", String(36), ForeignKey("round.id"), nullable=False),
+    Column("constituency_id", String(36), ForeignKey("constituency.id"), nullable=True),
+    Column("kind", String(50), nullable=False),
+    # The recipient: a member organisation, or a person (the nominee of a nomination...).
+    Column("organisation_id", String(36), ForeignKey("organisation.id"), nullable=True),
+    Column("person", String(100), nullable=True),  # e.g. "nominee:<nomination id>"
+    Column("channel", String(20), nullable=False),  # mail
+    Column("to_address", String(320), nullable=True),  # never exported
+    Column("lang", String(10), nullable=False),
+    # What the words are made from, sealed (a consent request holds its token); emptied once sent.
+    Column("params", Text, nullable=True),
+    # Reminders: sent only to those who have not acted by then ("nominate", "vote", "consent").
+    Column("condition", String(30), nullable=True),
+    Column("deadline", String(30), nullable=True),  # the deadline a reminder comes before
+    Column("before_seconds", Integer, nullable=True),
+    Column("subject", String(300), nullable=True),  # once rendered
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("released_at", UTCDateTime, nullable=True),  # handed to the mail outbox
+    Column("skipped_at", UTCDateTime, nullable=True),
+    Column("skip_reason", String(50), nullable=True),
+)
+
+Index("ix_round_notice_round", round_notice.c.round_id)
+Index("ix_round_notice_waiting", round_notice.c.released_at, round_notice.c.due_at)
+
+# Webhooks of a constituency's rounds (Standard Webhooks), and their durable outbox.
+round_webhook = Table(
+    "round_webhook",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("constituency_id", String(36), ForeignKey("constituency.id"), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("secret", Text, nullable=False),  # sealed; shown once
+    Column("created_by", String(36), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("removed_at", UTCDateTime, nullable=True),
+)
+
+webhook_outbox = Table(
+    "webhook_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("message_id", String(200), nullable=False, unique=True),  # webhook-id
+    Column("webhook_id", String(36), ForeignKey("round_webhook.id"), nullable=False),
+    Column("round_id", String(36), ForeignKey("round.id"), nullable=False),
+    Column("event_type", String(50), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("sent_at", UTCDateTime, nullable=True),
+    Column("failed_at", UTCDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+)
+
+Index("ix_webhook_outbox_waiting", webhook_outbox.c.sent_at, webhook_outbox.c.next_attempt_at)
+
+# -- seats: acceptance of the seats an outcome gives, and substitutions (store/seats.py)
+seat_state = Table(
+    "seat_state",
+    metadata,
+    Column("round_id", String(36), ForeignKey("round.id"), primary_key=True),
+    Column("constituency_id", String(36), ForeignKey("constituency.id"), primary_key=True),
+    Column("seats", Integer, nullable=False),  # the seats the round gives the constituency
+    # The hash the next amendment names: the outcome's, then the last amendment's.
+    Column("head_hash", String(64), nullable=False),
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("confirmed_at", UTCDateTime, nullable=True),  # every seat accepted or left empty
+)
+
+seat_offer = Table(
+    "seat_offer",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("round_id", String(36), ForeignKey("round.id"), nullable=False),
+    Column("constituency_id", String(36), ForeignKey("constituency.id"), nullable=False),
+    Column("seat", Integer, nullable=False),  # 1-based, in the outcome's order of winners
+    Column("nomination_id", String(36), ForeignKey("nomination.id"), nullable=True),  # none: empty
+    # offered | accepted | declined | lapsed | empty
+    Column("status", String(20), nullable=False),
+    Column("offered_at", UTCDateTime, nullable=False),
+    Column("deadline", UTCDateTime, nullable=True),
+    Column("answered_at", UTCDateTime, nullable=True),
+)
+
+Index("ix_seat_offer_round_constituency", seat_offer.c.round_id, seat_offer.c.constituency_id)
+Index("ix_seat_offer_nomination", seat_offer.c.nomination_id)

@@ -72,9 +72,11 @@ def keeps(
     after: Sequence[str],
     attributes: Attributes,
     constraints: Sequence[Constraint],
+    empty: int = 0,
 ) -> bool:
     """True when the panel ``after`` keeps every constraint ``before`` kept: no maximum
-    exceeded, no minimum below ``min(c.min, what before had)``."""
+    exceeded, no minimum below ``min(c.min, what before had)``. With ``empty`` seats left
+    empty, a minimum may fall short by as many (the seats no alternate could take)."""
     for c in constraints:
         now, then = _counts(after, attributes, c), _counts(before, attributes, c)
         if c.value is None:
@@ -84,7 +86,7 @@ def keeps(
         n, m = now[c.value], then[c.value]
         if c.max is not None and n > c.max:
             return False
-        if n < min(c.min, m):
+        if n + empty < min(c.min, m):
             return False
     return True
 

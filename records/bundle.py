@@ -66,6 +66,9 @@ key list. The statements a verifier reads:
   ``designation.approved`` {constituency_id, coordinator, decision_hash}: a designation's
   decisions and approvals (``policies.designation``);
 - ``outcome.published`` {constituency_id, outcome_hash, key_id, winners, alternates, unfilled};
+- ``seats.offered``, ``seat.accepted``, ``seat.declined``, ``outcome.amended`` and
+  ``seats.confirmed``: the seats offered to the winners, their answers, each substitution
+  chained to the outcome, and the final seats (``records.seat_check``, store/seats.py);
 - ``nomination.submitted`` {nomination_id, constituency_id, organisation_id,
   profile_commitment}: a salted commitment to the nominee's name, statement and attributes
   (``records.profile_seal``), never the profile itself (entries logged before profiles were
@@ -106,7 +109,10 @@ What :func:`verify_bundle` checks:
    criteria name; a beacon value must verify against the rules' public key where one is named
    (always, under mandate.lot/2, and be the round the final schedule gives); under
    mandate.lot/2 a reveal logged before voting closed, or randomness the rules do not name, is
-   a problem; a decided round has an outcome for every participating constituency.
+   a problem; a decided round has an outcome for every participating constituency;
+9. the seats (``records.seat_check``): every amendment chained to the outcome and recomputed
+   from the published alternate order and constraints, answers before their deadlines, and
+   confirmed seats that were accepted and keep the constraints the outcome met.
 
 Every problem found is reported, each naming where (``entry <index>``, ``checkpoint``,
 ``outcome <n> (<constituency>)``, ``key list``...); malformed input is reported, never raised.
@@ -146,6 +152,7 @@ from records.logentry import KEYS_SCOPE, round_scope
 from records.outcome import outcome_statement
 from records.profile_check import PROFILE_ENTRIES, ProfileLog
 from records.sealed_ballots import SealedBallots
+from records.seat_check import SEAT_ENTRIES, SeatLog
 
 BUNDLE_FORMAT = "mandate.bundle/3"
 UNSEALED_FORMAT = "mandate.bundle/2"  # ballots logged in clear as cast: still verified
@@ -261,6 +268,7 @@ class _Verifier(LogBundleVerifier):
         self.inputs: dict[str, _SelectionInputs] = {}  # randomness and designation, by constituency
         self.late_ballots = 0
         self.sealed = SealedBallots(self.fail)
+        self.seats = SeatLog()  # seat acceptance and amendments (records.seat_check)
 
     @property
     def round_id(self) -> str:
@@ -273,6 +281,13 @@ class _Verifier(LogBundleVerifier):
         self.profiles.check(self.report, bundle.get("profiles"), self.candidates)
         criteria = self._criteria(bundle.get("criteria"))
         self._outcomes(bundle.get("outcomes"), criteria)
+        self.seats.check(
+            self.fail,
+            self.report.checked,
+            [(o.index, o.data) for o in self.outcomes_logged],
+            self.candidates,
+            criteria,
+        )
         # Openings are checked even where no outcome recounts them (yet).
         secrecy: dict[object, str] = {}
         for p in (criteria or {}).get("participants", []):
@@ -365,6 +380,10 @@ class _Verifier(LogBundleVerifier):
             self.criteria_logged.append(Logged(index, at, data))
         elif kind == "outcome.published":
             self.outcomes_logged.append(Logged(index, at, data))
+        elif kind in SEAT_ENTRIES:
+            problem = self.seats.read(index, kind, at, data)
+            if problem is not None:
+                self.fail(f"entry {index}", problem)
         elif kind in PROFILE_ENTRIES:
             problem = self.profiles.read(index, kind, data)
             if problem is not None:

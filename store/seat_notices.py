@@ -1,6 +1,7 @@
-"""The notice that asks a selected person to accept their seat: queued through the mail outbox
-in the transaction that offers the seat, in the nominee's organisation's language, with the
-deadline. Sent to the nominee's address, else to their organisation's contact.
+"""The notice that asks a selected person to accept their seat: queued as a notice of the round
+(store/round_notices.py, through the mail outbox) in the transaction that offers the seat, in
+the nominee's organisation's language, with the deadline. Sent to the nominee's address, else
+to their organisation's contact.
 
 The mail names no link with a token (tokens are stored as hashes): the nominee answers through
 the link to their nomination they were given, whose page leads to the seat (web/routes/seat.py),
@@ -18,8 +19,11 @@ from i18n.catalogs import Catalogs
 from i18n.languages import known
 from policies.messages import N_, render
 from policies.times import iso
-from store import nominations, outbox, registry
+from store import nominations, registry, round_notices
 from store.rounds import get as get_round
+
+
+KIND = "seat_acceptance"
 
 
 @cache
@@ -79,12 +83,17 @@ def ask(conn: Connection, nomination_id: str, seat: int, deadline: datetime, now
         )
         + "\n"
     )
-    return outbox.enqueue(
+    return round_notices.notify_person(
         conn,
-        dedup_key=f"seat:{row['round_id']}:{nomination_id}:{seat}",
-        purpose="seat_acceptance",
+        round_id=row["round_id"],
+        kind=KIND,
         to=to,
+        language=lang,
         subject=subject,
         body=body,
+        dedup_key=f"seat:{row['round_id']}:{nomination_id}:{seat}",
+        constituency_id=row["constituency_id"],
+        organisation_id=org["id"],
+        person=f"nominee:{nomination_id}",
         now=now,
     )

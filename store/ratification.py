@@ -260,3 +260,17 @@ def for_criteria(conn: Connection, round_row: RowMapping) -> dict[str, dict[str,
             short="; ".join(short),
         )
     return out
+
+
+def put_to(conn: Connection, constituency_id: str) -> list[RowMapping]:
+    """The draft rounds whose rules are put to this constituency's members now."""
+    rows = conn.execute(
+        select(round_)
+        .join(rules_ratification, rules_ratification.c.round_id == round_.c.id)
+        .where(
+            rules_ratification.c.constituency_id == constituency_id,
+            round_.c.phase == Phase.DRAFT.value,
+        )
+        .order_by(rules_ratification.c.opened_at)
+    )
+    return [r._mapping for r in rows]

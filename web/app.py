@@ -22,6 +22,7 @@ from web.routes import (
     member,
     nominee,
     public,
+    ratification,
     secretariat,
 )
 from web.security import PageHeaders
@@ -48,5 +49,6 @@ def install(app: FastAPI, svc: Services) -> None:
         coordinator,
         secretariat,
         campaign_desk,
+        ratification,
     ):
         app.include_router(module.router)

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_date, format_skeleton, format_timedelta
 from babel.messages.catalog import Catalog
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 
 from i18n import catalogs
 from i18n.languages import DEFAULT as DEFAULT  # the API's and the mail's languages too
@@ -116,6 +116,10 @@ class Formatter:
 
     def number(self, value: int | float | str) -> str:
         return format_decimal(value, locale=self.lang)
+
+    def percent(self, share: float) -> str:
+        """A share (0.5 for half) as a percentage, in the language's own way (50 %, ٥٠٪...)."""
+        return format_percent(share, locale=self.lang)
 
     def date(self, value: datetime) -> str:
         return format_skeleton("yMMMd", value, tzinfo=self._zone, locale=self.lang)

@@ -14,7 +14,13 @@ from sqlalchemy import Connection
 
 from api.deps import Caller, ServicesDep, WriterDep, read
 from api.schemas import In
-from policies.access import Role, require_coordinator_of, require_member, require_secretariat
+from policies.access import (
+    Principal,
+    Role,
+    require_coordinator_of,
+    require_member,
+    require_secretariat,
+)
 from policies.errors import Forbidden
 from policies.messages import N_
 from policies.ratification import Ratification
@@ -56,6 +62,29 @@ class RatificationOut(BaseModel):
     answers: list[AnswerOut]
 
 
+def answering_member(caller: Principal, constituency_id: str) -> str:
+    """The organisation a member answers for; refused for anyone else."""
+    require_member(caller)
+    if caller.constituency_id != constituency_id or caller.organisation_id is None:
+        raise Forbidden(
+            N_("only members of %(constituency_id)s answer for its rules"),
+            constituency_id=constituency_id,
+        )
+    return caller.organisation_id
+
+
+def require_may_see(caller: Principal, constituency_id: str) -> None:
+    """The secretariat, and the constituency's coordinators and members."""
+    if caller.role is not Role.SECRETARIAT and caller.constituency_id != constituency_id:
+        raise Forbidden(
+            N_(
+                "only the secretariat and the coordinators and members of %(constituency_id)s "
+                "see its ratification"
+            ),
+            constituency_id=constituency_id,
+        )
+
+
 RESPONSES: dict[int | str, dict[str, Any]] = {
     403: {"description": "forbidden: not a coordinator (member, secretariat) of it"},
     404: {"description": "not_found: no such round, or the constituency takes no part"},
@@ -84,13 +113,7 @@ async def answer(
     round_id: str, constituency_id: str, body: AnswerIn, caller: Caller, writer: WriterDep
 ) -> JSONResponse:
     """A member organisation approves the rules, or not, with an optional public comment."""
-    require_member(caller)
-    if caller.constituency_id != constituency_id or caller.organisation_id is None:
-        raise Forbidden(
-            N_("only members of %(constituency_id)s answer for its rules"),
-            constituency_id=constituency_id,
-        )
-    org = caller.organisation_id
+    org = answering_member(caller, constituency_id)
     return await writer.run(
         lambda conn: _out(
             conn,
@@ -133,14 +156,7 @@ async def get_ratification(
 ) -> RatificationOut:
     """The count so far and every answer: for the secretariat, the constituency's
     coordinators and its members while the round is a draft (then in the criteria)."""
-    if caller.role is not Role.SECRETARIAT and caller.constituency_id != constituency_id:
-        raise Forbidden(
-            N_(
-                "only the secretariat and the coordinators and members of %(constituency_id)s "
-                "see its ratification"
-            ),
-            constituency_id=constituency_id,
-        )
+    require_may_see(caller, constituency_id)
 
     def load(conn: Connection) -> RatificationOut:
         return _out(

@@ -53,8 +53,13 @@ async def desk(site: Site) -> Desk:
                 "voting_open_at": at(86_400 * 8),
                 "voting_close_at": at(86_400 * 14),
             },
+            "ratification_threshold": 50,
         },
     )
+    # Its rules are put to the members, so the ratification pages show their forms.
+    draft_part = f"/v1/rounds/{draft['id']}/constituencies/{w.constituency}"
+    await api.ok("PUT", f"{draft_part}/rules", w.coordinator, {"alternates": 1})
+    await api.ok("POST", f"{draft_part}/ratification", w.coordinator)
     live = await api.ok(
         "POST",
         "/v1/rounds",
@@ -115,6 +120,7 @@ def coordinator_pages(d: Desk) -> dict[str, str]:
         "campaigns": "/manage/campaigns",
         "campaign-new": "/manage/campaigns/new",
         "campaign-draft": f"/manage/campaigns/{d.campaign}",
+        "ratification": f"/ratification/{d.draft}/{d.constituency}",
     }
 
 
@@ -129,6 +135,7 @@ def secretariat_pages(d: Desk) -> dict[str, str]:
         "round-draft": f"/secretariat/rounds/{d.draft}",
         "round-live": f"/secretariat/rounds/{d.open_round}",
         "participation": f"/secretariat/rounds/{d.open_round}/participation",
+        "ratification-secretariat": f"/ratification/{d.draft}/{d.constituency}",
     }
 
 
@@ -207,7 +214,7 @@ async def test_every_management_page_has_no_axe_violations(
         ]
 
     await _every_page(browser, site, desk, lang, check)
-    assert len(found) == 20
+    assert len(found) == 22
     assert not any(found.values()), {k: v for k, v in found.items() if v}
 
 

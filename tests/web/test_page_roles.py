@@ -46,7 +46,9 @@ MANAGERS = frozenset({"secretariat", "coordinator_own"})
 MEMBERS = frozenset({"member", "member_other"})
 OWN_MEMBER = frozenset({"member"})
 TOKEN_HOLDERS = frozenset(ROLES)  # the nominee's pages: whoever holds the consent token
-PREFIXES = ("/coordinator", "/secretariat", "/manage", "/member", "/consent")
+PREFIXES = ("/coordinator", "/secretariat", "/manage", "/member", "/consent", "/ratification")
+# The draft rules put to the members: the secretariat, and the constituency's own.
+RATIFIERS = frozenset({"secretariat", "coordinator_own", "member"})
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,10 @@ CASES = [
     Case("POST", "/manage/campaigns/new", LAUNCHERS, {"title_en": "Incomplete"}),
     Case("GET", "/manage/campaigns/{q}", MANAGERS),
     Case("POST", "/manage/campaigns/{q}/publish", MANAGERS),
+    Case("GET", "/ratification/{d}/{c}", RATIFIERS),
+    Case("POST", "/ratification/{d}/{c}/put", OWN),
+    Case("POST", "/ratification/{d}/{c}/answer", OWN_MEMBER, {"approve": "yes"}),
+    Case("POST", "/ratification/{d}/{c}/override", SECRETARIAT, {"reason": "matrix"}),
     Case("GET", "/member", MEMBERS),
     Case("GET", "/member/rounds/{r}", OWN_MEMBER),
     Case("GET", "/member/rounds/{r}/nominate", OWN_MEMBER),

@@ -33,6 +33,7 @@ from store import (
     member_receipts,
     nominations,
     profiles,
+    ratification,
     registry,
     rounds,
     signatures,
@@ -152,6 +153,7 @@ class Dashboard:
     signatures: list[SignatureReceipt]
     titles: dict[str, str]  # round and campaign id -> title
     title_langs: dict[str, str]  # campaign id -> the language its title is in
+    to_ratify: list[RowMapping]  # draft rounds whose rules are put to the members
 
 
 def _round_item(conn: Connection, row: RowMapping, caller: Principal) -> RoundItem:
@@ -203,6 +205,7 @@ def _dashboard(conn: Connection, caller: Principal, lang: str) -> Dashboard:
         member_receipts.signatures_of(conn, org),
         titles,
         title_langs,
+        ratification.put_to(conn, cid),
     )
 
 

@@ -19,6 +19,11 @@ RUN groupadd --system --gid 10001 mandate \
         --create-home --shell /usr/sbin/nologin mandate \
     && install -d -o mandate -g mandate -m 0750 /data
 
+# The designation letters' PDF font (Latin and Arabic glyphs): MANDATE_LETTER_FONT's default.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 
 # Layer 1: third-party dependencies only. They are read from pyproject.toml, so

@@ -20,6 +20,7 @@ from api.routes import (
     designation,
     docs,
     exports,
+    letters,
     meta,
     participation,
     randomness,
@@ -94,6 +95,7 @@ def create_app(
         signatures,
         calendars,
         exports,
+        letters,
         log_routes,
     ):
         app.include_router(module.router, prefix="/v1")

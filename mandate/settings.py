@@ -89,6 +89,11 @@ class Settings(BaseSettings):
         pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
         description="The API's address as mail names it; http://<api host>:<api port> when unset.",
     )
+    letter_font: Path = Field(
+        default=Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+        description="TrueType font of the designation letters' PDF: it needs Latin and Arabic "
+        "glyphs (DejaVu Sans, Debian's fonts-dejavu-core, has both).",
+    )
     confirmation_ttl: int = Field(
         default=86_400,
         ge=60,

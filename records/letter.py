@@ -15,10 +15,13 @@ statement's canonical JSON, in Crockford's base 32, as three groups of four: ``7
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from records.canonical import canonical_hash
+from records import dsse
+from records.canonical import canonical_hash, sha256_hex
+from records.logentry import parse_entry
 
 LETTER_FORMAT = "mandate.letter/1"
 # Crockford's base 32: no I, L, O or U, so that a code read aloud or retyped survives.
@@ -36,10 +39,12 @@ def letter_statement(
     nomination_id: str,
     seat: int,
     profile_commitment: str | None,
+    head: str | None = None,
 ) -> dict[str, Any]:
     """The letter of the speaker ``nomination_id``, holder of ``seat`` (1-based) of the
     constituency whose signed ``outcome`` (with its SHA-256 ``outcome_hash``) applied the
-    round's signed ``criteria``."""
+    round's signed ``criteria``. ``head``: the last amendment of the outcome once seats were
+    accepted (``seats.confirmed``' head), named where a seat passed on to an alternate."""
     constituency_id = str(outcome["constituency_id"])
     frame: Mapping[str, Any] = next(
         (
@@ -67,7 +72,7 @@ def letter_statement(
         "seat": seat,
         "nomination_id": nomination_id,
         "profile_commitment": profile_commitment,
-    }
+    } | ({} if head is None or head == outcome_hash else {"amendment_hash": head})
 
 
 def letters_of(
@@ -77,6 +82,7 @@ def letters_of(
     outcome_hash: str,
     holders: Sequence[tuple[int, str]],
     commitments: Mapping[str, str | None],
+    head: str | None = None,
 ) -> list[dict[str, Any]]:
     """Every letter of one outcome: one per seat holder, given as (seat, nomination id)."""
     return [
@@ -87,6 +93,7 @@ def letters_of(
             nomination_id=nid,
             seat=seat,
             profile_commitment=commitments.get(nid),
+            head=head,
         )
         for seat, nid in holders
     ]
@@ -123,18 +130,49 @@ def letters_in_bundle(
     criteria: Mapping[str, Any],
     outcomes: Sequence[tuple[Mapping[str, Any], str]],
     commitments: Mapping[str, str | None],
+    confirmed: Mapping[str, Mapping[str, Any]],
 ) -> dict[str, dict[str, Any]]:
-    """Every letter a round's signed records give, by code: for each ``(outcome, hash)``, one
-    per winner. (Where seats were accepted and substituted, the server names the holders;
-    this is the outcome's own list.)"""
+    """Every letter a round's signed records give, by code: for each ``(outcome, hash)``
+    whose seats are confirmed (``confirmed``: the data of the constituency's
+    ``seats.confirmed`` entry, by constituency id), one per seat held. ``commitments``: each
+    nomination's profile commitment, from its ``nomination.submitted`` entry."""
     found: dict[str, dict[str, Any]] = {}
     for record, digest in outcomes:
+        seats = confirmed.get(str(record.get("constituency_id")))
+        if seats is None or seats.get("outcome_hash") != digest:
+            continue  # no letter before the seats are confirmed
         for statement in letters_of(
             criteria=criteria,
             outcome=record,
             outcome_hash=digest,
-            holders=list(enumerate(winners_of(record), start=1)),
+            holders=[
+                (seat, str(nid))
+                for seat, nid in enumerate(seats.get("seats", []), start=1)
+                if nid is not None
+            ],
             commitments=commitments,
+            head=seats.get("head"),
         ):
             found[letter_code(statement)] = statement
     return found
+
+
+def letters_from_bundle(bundle: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every letter a round bundle's records give, by code: what an auditor checks a letter's
+    code against offline. It reads the records only; ``mandate verify`` checks that they are
+    signed and logged."""
+    criteria = json.loads(bundle["criteria"]["canonical"])
+    outcomes = []
+    for item in bundle.get("outcomes", []):
+        payload = dsse.Envelope.from_json(item["envelope"]).payload
+        outcomes.append((json.loads(payload), sha256_hex(payload)))
+    commitments: dict[str, str | None] = {}
+    confirmed: dict[str, Mapping[str, Any]] = {}
+    for item in bundle.get("entries", []):
+        statement = parse_entry(item["envelope"].encode("utf-8")).statement
+        data = statement.data
+        if statement.type == "nomination.submitted":
+            commitments[str(data.get("nomination_id"))] = data.get("profile_commitment")
+        elif statement.type == "seats.confirmed":
+            confirmed[str(data.get("constituency_id"))] = data
+    return letters_in_bundle(criteria, outcomes, commitments, confirmed)

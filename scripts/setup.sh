@@ -38,3 +38,24 @@ install_mandate() {
         echo "$want" | tee "$stamp" > "$VENV/.mandate-installed"
     fi
 }
+
+# ensure_letter_font: the designation letters' PDF font (Latin and Arabic glyphs), from Debian's
+# fonts-dejavu-core, installed only when missing (as root, by apt-get); elsewhere it says what
+# to install, or MANDATE_LETTER_FONT names another font.
+LETTER_FONT="${MANDATE_LETTER_FONT:-/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf}"
+ensure_letter_font() {
+    if [ -f "$LETTER_FONT" ]; then
+        return 0
+    fi
+    if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+        echo "The designation letters' PDF needs the font $LETTER_FONT:" >&2
+        echo "  apt-get install --no-install-recommends fonts-dejavu-core" >&2
+        return 0
+    fi
+    echo "Installing fonts-dejavu-core for the designation letters ..." >&2
+    apt-get -o DPkg::Lock::Timeout=300 update -qq &&
+        DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq \
+            --no-install-recommends fonts-dejavu-core >/dev/null ||
+        echo "fonts-dejavu-core could not be installed: letters' PDFs will say so" >&2
+}
+ensure_letter_font

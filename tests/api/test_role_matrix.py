@@ -68,6 +68,7 @@ class Ids:
             q=self.q,
             s=self.sig,
             k=self.hook,
+            l="0000-0000-0000",  # a letter code no letter has
         )
 
 
@@ -304,6 +305,11 @@ CASES = [
         succeeds=False,  # voting is not open
     ),
     Case("GET", "/v1/rounds/{r}/bundle", PUBLIC),
+    # Designation letters are public, once the round is decided ({r} is not yet).
+    Case("GET", "/v1/rounds/{r}/constituencies/{c}/letters", PUBLIC, succeeds=False),
+    Case("GET", "/v1/rounds/{r}/constituencies/{c}/letters/{n}", PUBLIC, succeeds=False),
+    Case("GET", "/v1/rounds/{r}/constituencies/{c}/letters/{n}/pdf", PUBLIC, succeeds=False),
+    Case("GET", "/v1/letters/{l}", PUBLIC, succeeds=False),  # no letter has the code
     Case("GET", "/v1/log/registry", PUBLIC),
     Case("GET", "/v1/log", PUBLIC),
     Case("GET", "/v1/log/checkpoint", PUBLIC),
@@ -387,6 +393,7 @@ def test_every_route_is_in_the_matrix(api_routes: set[tuple[str, str]]) -> None:
             ("{decision_hash}", "{h}"),
             ("{signature_id}", "{s}"),
             ("{webhook_id}", "{k}"),
+            ("{code}", "{l}"),
         ]:
             path = path.replace(name, short)
         if "{round_id}" in path:

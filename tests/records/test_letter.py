@@ -70,7 +70,8 @@ def test_a_letter_states_the_forum_the_constituency_its_method_and_the_signed_ou
 
 def test_the_code_is_twelve_characters_in_three_groups_and_the_same_every_time() -> None:
     code = letter_code(_letter())
-    assert len(code) == 14 and code[4] == code[9] == "-"
+    assert len(code) == 14
+    assert code[4] == code[9] == "-"
     assert all(c in ALPHABET for c in code.replace("-", ""))
     assert letter_code(_letter()) == code
 
@@ -84,8 +85,10 @@ def test_a_code_as_typed_is_read_back() -> None:
         assert normalise_code(bad) is None
 
 
-def test_the_bundle_gives_each_winner_its_letter_and_a_forged_code_matches_none() -> None:
-    found = letters_in_bundle(CRITERIA, [(OUTCOME, OUTCOME_HASH)], COMMITMENTS)
+def test_the_bundle_gives_each_seat_holder_its_letter_and_a_forged_code_matches_none() -> None:
+    assert letters_in_bundle(CRITERIA, [(OUTCOME, OUTCOME_HASH)], COMMITMENTS, {}) == {}
+    confirmed = {"c1": {"outcome_hash": OUTCOME_HASH, "head": OUTCOME_HASH, "seats": ["n2", "n1"]}}
+    found = letters_in_bundle(CRITERIA, [(OUTCOME, OUTCOME_HASH)], COMMITMENTS, confirmed)
     assert sorted((s["seat"], s["nomination_id"]) for s in found.values()) == [
         (1, "n2"),
         (2, "n1"),
@@ -111,3 +114,14 @@ def test_a_letter_altered_in_any_field_has_another_code(field: str, value: objec
     if altered[field] == original[field]:
         return
     assert letter_code(altered) != letter_code(original)
+
+
+def test_a_seat_passed_on_names_the_amendment_and_an_empty_seat_has_no_letter() -> None:
+    confirmed = {"c1": {"outcome_hash": OUTCOME_HASH, "head": "99" * 32, "seats": [None, "n3"]}}
+    found = letters_in_bundle(CRITERIA, [(OUTCOME, OUTCOME_HASH)], COMMITMENTS, confirmed)
+    [(code, letter)] = found.items()
+    assert (letter["seat"], letter["nomination_id"]) == (2, "n3")
+    assert letter["amendment_hash"] == "99" * 32
+    assert letter["profile_commitment"] == "33" * 32
+    assert code == letter_code(letter)
+    assert "amendment_hash" not in _letter()

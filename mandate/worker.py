@@ -16,6 +16,7 @@ from activities.log import LogActivities
 from activities.mail import FolderTransport, MailTransport, SmtpTransport
 from activities.notices import NoticeActivities
 from activities.rounds import RoundActivities
+from activities.seats import SeatActivities
 from mandate import keyfile
 from mandate.deferred import log_owed, seal_owed
 from mandate.settings import Settings
@@ -78,7 +79,8 @@ def build_worker(
     acts = RoundActivities(db, origin, drand_relay)
     log_acts = LogActivities(db, origin)
     campaign_acts = CampaignActivities(db, origin, mailing.api_url)
-    notice_acts = NoticeActivities(db, mailing.transport, mailing.mail_from)
+    seat_acts = SeatActivities(db)
+    notice_acts = NoticeActivities(db, mailing.transport, mailing.mail_from, mailing.api_url)
     return Worker(
         client,
         task_queue=task_queue,
@@ -90,6 +92,8 @@ def build_worker(
             acts.count_round,
             acts.plan_count,
             acts.fetch_beacon,
+            seat_acts.open_seats,
+            seat_acts.lapse_seats,
             log_acts.integrate_log,
             campaign_acts.mirror_phase,
             campaign_acts.record_extension,

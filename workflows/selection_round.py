@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
         RoundRef,
         WriteResult,
     )
+    from activities.seat_contracts import LAPSE_SEATS, OPEN_SEATS, SeatsDue, SeatsInput
     from policies.errors import DomainError, InvalidExtension, WrongPhase
     from policies.messages import N_
     from policies.phases import TERMINAL, Phase
@@ -38,6 +39,9 @@ SELECTION_PATCH = "count-round"
 # Rounds that passed the voting close before the count waited for the reveal window and the
 # beacon replay without the wait.
 LOT_PATCH = "count-after-reveals-and-beacon"
+# Rounds decided before seat acceptance existed end at the decision; later ones offer the seats
+# and wait, on durable timers, until every seat is accepted or no alternate is left.
+SEATS_PATCH = "seat-acceptance"
 COUNT_TIMEOUT = timedelta(minutes=10)
 # A relay may lag the beacon's time a little, or be down for a while: ask again, less and less
 # often, until it answers (or the secretariat records the value by hand).
@@ -58,6 +62,7 @@ class RoundResult(BaseModel):
     phase: Phase
     cancel_reason: str | None = None
     receipts: list[str] = Field(default_factory=list)
+    seats_confirmed: bool = False  # every seat accepted or stated empty (store/seats.py)
 
 
 class ExtendDeadline(BaseModel):
@@ -91,6 +96,7 @@ class SelectionRoundWorkflow:
         self._extending = False
         self._cancelling = False
         self._cancel_reason: str | None = None
+        self._seats_confirmed = False
 
     @workflow.run
     async def run(self, inp: RoundInput) -> RoundResult:
@@ -108,8 +114,28 @@ class SelectionRoundWorkflow:
                 await run_activity(
                     COUNT_ROUND, RoundRef(round_id=self._round_id), CountDone, COUNT_TIMEOUT
                 )
+        if workflow.patched(SEATS_PATCH):
+            await self._settle_seats()
         await workflow.wait_condition(workflow.all_handlers_finished)
-        return RoundResult(round_id=self._round_id, phase=self._phase)
+        return RoundResult(
+            round_id=self._round_id, phase=self._phase, seats_confirmed=self._seats_confirmed
+        )
+
+    async def _settle_seats(self) -> None:
+        """Offer the seats, then wake at each acceptance deadline to lapse the seats left
+        unanswered and pass them on (each alternate asked gets a window of their own), until
+        every seat is accepted or stated empty. Answers arrive through the API meanwhile."""
+        due = await run_activity(
+            OPEN_SEATS, SeatsInput(round_id=self._round_id, now=workflow.now()), SeatsDue
+        )
+        while due.next_deadline is not None:
+            remaining = due.next_deadline - workflow.now()
+            if remaining > timedelta(0):
+                await workflow.sleep(remaining)
+            due = await run_activity(
+                LAPSE_SEATS, SeatsInput(round_id=self._round_id, now=workflow.now()), SeatsDue
+            )
+        self._seats_confirmed = True
 
     async def _wait_for_randomness(self) -> bool:
         """After the close: wait out the reveal window and the beacon round, and fetch the

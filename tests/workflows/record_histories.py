@@ -22,7 +22,18 @@ from activities.mail import FolderTransport
 from mandate.worker import Mailing
 from policies.randomness import commitment_for
 from policies.schedule import Deadline
-from store import audit, campaigns, outbox, randomness, rounds, signatures, webhooks
+from store import (
+    audit,
+    ballots,
+    campaigns,
+    nominations,
+    outbox,
+    randomness,
+    rounds,
+    seats,
+    signatures,
+    webhooks,
+)
 from store.db import Database
 from tests.campaign_support import constituency, member, published_campaign
 from tests.conftest import BIN
@@ -36,7 +47,7 @@ from tests.workflows.log_support import (
     until_continued,
     until_event,
 )
-from tests.workflows.support import DAY, published_round, running_worker, start
+from tests.workflows.support import DAY, members, published_round, running_worker, start
 from workflows.log_integrator import REFUSED_PAUSE, IntegratorInput
 from workflows.mail_outbox import MailOutboxWorkflow, OutboxInput
 from workflows.selection_round import CancelRound, ExtendDeadline, SelectionRoundWorkflow
@@ -102,6 +113,9 @@ async def main() -> None:
         with drand_relay(["forged"]) as relay:
             async with running_worker(env.client, db, drand_relay=relay.url) as relay_tq:
                 _save("round_counted_with_beacon", await _with_beacon(env, db, relay_tq))
+        # 3d. A decided round whose seats are offered: one declined (its alternate accepts),
+        # one left unanswered until its deadline (lapsed, and its alternate accepts).
+        _save("round_seats_confirmed", await _seats(env, db, tq))
         # 4. The log integrator: batches of entries, then it continues as new.
         _save("log_integrator_continued", await _integrator_continued(env, db, tq))
         # 5. The log integrator refused (a tree that does not extend the last checkpoint),
@@ -211,6 +225,63 @@ async def _with_beacon(env: WorkflowEnvironment, db: Database, tq: str) -> str:
     with db.read() as conn:
         row = rounds.get(conn, r.rid)
     handle = await start(env.client, row, tq)
+    await handle.result()
+    return (await handle.fetch_history()).to_json()
+
+
+async def _seats(env: WorkflowEnvironment, db: Database, tq: str) -> str:
+    row = published_round(
+        db,
+        await env.get_current_time(),
+        rules={
+            "alternates": 2,
+            "one_nominee_per_organisation": False,
+            "constraints": [{"attribute": "gender", "value": "woman", "min": 1}],
+        },
+    )
+    rid, cid = row["id"], row["participants"][0]["constituency_id"]
+    [org] = members(db, cid, 1)
+    handle = await start(env.client, row, tq)
+    await env.sleep(DAY * 2)
+    now = await env.get_current_time()
+    people = {}
+    with db.write() as conn:
+        for name, gender in (("A", "woman"), ("B", "man"), ("C", "man"), ("D", "woman")):
+            done = nominations.nominate(
+                conn,
+                rid,
+                cid,
+                {
+                    "nominee_name": name,
+                    "organisation_id": org,
+                    "attributes": {"gender": gender},
+                    "statement": {"en": "h"},
+                },
+                "h",
+                now,
+            )
+            nominations.respond(conn, done.nomination["id"], done.consent_token, True, now)
+            people[name] = (done.nomination["id"], done.consent_token)
+    await env.sleep(DAY * 6 + timedelta(hours=1))
+    with db.write() as conn:
+        ids = [people[n][0] for n in ("B", "A", "C", "D")]
+        ballots.cast(conn, rid, cid, org, ids, "h", await env.get_current_time())
+    await env.sleep(DAY * 6 + timedelta(hours=2))  # decided, seats offered
+    with db.read() as conn:
+        holders = {s.nomination_id: s.seat for s in seats.seats_of(conn, rid, cid)}
+    woman = next(n for n in ("A", "D") if people[n][0] in holders)
+    with db.write() as conn:  # the woman declines; the other woman, asked next, accepts
+        seats.answer(conn, *people[woman], False, await env.get_current_time())
+        other = people["D" if woman == "A" else "A"]
+        seats.answer(conn, *other, True, await env.get_current_time())
+    await env.sleep(DAY * 3)  # the man's seat lapses and passes on
+    with db.read() as conn:
+        waiting = [s for s in seats.seats_of(conn, rid, cid) if s.status == "offered"]
+    with db.write() as conn:
+        for s in waiting:
+            nid = str(s.nomination_id)
+            token = next(t for i, t in people.values() if i == nid)
+            seats.answer(conn, nid, token, True, await env.get_current_time())
     await handle.result()
     return (await handle.fetch_history()).to_json()
 

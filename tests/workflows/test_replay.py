@@ -26,6 +26,7 @@ def test_there_are_histories_to_replay() -> None:
         "mail_outbox_continued",
         "round_counted_after_reveals",
         "round_counted_with_beacon",
+        "round_seats_confirmed",
     }
 
 

@@ -9,15 +9,18 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, Page, expect
 
 from policies.phases import Phase
-from store import ballots, erasure, nominations, signatures
+from store import ballots, erasure, nominations, ratification, rounds, signatures
+from store import rules as rules_store
 from store.db import Database
 from tests.web.conftest import Site
+from tests.web.manage_support import schedule
 from tests.web.member_support import MemberRound, member_round
 from tests.web.test_browser import WCAG, goto, opened
 from tests.web.test_manage_browser import signed_in
@@ -39,6 +42,7 @@ class Desk:
     accepted: str
     declined: str
     erased: str
+    ratifying: str  # the draft rules of a round put to the members of ``nominating``
 
 
 def _consent_path(nomination_id: str, token: str) -> str:
@@ -83,7 +87,27 @@ def _desk(db: Database, campaign: str, statement_hash: str) -> Desk:
         signatures.sign_as_member(
             conn, campaign, approval.round.members[0], approval.cid, statement_hash, None, "t"
         )
-    return Desk(nominating, approval, ranked, **pages)
+    return Desk(nominating, approval, ranked, **pages, ratifying=_put_to_members(db, nominating))
+
+
+def _put_to_members(db: Database, made: MemberRound) -> str:
+    """A draft round of ``made``'s constituency whose rules are put to its members."""
+    with db.write() as conn:
+        draft = rounds.create_draft(
+            conn,
+            {
+                "title": "Regional consultation 2028",
+                "segments": [{"key": "opening", "title": "Opening plenary"}],
+                "participants": [{"constituency_id": made.cid, "seats": 2}],
+                "schedule": schedule(datetime.now(UTC)),
+                "ratification_threshold": 50,
+            },
+            "t",
+        )
+        rules = {"constraints": [{"attribute": "gender", "value": "woman", "min": 1}]}
+        rules_store.publish_rules(conn, draft["id"], made.cid, rules, "t")
+        ratification.put_to_members(conn, draft["id"], made.cid, "t")
+    return f"/ratification/{draft['id']}/{made.cid}"
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +128,7 @@ def member_pages(d: Desk) -> list[tuple[str, str, str]]:
         ("ballot-cast", a.tokens[0], f"/member/rounds/{a.id}/ballot?done=cast"),
         ("ballot-approval", a.tokens[1], f"/member/rounds/{a.id}/ballot"),
         ("ballot-ranked", k.tokens[0], f"/member/rounds/{k.id}/ballot"),
+        ("ratification", n.tokens[2], d.ratifying),
     ]
 
 
@@ -120,6 +145,13 @@ async def _nominate_refused(page: Page, d: Desk) -> None:
     await goto(page, f"/member/rounds/{d.nominating.id}/nominate")
     await page.locator("form[action$='/nominate'] button[type=submit]").click()
     await expect(page.locator(".error-summary")).to_be_visible()
+
+
+async def _answer_refused(page: Page, d: Desk) -> None:
+    """The draft rules answered without saying whether the organisation approves them."""
+    await goto(page, d.ratifying)
+    await page.locator("form[action$='/answer'] button[type=submit]").click()
+    await expect(page.locator(".error-summary")).to_have_count(1)
 
 
 async def _nominated(page: Page, d: Desk) -> None:
@@ -162,6 +194,7 @@ async def _every_page(
         "nominated": (d.nominating.tokens[0], _nominated),
         "approval-refused": (d.approval.tokens[1], _approval_refused),
         "ranked-refused": (d.ranked.tokens[1], _ranked_refused),
+        "answer-refused": (d.nominating.tokens[2], _answer_refused),
     }
     tokens = {t for _, t, _ in member_pages(d)} | {t for t, _ in made.values()}
     for token in sorted(tokens):
@@ -199,7 +232,7 @@ async def test_every_member_and_nominee_page_has_no_axe_violations(
         ]
 
     await _every_page(browser, site, desk, lang, check)
-    assert len(found) == 16, sorted(found)
+    assert len(found) == 18, sorted(found)
     assert not any(found.values()), {k: v for k, v in found.items() if v}
 
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from datetime import UTC, datetime
 
 import httpx
+from standardwebhooks import Webhook
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -22,8 +24,9 @@ from activities.contracts import (
 from activities.errors import domain_errors_are_final
 from activities.heartbeat import heartbeating
 from activities.mail import MailTransport, message_for
+from i18n.catalogs import Catalogs
 from records.canonical import canonical_json
-from store import outbox, webhooks
+from store import outbox, round_notices, round_webhooks, webhooks
 from store.db import Database, utcnow
 
 WEBHOOK_TIMEOUT = 10.0
@@ -39,10 +42,19 @@ def webhook_signature(secret: str, timestamp: int, body: bytes) -> str:
 
 
 class NoticeActivities:
-    def __init__(self, db: Database, transport: MailTransport, mail_from: str) -> None:
+    def __init__(
+        self,
+        db: Database,
+        transport: MailTransport,
+        mail_from: str,
+        api_url: str = "http://127.0.0.1:8000",
+        catalogs: Catalogs | None = None,
+    ) -> None:
         self.db = db
         self.transport = transport
         self.mail_from = mail_from
+        self.api_url = api_url  # where round notices point
+        self.catalogs = catalogs or Catalogs.load()  # their words in every language
 
     @activity.defn(name=DELIVER_WEBHOOK)
     @heartbeating
@@ -103,11 +115,15 @@ class NoticeActivities:
     @domain_errors_are_final
     def send_mail(self, inp: MailBatch) -> MailSent:
         """Send what is due as one batch; no transaction is held while sending, and the
-        outcomes are recorded together (one short write beside the API's)."""
+        outcomes are recorded together (one short write beside the API's). Round notices that
+        have come due are put into words first, and round webhooks delivered after."""
+        with self.db.write() as conn:
+            round_notices.release_due(conn, self.catalogs, self.api_url, utcnow(), inp.limit)
+        hooks_waiting = self._deliver_round_webhooks(inp.limit)
         with self.db.read() as conn:
             due = outbox.due(conn, utcnow(), inp.limit)  # bodies opened
         if not due:
-            return MailSent(sent=0, failed=0, more_waiting=False)
+            return MailSent(sent=0, failed=0, more_waiting=hooks_waiting)
         outcomes = self.transport.send_all([message_for(row, self.mail_from) for row in due])
         now = utcnow()
         with self.db.write() as conn:
@@ -118,3 +134,45 @@ class NoticeActivities:
                     outbox.mark_failed(conn, row, f"{type(problem).__name__}: {problem}", now)
         failed = sum(p is not None for p in outcomes)
         return MailSent(sent=len(due) - failed, failed=failed, more_waiting=len(due) == inp.limit)
+
+    def _deliver_round_webhooks(self, limit: int) -> bool:
+        """POST each due round event, signed as Standard Webhooks say; True when more wait."""
+        with self.db.read() as conn:
+            due = round_webhooks.due(conn, utcnow(), limit)
+        for row in due:
+            body = canonical_json(row["payload"]).decode()
+            sent_at = datetime.now(UTC)
+            signature = Webhook(row["secret"]).sign(row["message_id"], sent_at, body)
+            status: int | None = None
+            error: str | None = None
+            if row["removed_at"] is not None:
+                error = "the webhook was removed"
+            else:
+                try:
+                    answer = httpx.post(
+                        row["url"],
+                        content=body.encode(),
+                        headers={
+                            "content-type": "application/json",
+                            "webhook-id": row["message_id"],
+                            "webhook-timestamp": str(int(sent_at.timestamp())),
+                            "webhook-signature": signature,
+                        },
+                        timeout=WEBHOOK_TIMEOUT,
+                        follow_redirects=False,
+                    )
+                    status = answer.status_code
+                    if not 200 <= status < 300:
+                        error = f"answered {status}"
+                except httpx.HTTPError as exc:
+                    error = f"{type(exc).__name__}: {exc}"
+            with self.db.write() as conn:
+                round_webhooks.mark(
+                    conn,
+                    row,
+                    status=status,
+                    error=error,
+                    final=row["removed_at"] is not None or status in _FINAL_STATUSES,
+                    now=utcnow(),
+                )
+        return len(due) == limit

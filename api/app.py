@@ -32,6 +32,7 @@ from api.routes import (
     signatures,
 )
 from api.routes import log as log_routes
+from api.routes import round_notices as notice_routes
 from mandate import keyfile
 from mandate.settings import Settings
 from mandate.temporal import connect
@@ -81,6 +82,7 @@ def create_app(
     openapi.install(app)
     app.include_router(docs.router)
     app.include_router(meta.router)
+    app.include_router(notice_routes.router, prefix="/v1")
     for module in (
         registry,
         regions,

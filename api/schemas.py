@@ -518,6 +518,16 @@ class RulesIn(In):
         description="open: after the close, each published ballot names its voter; secret: "
         "the published ballots name no voter and the list of who voted is published apart",
     )
+    reminders: (
+        list[Annotated[str, Field(pattern=r"^P(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?$", max_length=20)]]
+        | None
+    ) = Field(
+        default=None,
+        max_length=10,
+        description="'closing soon' reminders, as ISO 8601 durations before each deadline "
+        "(nominations close, voting closes), mailed to the members who have not acted yet; "
+        "none given: P2D and PT6H",
+    )
 
 
 class RulesOut(BaseModel):
@@ -549,6 +559,11 @@ class NominationIn(In):
         description="the nominee's contact address: kept in the database only, never logged, "
         "published or shown, and erased once the round is decided and "
         "MANDATE_CONTACT_RETENTION_DAYS have passed",
+    )
+    nominee_lang: Literal["en", "fr", "es", "ar"] | None = Field(
+        default=None,
+        description="the language of the consent request mailed to nominee_email; none given: "
+        "the nominating organisation's",
     )
 
 

@@ -80,7 +80,7 @@ def build_worker(
     log_acts = LogActivities(db, origin)
     campaign_acts = CampaignActivities(db, origin, mailing.api_url)
     seat_acts = SeatActivities(db)
-    notice_acts = NoticeActivities(db, mailing.transport, mailing.mail_from)
+    notice_acts = NoticeActivities(db, mailing.transport, mailing.mail_from, mailing.api_url)
     return Worker(
         client,
         task_queue=task_queue,

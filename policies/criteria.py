@@ -25,6 +25,7 @@ def round_criteria(
     rules: Mapping[str, Mapping[str, Any]],
     minimum_notice: Mapping[str, int] | None = None,
     ratification: Mapping[str, Mapping[str, Any]] | None = None,
+    reminders: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, Any]:
     """The document that is canonicalised, hashed and signed when a round is published:
     the round's frame and every participating constituency's own rules, frozen together.
@@ -66,6 +67,8 @@ def round_criteria(
     }
     if minimum_notice is not None:  # older criteria have none: their bytes stay as signed
         criteria["minimum_notice"] = dict(minimum_notice)
+    if reminders is not None:  # closing-soon reminders in force, before each deadline
+        criteria["reminders"] = {cid: list(r) for cid, r in sorted(reminders.items())}
     return criteria
 
 

@@ -5,6 +5,7 @@ Plain dataclasses (no pydantic): an auditor's verifier loads them with only the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +39,30 @@ def ballot_shape(method: str) -> str:
     if method in RANKED_METHODS:
         return RANKING
     return NO_BALLOT
+
+
+# "Closing soon" reminders: ISO 8601 durations before each deadline (nominations, voting), sent
+# to the members who have not acted yet (store/round_notices.py). Rules that name none get these.
+DEFAULT_REMINDERS = ("P2D", "PT6H")
+_DURATION = re.compile(r"P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?")
+
+
+def duration_seconds(text: str) -> int:
+    """Seconds of an ISO 8601 duration in days, hours, minutes and seconds ("P2D", "PT6H")."""
+    found = _DURATION.fullmatch(text) if isinstance(text, str) else None
+    if found is None or not any(found.groups()) or text.endswith("T"):
+        raise InvalidRules(
+            N_("a reminder must be an ISO 8601 duration such as P2D or PT6H; got %(value)s"),
+            value=repr(text),
+        )
+    days, hours, minutes, seconds = (int(g or 0) for g in found.groups())
+    total = ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+    if total <= 0:
+        raise InvalidRules(
+            N_("a reminder must come some time before the deadline; got %(value)s"),
+            value=repr(text),
+        )
+    return total
 
 
 class InvalidRules(InvalidInput):
@@ -143,6 +168,17 @@ class SelectionRules:
     consent_required: bool = True
     # "open": the published ballots name their voters; "secret": they do not (records.ballot_seal)
     ballot_secrecy: str = "open"
+    reminders: tuple[str, ...] | None = None  # None: DEFAULT_REMINDERS
+
+    @property
+    def reminder_seconds(self) -> tuple[int, ...]:
+        """Seconds before each deadline that a reminder goes, latest first."""
+        chosen = DEFAULT_REMINDERS if self.reminders is None else self.reminders
+        return tuple(sorted({duration_seconds(r) for r in chosen}, reverse=True))
+
+    @property
+    def reminders_in_force(self) -> list[str]:
+        return list(DEFAULT_REMINDERS if self.reminders is None else self.reminders)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -180,6 +216,8 @@ class SelectionRules:
             out["commit_reveal"] = self.commit_reveal.to_json()
         if self.ballot_secrecy != "open":
             out["ballot_secrecy"] = self.ballot_secrecy
+        if self.reminders is not None:
+            out["reminders"] = list(self.reminders)
         return out
 
     @staticmethod
@@ -219,9 +257,23 @@ class SelectionRules:
                 ),
                 consent_required=bool(data.get("consent_required", True)),
                 ballot_secrecy=str(data.get("ballot_secrecy", "open")),
+                reminders=_reminders(data.get("reminders")),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise InvalidRules(N_("rules are malformed: %(exc)s"), exc=repr(exc)) from exc
+
+
+def _reminders(value: Any) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list | tuple) or len(value) > 10:
+        raise InvalidRules(
+            N_("reminders must be a list of at most 10 durations; got %(value)s"),
+            value=repr(value)[:200],
+        )
+    for text in value:
+        duration_seconds(text)
+    return tuple(str(v) for v in value)
 
 
 def _opt_int(value: Any) -> int | None:

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, RowMapping, delete, select, update
 from policies.errors import AlreadyExists, Conflict, Forbidden, InvalidInput, NotFound
 from policies.messages import N_
 from policies.rules import Candidate, SelectionRules
-from store import audit, profiles, registry
+from store import audit, profiles, registry, round_notices
 from store import rules as rules_store
 from store.credentials import hash_token
 from store.db import utcnow
@@ -135,7 +135,9 @@ def nominate(
         },
         actor,
     )
-    return Submitted(get(conn, nid), token)
+    made = get(conn, nid)
+    round_notices.nominated(conn, made, token, data.get("nominee_lang"), rules.reminder_seconds)
+    return Submitted(made, token)
 
 
 def get(conn: Connection, nomination_id: str, *, for_update: bool = False) -> RowMapping:
@@ -177,7 +179,9 @@ def respond(
         {"nomination_id": nomination_id, "constituency_id": row["constituency_id"]},
         "nominee",
     )
-    return get(conn, nomination_id)
+    answered = get(conn, nomination_id)
+    round_notices.consent_answered(conn, answered)
+    return answered
 
 
 def endorse(

@@ -11,7 +11,7 @@ from policies.messages import N_
 from records import dsse
 from records.canonical import canonical_json, sha256_hex
 from records.outcome import outcome_statement
-from store import audit, ballots, designation, nominations, randomness
+from store import audit, ballots, designation, nominations, randomness, round_notices
 from store import rules as rules_store
 from store.db import keyring, utcnow
 from store.log import SignedCheckpoint
@@ -94,6 +94,16 @@ def publish_outcomes(conn: Connection, round_id: str, covering: SignedCheckpoint
             },
             "workflow",
             at,
+        )
+        round_notices.outcome(
+            conn,
+            round_id,
+            cid,
+            {
+                "outcome_hash": digest,
+                "winners": result["winners"],
+                "alternates": result["alternates"],
+            },
         )
         done += 1
     return done

@@ -20,19 +20,27 @@ to its members (store/round_webhooks.py).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Connection, RowMapping, and_, exists, or_, select, update
 
+from i18n.catalogs import Catalogs
+from i18n.languages import known
+from policies import round_notices as words
+from policies.messages import Translator
 from policies.phases import Phase
+from policies.rules import SelectionRules
 from policies.times import iso
 from store import outbox, registry, round_webhooks
 from store.db import server_secret, utcnow
 from store.tables import (
     ballot,
+    constituency,
+    constituency_rules,
     endorsement,
     mail_outbox,
     membership,
@@ -59,9 +67,8 @@ CONDITION_PHASE = MappingProxyType({NOMINATE: Phase.NOMINATIONS_OPEN, VOTE: Phas
 DEADLINE_OF = MappingProxyType(
     {NOMINATE: "nominations_close", VOTE: "voting_close", CONSENT: "nominations_close"}
 )
+SCHEDULE = ("nominations_open_at", "nominations_close_at", "voting_open_at", "voting_close_at")
 SKIP_ACTED, SKIP_CLOSED, SKIP_MOVED = "acted", "phase_over", "rescheduled"
-
-Render = Callable[[RowMapping, RowMapping, Mapping[str, Any]], tuple[str, str]]
 
 
 def _where(dedup_key: str) -> str:
@@ -464,10 +471,12 @@ def _open_for(condition: str, phase: str) -> bool:
     return phase == needed.value
 
 
-def release_due(conn: Connection, render: Render, now: datetime, limit: int = 200) -> int:
-    """Hand the notices due by ``now`` to the mail outbox, in their recipients' words
-    (``render(notice, round, params)`` gives subject and body); reminders to those who have
-    acted, or whose window has closed, are skipped and recorded. Returns how many were handed."""
+def release_due(
+    conn: Connection, catalogs: Catalogs, api_url: str, now: datetime, limit: int = 200
+) -> int:
+    """Hand the notices due by ``now`` to the mail outbox, in their recipients' words (from
+    ``catalogs``, with links to ``api_url``); reminders to those who have acted, or whose
+    window has closed, are skipped and recorded. Returns how many were handed."""
     rows = conn.execute(
         select(round_notice)
         .where(
@@ -500,7 +509,7 @@ def release_due(conn: Connection, render: Render, now: datetime, limit: int = 20
                 .values(skipped_at=now, skip_reason=skip, params=None)
             )
             continue
-        subject, body = render(row, round_row, params)
+        subject, body = _words(conn, row, round_row, params, catalogs[known(row["lang"])], api_url)
         outbox.enqueue(
             conn,
             dedup_key=row["dedup_key"],
@@ -517,6 +526,118 @@ def release_due(conn: Connection, render: Render, now: datetime, limit: int = 20
         )
         handed += 1
     return handed
+
+
+def _words(
+    conn: Connection,
+    row: Mapping[Any, Any],
+    round_row: Mapping[Any, Any],
+    params: Mapping[str, Any],
+    t: Translator,
+    api_url: str,
+) -> tuple[str, str]:
+    kind, rid, cid = row["kind"], round_row["id"], row["constituency_id"]
+    title = round_row["title"]
+    place = ""
+    if cid is not None:
+        place = conn.execute(
+            select(constituency.c.name).where(constituency.c.id == cid)
+        ).scalar_one()
+    round_url = f"{api_url}/v1/rounds/{rid}"
+    if kind == PUBLISHED:
+        rules_json = conn.execute(
+            select(constituency_rules.c.rules).where(
+                constituency_rules.c.round_id == rid, constituency_rules.c.constituency_id == cid
+            )
+        ).scalar_one()
+        seats = next(
+            int(p["seats"]) for p in round_row["participants"] if p["constituency_id"] == cid
+        )
+        rules = SelectionRules.from_json({**rules_json, "seats": seats})
+        return words.published(
+            t,
+            title=title,
+            constituency=place,
+            seats=seats,
+            schedule={k: round_row[k] for k in SCHEDULE},
+            method=rules.method,
+            endorsements=rules.endorsements.required,
+            reminders=rules.reminders_in_force,
+            criteria_hash=round_row["criteria_hash"] or "",
+            criteria_url=f"{round_url}/criteria",
+        )
+    if kind == PHASE_OPENED:
+        closes = (
+            "nominations_close_at" if params["phase"] == "nominations_open" else "voting_close_at"
+        )
+        return words.phase_opened(
+            t,
+            title=title,
+            constituency=place,
+            phase=params["phase"],
+            closes_at=round_row[closes],
+            url=round_url,
+        )
+    if kind == DEADLINE_EXTENDED:
+        return words.deadline_extended(
+            t,
+            title=title,
+            deadline=params["deadline"],
+            old=datetime.fromisoformat(params["from"]),
+            new=datetime.fromisoformat(params["to"]),
+            reason=params["reason"],
+            url=round_url,
+        )
+    if kind == REMINDER:
+        closes = "voting_close_at" if params["action"] == VOTE else "nominations_close_at"
+        return words.reminder(
+            t,
+            title=title,
+            constituency=place,
+            action=params["action"],
+            closes_at=round_row[closes],
+            url=round_url,
+        )
+    if kind == OUTCOME:
+        names = [_nominee(conn, w) for w in params.get("winners", [])]
+        return words.outcome(
+            t,
+            title=title,
+            constituency=place,
+            winners=[n for n in names if n],
+            url=f"{round_url}/constituencies/{cid}/outcome",
+        )
+    nid = params["nomination_id"]
+    if kind == CONSENT_REQUEST:
+        nom = conn.execute(select(nomination).where(nomination.c.id == nid)).one()._mapping
+        org = registry.get_organisation(conn, nom["organisation_id"])
+        token = params["_token"]
+        return words.consent_request(
+            t,
+            title=title,
+            constituency=place,
+            nominee=nom["nominee_name"] or "",
+            organisation=org["name"],
+            closes_at=round_row["nominations_close_at"],
+            page_url=f"{api_url}/consent/{nid}?token={quote(token, safe='')}",
+            post_url=f"{api_url}/v1/nominations/{nid}/consent",
+            token=token,
+            reminder=bool(params.get("reminder")),
+        )
+    return words.consent_answered(
+        t,
+        title=title,
+        constituency=place,
+        nominee=_nominee(conn, nid) or "",
+        decision=params["decision"],
+    )
+
+
+def _nominee(conn: Connection, nomination_id: str) -> str | None:
+    name: str | None = conn.execute(
+        select(nomination.c.nominee_name).where(nomination.c.id == nomination_id)
+    ).scalar()
+    return name
 
 
 # -- the log

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from policies.phases import Phase
-from store import ballots, nominations, rounds
+from store import ballots, nominations, round_notices, rounds
 
 
 def enter(conn: Connection, round_id: str, phase: Phase, seq: int, at: datetime) -> bool:
@@ -24,4 +24,6 @@ def enter(conn: Connection, round_id: str, phase: Phase, seq: int, at: datetime)
             nominations.fix_candidates(conn, round_id, p["constituency_id"])
     elif changed and phase is Phase.VOTING_CLOSED:
         ballots.open_sealed(conn, round_id, rounds.WORKFLOW_ACTOR)
+    if changed:
+        round_notices.phase_opened(conn, round_id, phase)
     return changed

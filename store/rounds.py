@@ -21,11 +21,12 @@ from policies.notice import (
     said,
 )
 from policies.phases import TERMINAL, Phase, is_before
+from policies.rules import SelectionRules
 from policies.schedule import Deadline, Schedule, validate_publishable, validate_schedule
 from policies.times import iso
 from records import dsse
 from records.canonical import canonical_json, sha256_hex
-from store import audit, lot_terms, ratification
+from store import audit, lot_terms, ratification, round_notices
 from store.db import keyring, utcnow
 from store.ids import new_id
 from store.registry import get_constituency
@@ -169,6 +170,9 @@ def publish(
         get_constituency(conn, p["constituency_id"])
     rules = all_rules(conn, row)
     ratified = ratification.for_criteria(conn, row)
+    # Closing-soon reminders, seconds before each deadline, and as the criteria publish them.
+    in_rules = {cid: SelectionRules.from_json(r) for cid, r in rules.items()}
+    reminders = {cid: r.reminder_seconds for cid, r in in_rules.items()}
     version = 1
     criteria = round_criteria(
         round_id=round_id,
@@ -180,6 +184,7 @@ def publish(
         rules=rules,
         minimum_notice=in_force.to_json(),
         ratification=ratified,
+        reminders={cid: r.reminders_in_force for cid, r in in_rules.items()},
     )
     payload = canonical_json(criteria)
     digest = sha256_hex(payload)
@@ -212,6 +217,7 @@ def publish(
     )
     published = get(conn, round_id)
     lot_terms.log_beacon_rounds(conn, published, actor, now)
+    round_notices.published(conn, published, reminders)
     return published
 
 
@@ -270,6 +276,7 @@ def record_extension(
     )
     if which is Deadline.VOTING_CLOSE:  # the beacon round follows the close: log where it went
         lot_terms.log_beacon_rounds(conn, get(conn, round_id), actor)
+    round_notices.extended(conn, row, which.value, row[column], new_at, reason)
     return True
 
 

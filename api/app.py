@@ -28,6 +28,7 @@ from api.routes import (
     regions,
     registry,
     rounds,
+    seats,
     selection,
     signatures,
 )
@@ -92,6 +93,7 @@ def create_app(
         selection,
         randomness,
         ratification,
+        seats,
         designation,
         campaigns,
         signatures,

@@ -234,6 +234,14 @@ CASES = [
         lambda i: {"token": i.consent_token, "decision": "accept"},
         succeeds=False,  # the first answer is final: later ones are 409
     ),
+    Case(
+        "POST",
+        "/v1/nominations/{n}/seat",
+        PUBLIC,
+        lambda i: {"token": i.consent_token, "decision": "accept"},
+        succeeds=False,  # the round is not decided: no seat is offered (404)
+    ),
+    Case("GET", "/v1/rounds/{r}/constituencies/{c}/seats", MANAGERS),
     # Without a bearer token the nominee erases with the consent token (tested elsewhere).
     Case("POST", "/v1/nominations/{n}/erasure", frozenset({"secretariat"}), {"reason": "matrix"}),
     # The only member is the nominating organisation, which may not endorse its own nominee.

@@ -8,11 +8,13 @@ from __future__ import annotations
 import base64
 import json
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import update
 
+from mandate.cli import main
 from policies.errors import Conflict, Forbidden, NotFound, PhaseClosed
 from records import dsse
 from records.bundle import verify_bundle
@@ -54,17 +56,23 @@ def _entries(r: DecidedRound, kind: str) -> list[dict[str, Any]]:
         return [json.loads(row.statement)["data"] for row in rows]
 
 
-def _verified(r: DecidedRound) -> list[str]:
+def _verified(r: DecidedRound, folder: Path) -> list[str]:
+    """The round's bundle verifies, and ``mandate verify`` says so too."""
     with r.db.write() as conn:
         log.integrate_all(conn, ORIGIN)
     with r.db.read() as conn:
         bundle = bundles.export(conn, r.rid)
     report = verify_bundle(bundle)
     assert report.ok, report.problems
+    path = folder / "bundle.json"
+    path.write_text(json.dumps(bundle))
+    assert main(["verify", str(path)]) == 0
     return report.checked
 
 
-def test_a_decline_skips_an_alternate_who_would_break_a_constraint(db: Database) -> None:
+def test_a_decline_skips_an_alternate_who_would_break_a_constraint(
+    db: Database, tmp_path: Path
+) -> None:
     r = decided_round(db)
     assert [r.name(w) for w in r.winners] == ["Amir", "Bea"]
     assert [r.name(a) for a in r.alternates] == ["Cyril", "Emil", "Dora"]
@@ -103,12 +111,12 @@ def test_a_decline_skips_an_alternate_who_would_break_a_constraint(db: Database)
     [confirmed] = _entries(r, "seats.confirmed")
     assert confirmed["seats"] == [r.ids["Cyril"], r.ids["Dora"]]
     assert confirmed["empty"] == 0
-    checked = _verified(r)
+    checked = _verified(r, tmp_path)
     assert any("2 amendment(s)" in line for line in checked), checked
 
 
 def test_a_silent_seat_passes_on_and_the_deadline_is_enforced_at_write_time(
-    db: Database,
+    db: Database, tmp_path: Path
 ) -> None:
     r = decided_round(db)
     _open(r)
@@ -141,10 +149,10 @@ def test_a_silent_seat_passes_on_and_the_deadline_is_enforced_at_write_time(
     assert [(h.seat, r.name(h.nomination_id)) for h in holders] == [(1, "Dora"), (2, "Bea")]
     asked = {m.dedup_key.split(":")[2] for m in mail}
     assert {r.ids[n] for n in ("Amir", "Bea", "Cyril", "Emil", "Dora")} <= asked
-    _verified(r)
+    _verified(r, tmp_path)
 
 
-def test_a_seat_no_alternate_can_take_is_stated_empty(db: Database) -> None:
+def test_a_seat_no_alternate_can_take_is_stated_empty(db: Database, tmp_path: Path) -> None:
     r = decided_round(db)
     _open(r)
     _answer(r, "Amir", True, timedelta(hours=1))
@@ -160,7 +168,7 @@ def test_a_seat_no_alternate_can_take_is_stated_empty(db: Database) -> None:
     [confirmed] = _entries(r, "seats.confirmed")
     assert confirmed["seats"] == [r.ids["Amir"], None]
     assert confirmed["empty"] == 1
-    _verified(r)
+    _verified(r, tmp_path)
 
 
 def _payload(entry: dict[str, object]) -> dict[str, object]:
@@ -176,7 +184,7 @@ def _decline_bea(r: DecidedRound) -> None:
     _answer(r, "Dora", True, timedelta(hours=2))
 
 
-def test_an_altered_amendment_is_reported_with_its_entry(db: Database) -> None:
+def test_an_altered_amendment_is_reported_with_its_entry(db: Database, tmp_path: Path) -> None:
     r = decided_round(db)
     _decline_bea(r)
     with db.write() as conn:
@@ -195,7 +203,7 @@ def test_an_altered_amendment_is_reported_with_its_entry(db: Database) -> None:
 
 
 def test_a_signed_amendment_that_passes_over_the_rightful_alternate_is_refused(
-    db: Database,
+    db: Database, tmp_path: Path
 ) -> None:
     """The operator, holding the records key, logs that Bea's seat went to Cyril (a man: no
     woman left): the signature holds, the recomputed substitution does not."""

@@ -23,6 +23,7 @@ from web.routes import (
     nominee,
     public,
     ratification,
+    seat,
     secretariat,
 )
 from web.security import PageHeaders
@@ -50,5 +51,6 @@ def install(app: FastAPI, svc: Services) -> None:
         secretariat,
         campaign_desk,
         ratification,
+        seat,
     ):
         app.include_router(module.router)

@@ -46,7 +46,15 @@ MANAGERS = frozenset({"secretariat", "coordinator_own"})
 MEMBERS = frozenset({"member", "member_other"})
 OWN_MEMBER = frozenset({"member"})
 TOKEN_HOLDERS = frozenset(ROLES)  # the nominee's pages: whoever holds the consent token
-PREFIXES = ("/coordinator", "/secretariat", "/manage", "/member", "/consent", "/ratification")
+PREFIXES = (
+    "/coordinator",
+    "/secretariat",
+    "/manage",
+    "/member",
+    "/consent",
+    "/ratification",
+    "/seat",
+)
 # The draft rules put to the members: the secretariat, and the constituency's own.
 RATIFIERS = frozenset({"secretariat", "coordinator_own", "member"})
 
@@ -71,6 +79,7 @@ CASES = [
     Case("GET", "/coordinator/{c}/rounds/{d}/rules", OWN),
     Case("POST", "/coordinator/{c}/rounds/{d}/rules", OWN, {"method": "approval.phragmen"}),
     Case("GET", "/coordinator/{c}/rounds/{r}/nominations", OWN),
+    Case("GET", "/coordinator/{c}/rounds/{r}/seats", MANAGERS),
     Case(
         "POST",
         "/coordinator/{c}/nominations/{n}/rejection",
@@ -127,6 +136,8 @@ CASES = [
     Case("GET", "/consent/{k}?token={t}", TOKEN_HOLDERS),
     Case("POST", "/consent/{k}", TOKEN_HOLDERS, {"token": "{t}", "decision": "decline"}),
     Case("POST", "/consent/{k}/erasure", TOKEN_HOLDERS, {"token": "{t}"}),
+    Case("GET", "/seat/{k}?token={t}", TOKEN_HOLDERS),
+    Case("POST", "/seat/{k}", TOKEN_HOLDERS, {"token": "{t}", "decision": "accept"}),
     # Withdrawals near the end: they change the nomination the cases above act on.
     Case("POST", "/member/nominations/{w}/endorsement-withdrawal", OWN_MEMBER),
     Case("POST", "/member/nominations/{w}/withdrawal", OWN_MEMBER),
@@ -256,6 +267,8 @@ async def test_without_the_consent_token_no_session_reaches_a_nominees_page(
         Case("POST", "/consent/{k}", TOKEN_HOLDERS, {"decision": "accept"}),
         Case("POST", "/consent/{k}", TOKEN_HOLDERS, {"token": "{o}", "decision": "accept"}),
         Case("POST", "/consent/{k}/erasure", TOKEN_HOLDERS, {"token": "mdc_not-this-one"}),
+        Case("GET", "/seat/{k}?token=mdc_not-this-one", TOKEN_HOLDERS),
+        Case("POST", "/seat/{k}", TOKEN_HOLDERS, {"token": "{o}", "decision": "accept"}),
     ]
     problems = []
     for case in tries:

@@ -21,7 +21,7 @@ from api import schemas as s
 from api.erasure_schemas import ErasureIn
 from policies.errors import AlreadyErased, Conflict, Forbidden, NotFound
 from policies.phases import Phase
-from store import consent, erasure, nominations, registry, rounds, withdrawals
+from store import consent, erasure, nominations, registry, rounds, seats, withdrawals
 from store import rules as rules_store
 from web import i18n, words
 from web.actions import write
@@ -59,6 +59,7 @@ class ConsentView:
     constituency: RowMapping
     organisation: RowMapping
     counted: list[str]  # attributes the constituency's balance rules count
+    seat: RowMapping | None = None  # the seat offered once selected (web/routes/seat.py)
 
 
 def _view(conn: Connection, nomination_id: str, token: str) -> ConsentView:
@@ -70,6 +71,7 @@ def _view(conn: Connection, nomination_id: str, token: str) -> ConsentView:
         registry.get_constituency(conn, row["constituency_id"]),
         registry.get_organisation(conn, row["organisation_id"]),
         sorted({c.attribute for c in rules.constraints}),
+        seats.offer_for(conn, nomination_id),
     )
 
 

@@ -13,6 +13,7 @@ from temporalio.client import Client
 from api import errors, openapi
 from api.deps import Services
 from api.limits import BodyLimits
+from api.metrics import Metrics, RequestMetrics
 from api.routes import (
     calendars,
     campaigns,
@@ -33,6 +34,7 @@ from api.routes import (
     signatures,
 )
 from api.routes import log as log_routes
+from api.routes import metrics as metrics_routes
 from api.routes import round_notices as notice_routes
 from mandate import keyfile
 from mandate.settings import Settings
@@ -78,11 +80,14 @@ def create_app(
         redoc_url=None,
     )
     app.state.services = svc
+    app.state.metrics = metrics = Metrics()
+    svc.db.on_write_wait = metrics.observe_write_wait
     app.add_middleware(BodyLimits, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout)
     errors.install(app)
     openapi.install(app)
     app.include_router(docs.router)
     app.include_router(meta.router)
+    app.include_router(metrics_routes.router)
     app.include_router(notice_routes.router, prefix="/v1")
     for module in (
         registry,
@@ -103,6 +108,8 @@ def create_app(
         log_routes,
     ):
         app.include_router(module.router, prefix="/v1")
+    # Outermost: times every request, error answers included.
+    app.add_middleware(RequestMetrics, metrics=metrics)
     return app
 
 

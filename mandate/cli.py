@@ -23,7 +23,8 @@ MANDATE_TASK_QUEUE, MANDATE_API_HOST, MANDATE_API_PORT, MANDATE_TEMPORAL_UI_PORT
 MANDATE_TEMPORAL_BIN, MANDATE_KEYS_DIR, MANDATE_LOG_ORIGIN, MANDATE_INTEGRATE_INTERVAL,
 MANDATE_KEY_ACTIVATION_DELAY, MANDATE_SMTP_HOST, MANDATE_SMTP_PORT, MANDATE_SMTP_SECURITY,
 MANDATE_SMTP_USERNAME, MANDATE_SMTP_PASSWORD, MANDATE_MAIL_FROM, MANDATE_MAIL_DIR,
-MANDATE_MAIL_INTERVAL, MANDATE_PUBLIC_URL, MANDATE_CONFIRMATION_TTL.
+MANDATE_MAIL_INTERVAL, MANDATE_PUBLIC_URL, MANDATE_CONFIRMATION_TTL, MANDATE_API_PROCESSES,
+MANDATE_API_ACCESS_LOG, MANDATE_METRICS_TOKEN, MANDATE_WORKER_METRICS_ADDRESS.
 """
 
 
@@ -52,28 +53,47 @@ def _worker(settings: Settings, _: argparse.Namespace) -> int:
 
 
 def _api(settings: Settings, _: argparse.Namespace) -> int:
+    import os
+    import shutil
+
+    # Before anything imports prometheus_client: its values go to files there, so that a
+    # scrape of any of the API processes adds up all of them (api/metrics.py).
+    folder = settings.api_metrics_dir
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+
     import uvicorn
+
+    common: dict[str, Any] = {
+        "host": settings.api_host,
+        "port": settings.api_port,
+        "log_level": "info",
+        "access_log": settings.api_access_log,
+        "timeout_graceful_shutdown": 10,
+        # Idle connections close soon, and a request's line and headers stay small; the
+        # body's size and time limits are the app's own (api/limits.py).
+        "timeout_keep_alive": 5,
+        "h11_max_incomplete_event_size": 16 * 1024,
+        # The client address the per-address rate limits count by: X-Forwarded-For only from
+        # the reverse proxies named here.
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.trusted_proxies,
+    }
+    if settings.api_processes > 1:
+        # uvicorn's manager: N processes on one socket, a dead one replaced; it stops them all
+        # on SIGTERM or SIGINT and returns.
+        uvicorn.run(
+            "mandate.api_process:app", factory=True, workers=settings.api_processes, **common
+        )
+        return 0
 
     from web.app import create_app  # the API with the people's pages (web/)
 
     # uvicorn re-raises the stop signal after its graceful shutdown; a clean stop exits 0.
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: sys.exit(0))
-    uvicorn.run(
-        create_app(settings),
-        host=settings.api_host,
-        port=settings.api_port,
-        log_level="info",
-        timeout_graceful_shutdown=10,
-        # Idle connections close soon, and a request's line and headers stay small; the body's
-        # size and time limits are the app's own (api/limits.py).
-        timeout_keep_alive=5,
-        h11_max_incomplete_event_size=16 * 1024,
-        # The client address the per-address rate limits count by: X-Forwarded-For only from
-        # the reverse proxies named here.
-        proxy_headers=True,
-        forwarded_allow_ips=settings.trusted_proxies,
-    )
+    uvicorn.run(create_app(settings), **common)
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -123,6 +124,28 @@ class Settings(BaseSettings):
         gt=0,
         le=300,
         description="Seconds a request body may take to arrive; a slower one is cut off (408).",
+    )
+
+    api_processes: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=1,
+        le=64,
+        description="API processes serving the one API port (`mandate api`, and so `mandate "
+        "up`); the machine's core count when unset. One process uses at most one core.",
+    )
+    api_access_log: bool = Field(
+        default=False, description="Log every request (uvicorn's access log); off, it costs CPU."
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="When set, GET /metrics needs it as its bearer token; unset, /metrics is "
+        "public like /healthz.",
+    )
+    worker_metrics_address: str | None = Field(
+        default=None,
+        pattern=r"^[^\s:]+:\d{1,5}$",
+        description="host:port where the worker serves the Temporal SDK's own Prometheus "
+        "metrics (workflow and activity failures, task latencies); unset: not served.",
     )
 
     rate_limits_enabled: bool = Field(
@@ -268,6 +291,12 @@ class Settings(BaseSettings):
     def api_url(self) -> str:
         """Where mail tells people to send their requests."""
         return (self.public_url or f"http://{self.api_host}:{self.api_port}").rstrip("/")
+
+    @property
+    def api_metrics_dir(self) -> Path:
+        """Where the API processes on this port keep their metrics (prometheus_client's
+        multiprocess files), emptied when ``mandate api`` starts."""
+        return self.resolved_data_dir / "metrics" / f"api-{self.api_port}"
 
     @property
     def temporal_db_file(self) -> Path:

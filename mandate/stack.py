@@ -43,7 +43,7 @@ def temporal_binary(settings: Settings) -> Path:
     )
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     # Children end when `mandate up` ends, even if it is killed outright (Linux only).
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
@@ -56,7 +56,7 @@ def _spawn(args: list[str], log_file: Path | None = None) -> subprocess.Popen[by
         stdout=out,
         stderr=subprocess.STDOUT if out else None,
         start_new_session=True,
-        preexec_fn=_die_with_parent,
+        preexec_fn=die_with_parent,
     )
 
 
@@ -153,6 +153,7 @@ def run(settings: Settings) -> int:
         _wait_http(f"{base}/readyz", api, 60)  # the worker polls, too
         print(f"Mandate is running. Data folder: {data}", flush=True)
         print(f"  API:          {base}   (docs: {base}/docs)", flush=True)
+        print(f"  API processes: {settings.api_processes}   (metrics: {base}/metrics)", flush=True)
         print(f"  Temporal UI:  http://{host}:{settings.temporal_ui_port}", flush=True)
         if token is not None:
             where = settings.bootstrap_token_file

@@ -118,7 +118,9 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
         keyring=keyfile.keyring(settings),
         secret=keyfile.server_secret(settings),
     )
-    client = await connect(settings)
+    from mandate.temporal import metrics_runtime
+
+    client = await connect(settings, runtime=metrics_runtime(settings))
     with ThreadPoolExecutor(ACTIVITY_THREADS, thread_name_prefix="activity") as executor:
         worker = build_worker(
             client,

@@ -379,6 +379,7 @@ CASES = [
     Case("GET", "/v1/signatures/{s}/proof", PUBLIC, succeeds=False),  # once concluded
     Case("GET", "/healthz", PUBLIC),
     Case("GET", "/readyz", PUBLIC),
+    Case("GET", "/metrics", PUBLIC),
 ]
 
 

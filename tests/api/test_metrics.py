@@ -1,0 +1,96 @@
+"""``/metrics``: the Prometheus text exposition, scraped from the real app and read back with
+prometheus_client's own parser."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.samples import Sample
+from temporalio.testing import WorkflowEnvironment
+
+from store.db import Database
+from tests.api.conftest import Api, make_world, serving
+
+
+def _samples(text: str) -> list[Sample]:
+    return [s for family in text_string_to_metric_families(text) for s in family.samples]
+
+
+def _value(samples: list[Sample], name: str, **labels: str) -> float:
+    found = [s.value for s in samples if s.name == name and labels.items() <= s.labels.items()]
+    assert found, f"no sample {name} {labels} in {[s for s in samples if s.name == name]}"
+    return sum(found)
+
+
+async def _scrape(api: Api, token: str | None = None) -> list[Sample]:
+    r = await api.call("GET", "/metrics", token)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("text/plain; version=0.0.4")
+    return _samples(r.text)
+
+
+async def test_metrics_count_requests_by_route_and_read_the_backlogs(api: Api) -> None:
+    before = await _scrape(api)
+    assert not [s for s in before if s.labels.get("route") == "/v1/organisations"]
+    w = await make_world(api)  # two organisations, two constituencies, members, tokens
+    assert (await api.call("GET", "/no/such/page")).status_code == 404
+    assert (await api.call("GET", f"/v1/organisations/{w.member_org}")).status_code == 200
+
+    found = await _scrape(api)
+    count = "mandate_http_requests_total"
+    assert _value(found, count, method="POST", route="/v1/organisations", status="201") == 2
+    assert _value(found, count, method="POST", route="/v1/constituencies", status="201") == 2
+    # Paths with ids are counted by their route's template, and unknown paths as one.
+    assert _value(found, count, route="/v1/organisations/{organisation_id}", status="200") == 1
+    assert _value(found, count, route="unmatched", status="404") == 1
+    assert not [s for s in found if w.member_org in s.labels.get("route", "")]
+    latency = "mandate_http_request_duration_seconds"
+    assert _value(found, f"{latency}_count", method="POST", route="/v1/organisations") == 2
+    assert _value(found, f"{latency}_bucket", route="/v1/organisations", le="+Inf") == 2
+    assert _value(found, f"{latency}_sum", route="/v1/organisations") > 0
+    # The scrape itself is being answered.
+    assert _value(found, "mandate_http_requests_in_progress") >= 1
+    # Every write transaction waited for its turn: at least the 2 + 2 + 4 writes above.
+    assert _value(found, "mandate_db_write_wait_seconds_count") >= 8
+    # Read from the database at the scrape.
+    for outbox in ("mail", "webhooks"):
+        assert _value(found, "mandate_outbox_depth", outbox=outbox) >= 0
+        assert _value(found, "mandate_outbox_oldest_age_seconds", outbox=outbox) >= 0
+    assert _value(found, "mandate_log_unsigned_entries") >= 0
+    assert _value(found, "mandate_log_unsigned_oldest_age_seconds") >= 0
+    assert _value(found, "mandate_log_checkpoint_size") >= 0
+
+
+async def test_the_log_lag_is_what_no_signed_checkpoint_covers_yet(api: Api) -> None:
+    from sqlalchemy import func, or_, select
+
+    from store.tables import checkpoint, log_entry
+
+    await make_world(api)  # logs entries; the integrator signs them within seconds
+    found = await _scrape(api)
+    with api.db.read() as conn:
+        size = conn.execute(select(func.coalesce(func.max(checkpoint.c.size), 0))).scalar_one()
+        written = conn.execute(
+            select(func.count()).where(
+                log_entry.c.envelope.is_not(None),
+                or_(log_entry.c.idx.is_(None), log_entry.c.idx >= size),
+            )
+        ).scalar_one()
+    unsigned = _value(found, "mandate_log_unsigned_entries")
+    # The integrator may sign between the scrape and the look above, never unsign.
+    assert written <= unsigned
+    assert _value(found, "mandate_log_checkpoint_size") <= size
+
+
+async def test_a_metrics_token_when_one_is_set(
+    db: Database, dev_env: WorkflowEnvironment, tmp_path: Path
+) -> None:
+    async with serving(db, dev_env, tmp_path, metrics_token="scrape-7f3a9c") as api:
+        assert (await api.call("GET", "/metrics")).status_code == 401
+        wrong = await api.call("GET", "/metrics", "scrape-0000")
+        assert wrong.status_code == 401
+        assert wrong.json()["error"] == "unauthenticated"
+        # A role's token is no metrics token either.
+        assert (await api.call("GET", "/metrics", api.secretariat)).status_code == 401
+        assert _value(await _scrape(api, "scrape-7f3a9c"), "mandate_log_checkpoint_size") >= 0

@@ -26,12 +26,17 @@ def round_criteria(
     minimum_notice: Mapping[str, int] | None = None,
     ratification: Mapping[str, Mapping[str, Any]] | None = None,
     reminders: Mapping[str, Sequence[str]] | None = None,
+    substitution: str | None = None,
 ) -> dict[str, Any]:
     """The document that is canonicalised, hashed and signed when a round is published:
     the round's frame and every participating constituency's own rules, frozen together.
 
     Only strings, integers, booleans, lists and objects: it must canonicalise under RFC 8785
     without floats, and an auditor must get the same bytes back from it.
+
+    ``substitution`` names how a seat declined or left unanswered after the count passes on
+    (``policies.seats``: ``seats.next_alternate/1``); each selected person has the
+    ``minimum_notice``'s ``acceptance`` seconds to accept.
     """
     criteria: dict[str, Any] = {
         "format": CRITERIA_FORMAT,
@@ -67,6 +72,8 @@ def round_criteria(
     }
     if minimum_notice is not None:  # older criteria have none: their bytes stay as signed
         criteria["minimum_notice"] = dict(minimum_notice)
+    if substitution is not None:  # likewise
+        criteria["substitution"] = substitution
     if reminders is not None:  # closing-soon reminders in force, before each deadline
         criteria["reminders"] = {cid: list(r) for cid, r in sorted(reminders.items())}
     return criteria

@@ -2,7 +2,9 @@
 
 For each constituency whose seats were offered, in log order:
 
-- ``seats.offered`` names the logged outcome's hash and offers its winners, seat by seat;
+- ``seats.offered`` names the logged outcome's hash and offers its winners, seat by seat, under
+  the substitution the criteria name (criteria published before they named one: the first,
+  ``seats.next_alternate/1``);
 - ``seat.accepted`` / ``seat.declined`` name the seat's current holder, before their deadline;
 - each ``outcome.amended`` names the outcome and, as ``previous``, the outcome's hash (the
   first) or the SHA-256 of the previous amendment's canonical data; it vacates the seat's
@@ -110,6 +112,9 @@ class SeatLog:
             fail(where, "not checked: the criteria do not verify or do not name the constituency")
             return
         rules = SelectionRules.from_json(participant.get("rules") or {})
+        # Criteria published since name their method; older ones are held to the first.
+        named = (criteria or {}).get("substitution")
+        methods = SUBSTITUTIONS if named is None else frozenset({named}) & SUBSTITUTIONS
         seats_given = int(participant.get("seats", rules.seats))
         attributes = {c.id: c.attributes for c in candidates.get(cid, (0, []))[1]}
         winners = [str(w) for w in outcome["winners"]]
@@ -128,8 +133,8 @@ class SeatLog:
                 offered = [s["nomination_id"] for s in d["seats"]]
                 if offered != winners:
                     fail(here, "offers the seats to others than the outcome's winners, in order")
-                if d.get("substitution") not in SUBSTITUTIONS:
-                    fail(here, f"names substitution {d.get('substitution')!r}, not a known one")
+                if d.get("substitution") not in methods:
+                    fail(here, f"names substitution {d.get('substitution')!r}, not the criteria's")
                 for s in d["seats"]:
                     state.deadlines[str(s["nomination_id"])] = str(s["deadline"])
             elif e.kind in ("seat.accepted", "seat.declined"):
@@ -142,7 +147,7 @@ class SeatLog:
                     fail(here, f"{nid} answered at {e.at}, after the deadline")
                 (state.accepted if e.kind == "seat.accepted" else state.declined).add(nid)
             elif e.kind == "outcome.amended":
-                self._amended(fail, here, e, state, alternates, attributes, rules)
+                self._amended(fail, here, e, state, alternates, attributes, rules, methods)
             else:  # seats.confirmed
                 confirmed = e
                 final = list(state.panel) + [None] * (seats_given - len(state.panel))
@@ -181,13 +186,14 @@ class SeatLog:
         alternates: list[str],
         attributes: Mapping[str, Mapping[str, str]],
         rules: SelectionRules,
+        methods: frozenset[str],
     ) -> None:
         d = e.data
         seat, vacated, reason = int(d["seat"]), d["vacated"], d["reason"]
         if d.get("previous") != state.head:
             fail(here, "does not chain to the outcome or the previous amendment (previous)")
-        if d.get("substitution") not in SUBSTITUTIONS:
-            fail(here, f"names substitution {d.get('substitution')!r}, not a known one")
+        if d.get("substitution") not in methods:
+            fail(here, f"names substitution {d.get('substitution')!r}, not the criteria's")
         if reason not in REASONS:
             fail(here, f"gives reason {reason!r}, expected declined or lapsed")
         if not 1 <= seat <= len(state.panel) or state.panel[seat - 1] != vacated:

@@ -23,6 +23,7 @@ from policies.notice import (
 from policies.phases import TERMINAL, Phase, is_before
 from policies.rules import SelectionRules
 from policies.schedule import Deadline, Schedule, validate_publishable, validate_schedule
+from policies.seats import SUBSTITUTION
 from policies.times import iso
 from records import dsse
 from records.canonical import canonical_json, sha256_hex
@@ -185,6 +186,7 @@ def publish(
         minimum_notice=in_force.to_json(),
         ratification=ratified,
         reminders={cid: r.reminders_in_force for cid, r in in_rules.items()},
+        substitution=SUBSTITUTION,
     )
     payload = canonical_json(criteria)
     digest = sha256_hex(payload)

@@ -62,6 +62,8 @@ def _verified(r: DecidedRound, folder: Path) -> list[str]:
         log.integrate_all(conn, ORIGIN)
     with r.db.read() as conn:
         bundle = bundles.export(conn, r.rid)
+    # The criteria name the substitution method the amendments are recomputed by.
+    assert '"substitution":"seats.next_alternate/1"' in bundle["criteria"]["canonical"]
     report = verify_bundle(bundle)
     assert report.ok, report.problems
     path = folder / "bundle.json"

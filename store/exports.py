@@ -16,7 +16,16 @@ from sqlalchemy import Connection
 from policies.exports import blt_bytes, csv_bytes
 from policies.phases import Phase, is_before
 from policies.rules import RANKING, ballot_shape
-from store import ballots, nominations, outcomes, profiles, registry, rounds, signatory_records
+from store import (
+    ballots,
+    nominations,
+    outcomes,
+    profiles,
+    registry,
+    round_notices,
+    rounds,
+    signatory_records,
+)
 from store import rules as rules_store
 
 NOMINATION_COLUMNS = (
@@ -44,6 +53,25 @@ SIGNATORY_COLUMNS = (
 )
 
 
+# The notices sent to member organisations: who was told what and when; never an address, and
+# nothing of the notices to persons (a nominee's consent request).
+NOTICE_COLUMNS = (
+    "constituency_id",
+    "kind",
+    "organisation_id",
+    "organisation",
+    "channel",
+    "lang",
+    "condition",
+    "status",
+    "queued_at",
+    "due_at",
+    "sent_at",
+    "skipped_at",
+    "skip_reason",
+)
+
+
 def round_files(conn: Connection, round_id: str) -> dict[str, bytes]:
     """Every file the round has to offer now, by name."""
     row = rounds.get(conn, round_id)
@@ -58,6 +86,9 @@ def round_files(conn: Connection, round_id: str) -> dict[str, bytes]:
     if results["rows"]:
         files["results.csv"] = csv_bytes(RESULT_COLUMNS, results["rows"])
         files["results.json"] = _json(results["records"])
+    told = round_notices.public_log(conn, round_id)
+    files["notices.csv"] = csv_bytes(NOTICE_COLUMNS, told)
+    files["notices.json"] = _json(told)
     if phase is not Phase.CANCELLED and not is_before(phase, Phase.VOTING_CLOSED):
         for p in row["participants"]:
             cid = p["constituency_id"]

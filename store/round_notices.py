@@ -26,7 +26,7 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Connection, RowMapping, and_, exists, or_, select, update
+from sqlalchemy import Connection, RowMapping, exists, or_, select, update
 
 from i18n.catalogs import Catalogs
 from i18n.languages import known
@@ -43,7 +43,6 @@ from store.tables import (
     constituency_rules,
     endorsement,
     mail_outbox,
-    membership,
     nomination,
     organisation,
     round_,
@@ -691,14 +690,36 @@ def for_organisation(
     return [r._mapping for r in conn.execute(query)]
 
 
-def is_member_of_round(conn: Connection, round_id: str, organisation_id: str) -> bool:
-    cids = _participants(conn, round_id)
-    found = conn.execute(
-        select(membership.c.organisation_id).where(
-            and_(
-                membership.c.organisation_id == organisation_id,
-                membership.c.constituency_id.in_(cids),
-            )
-        )
-    ).first()
-    return found is not None
+def status_of(row: Mapping[Any, Any]) -> str:
+    """waiting (not due yet), queued (handed to the mail outbox), sent, skipped or failed."""
+    if row["sent_at"] is not None:
+        return "sent"
+    if row["skipped_at"] is not None:
+        return "skipped"
+    if row["failed_at"] is not None:
+        return "failed"
+    return "queued" if row["released_at"] is not None else "waiting"
+
+
+def public_log(conn: Connection, round_id: str) -> list[dict[str, Any]]:
+    """The open-data log of the notices to member organisations: no address, no subject, and
+    nothing of the notices to persons."""
+    return [
+        {
+            "constituency_id": r["constituency_id"],
+            "kind": r["kind"],
+            "organisation_id": r["organisation_id"],
+            "organisation": r["organisation_name"],
+            "channel": r["channel"],
+            "lang": r["lang"],
+            "condition": r["condition"],
+            "status": status_of(r),
+            "queued_at": iso(r["created_at"]),
+            "due_at": iso(r["due_at"]),
+            "sent_at": None if r["sent_at"] is None else iso(r["sent_at"]),
+            "skipped_at": None if r["skipped_at"] is None else iso(r["skipped_at"]),
+            "skip_reason": r["skip_reason"],
+        }
+        for r in for_round(conn, round_id)
+        if r["organisation_id"] is not None
+    ]

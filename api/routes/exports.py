@@ -65,7 +65,8 @@ FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
 )
 async def round_exports(round_id: str, svc: ServicesDep, caller: MaybeCaller) -> ExportsOut:
     """What the round has made public, as files: nominations (public profiles only, never a
-    contact address), results, and ranked ballots as BLT once voting has closed."""
+    contact address), the notices sent to member organisations (who was told what and when,
+    never an address), results, and ranked ballots as BLT once voting has closed."""
 
     def files(conn: Connection) -> dict[str, bytes]:
         visible_round(rounds.get(conn, round_id), caller)

@@ -58,18 +58,10 @@ class NoticesOut(BaseModel):
     notices: list[NoticeOut]
 
 
-def _status(row: RowMapping) -> Status:
-    if row["sent_at"] is not None:
-        return "sent"
-    if row["skipped_at"] is not None:
-        return "skipped"
-    if row["failed_at"] is not None:
-        return "failed"
-    return "queued" if row["released_at"] is not None else "waiting"
-
-
 def notice_out(row: RowMapping) -> NoticeOut:
-    return NoticeOut.model_validate({**row, "status": _status(row), "queued_at": row["created_at"]})
+    return NoticeOut.model_validate(
+        {**row, "status": round_notices.status_of(row), "queued_at": row["created_at"]}
+    )
 
 
 def _participants(row: RowMapping) -> list[str]:

@@ -359,6 +359,10 @@ CASES = [
     Case("GET", "/v1/campaigns/{g}/webhooks", MANAGERS),
     Case("DELETE", "/v1/campaigns/{g}/webhooks/{k}", MANAGERS),
     Case("GET", "/v1/campaigns/{g}/deliveries", MANAGERS),
+    # Round notices: the log (a member sees its own), a constituency's round webhooks.
+    Case("GET", "/v1/rounds/{r}/notices", frozenset({"secretariat", "coordinator_own", "member"})),
+    Case("POST", "/v1/constituencies/{c}/webhooks", MANAGERS, {"url": "http://127.0.0.1:9/x"}),
+    Case("DELETE", "/v1/constituencies/{c}/webhooks/none", MANAGERS, succeeds=False),  # 404
     Case(
         "POST",
         "/v1/campaigns/{g}/signatures",

@@ -7,6 +7,8 @@ verify with the standardwebhooks library."""
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import re
 import uuid
 from email.message import EmailMessage
@@ -197,6 +199,18 @@ async def test_a_round_tells_every_member_in_its_language(notices: Notices) -> N
     assert (r.status_code, r.json()["error"]) == (403, "forbidden")
     r = await api.call("GET", f"/v1/rounds/{rid}/notices")
     assert r.status_code == 401
+
+    # Open data: the notices sent, by organisation, kind and time; no address.
+    exported = await api.call("GET", f"/v1/rounds/{rid}/exports/notices.csv")
+    assert exported.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert "@" not in exported.text
+    told = {(r["organisation_id"], r["kind"], r["status"]) for r in rows}
+    for m in members.values():
+        assert (m["id"], "published", "sent") in told
+        assert (m["id"], "outcome", "sent") in told
+    # Skipped: reminders to those who had acted, and the voting reminders the extension moved.
+    assert {r["skip_reason"] for r in rows if r["status"] == "skipped"} == {"acted", "rescheduled"}
 
     # Webhooks: Standard Webhooks, verified with the library a receiver would use.
     got = await asyncio.to_thread(

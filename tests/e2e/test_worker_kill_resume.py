@@ -214,6 +214,12 @@ def _lottery_round(db: Database) -> RowMapping:
     return row
 
 
+def _phase(db: Database, round_id: str) -> str:
+    with db.read() as conn:
+        phase: str = rounds.get(conn, round_id)["phase"]
+        return phase
+
+
 def _outcome(db: Database, round_id: str) -> RowMapping | None:
     with db.read() as conn:
         found = outcome_store.list_for(conn, round_id)
@@ -245,12 +251,12 @@ async def test_a_count_cut_short_by_a_kill_is_counted_again_by_the_next_worker(
             resumed = _at(again) - killed
             await wait_for(lambda: _outcome(db, row["id"]), 60, "the outcome")
             published = time.time() - killed
-            result = await handle.result()
+            # Decided; the workflow then waits for the seats to be accepted (store/seats.py).
+            await wait_for(lambda: _phase(db, row["id"]) == Phase.DECIDED or None, 60, "decided")
             assert stop(procs[1]) == 0, worker_log.read_text()
     db.dispose()
     _report("count started again", resumed)
     _report("outcome published", published)
-    assert result.phase is Phase.DECIDED
     assert resumed < BOUND
     # Nothing else waited: from the new start, only the count itself.
     assert published - resumed < BOUND

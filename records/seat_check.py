@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from policies.rules import Candidate, SelectionRules
@@ -34,6 +35,12 @@ SEAT_ENTRIES = frozenset(
 )
 
 Fail = Callable[[str, str], None]
+
+
+def _at(text: str) -> datetime:
+    """An instant as logged (``policies.times.iso``): compared as times, never as strings,
+    since a whole second is written without its fraction."""
+    return datetime.fromisoformat(text)
 
 
 @dataclass(frozen=True)
@@ -143,7 +150,7 @@ class SeatLog:
                     fail(here, f"{nid} answers for seat {seat}, which is not theirs")
                 elif nid in state.accepted or nid in state.declined:
                     fail(here, f"{nid} answered for seat {seat} before")
-                elif nid not in state.deadlines or e.at >= state.deadlines[nid]:
+                elif nid not in state.deadlines or _at(e.at) >= _at(state.deadlines[nid]):
                     fail(here, f"{nid} answered at {e.at}, after the deadline")
                 (state.accepted if e.kind == "seat.accepted" else state.declined).add(nid)
             elif e.kind == "outcome.amended":
@@ -203,8 +210,9 @@ class SeatLog:
             fail(here, f"vacates seat {seat}, which {vacated} accepted")
         if reason == DECLINED and vacated not in state.declined:
             fail(here, f"says {vacated} declined, and no decline is logged")
+        deadline = state.deadlines.get(vacated)
         if reason == LAPSED and (
-            vacated in state.declined or e.at < state.deadlines.get(vacated, "")
+            vacated in state.declined or deadline is None or _at(e.at) < _at(deadline)
         ):
             fail(here, f"lapses {vacated}'s seat before their deadline")
         again = substitute(

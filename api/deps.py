@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Annotated, Any, TypeVar
@@ -29,6 +30,7 @@ from policies.errors import (
     DomainError,
     IdempotencyInProgress,
     InvalidInput,
+    RateLimited,
     ServiceUnavailable,
     Unauthenticated,
 )
@@ -165,10 +167,25 @@ class Writer:
     request_hash: str
     # Receipts of a command carried out by a workflow; ``run_remote``'s work fills it.
     receipts: list[str] = field(default_factory=list)
+    # Counts this write against the rate limits (api/ratelimits.py) in a write transaction:
+    # an unkeyed ``run`` does it first thing in the write's own transaction, anything else
+    # in one of its own (``count_alone``); the ``writer`` dependency sees that it happens once.
+    limit: Callable[[Connection], None] | None = None
+    counted: bool = False
+    over_limit: bool = False  # refused by a rate limit: not counted
+
+    def count_alone(self) -> None:
+        """Count the write in a transaction of its own, unless it is counted already."""
+        if self.limit is None or self.counted:
+            return
+        with self.svc.db.write() as conn:
+            self.limit(conn)
+        self.counted = True
 
     async def run(self, work: Callable[[Connection], BaseModel], status: int = 200) -> JSONResponse:
         if self.key is None:
             return await run_in_threadpool(self._write, work, status, None)
+        await run_in_threadpool(self.count_alone)
         while True:
             claimed = await self._claim()
             if isinstance(claimed, JSONResponse):
@@ -184,6 +201,10 @@ class Writer:
         refusal: DomainError | None = None
         try:
             with self.svc.db.write() as conn:
+                fused = token is None and self.limit is not None and not self.counted
+                if fused:
+                    assert self.limit is not None
+                    self.limit(conn)
                 if token is not None and not idempotency.hold(
                     conn, self.principal_id, self._key, token
                 ):
@@ -216,6 +237,8 @@ class Writer:
         except BaseException:
             self._release(token)
             raise
+        if fused:
+            self.counted = True
         if refusal is not None:
             raise refusal
         return _response(body, status, receipts)
@@ -226,6 +249,7 @@ class Writer:
         """For commands carried out by a workflow; the workflow deduplicates by update id, so
         a copy that took over an expired claim runs the same Update and gets its result."""
         token: str | None = None
+        await run_in_threadpool(self.count_alone)
         if self.key is not None:
             claimed = await self._claim()
             if isinstance(claimed, JSONResponse):
@@ -325,20 +349,45 @@ def _response(body: str, status: int, receipts: str | None) -> JSONResponse:
     return JSONResponse(json.loads(body), status_code=status, headers=headers)
 
 
-async def writer(request: Request, svc: ServicesDep, caller: MaybeCaller) -> Writer:
+async def writer(request: Request, svc: ServicesDep, caller: MaybeCaller) -> AsyncIterator[Writer]:
     """Every write comes through here: rate limits (api/ratelimits.py), then the write's
-    Idempotency-Key."""
+    Idempotency-Key.
+
+    Every write counts against the limits, whatever its answer: in the write's own
+    transaction when it writes (one transaction, not two), or else, once the route has
+    answered, in one of its own. A write past a limit is refused (429) and not counted.
+    """
+    limit: Callable[[Connection], None] | None = None
     if svc.limits is not None:
-        address = client_address(request)
-        await run_in_threadpool(svc.limits.check, svc.db, address, caller)
-    await run_in_threadpool(svc.purge_if_due)
+        limits, address = svc.limits, client_address(request)
+
+        def limit(conn: Connection) -> None:
+            try:
+                limits.count(conn, address, caller)
+            except RateLimited:
+                found.over_limit = True
+                raise
+
+    if time.monotonic() >= svc.next_purge:
+        await run_in_threadpool(svc.purge_if_due)
     key = request.headers.get("idempotency-key")
     if key is not None and not 1 <= len(key) <= 200:
         raise InvalidInput(N_("Idempotency-Key must be 1 to 200 characters long"))
     body = await request.body()
     digest = idempotency.request_hash(svc.db.server_secret, request.method, request.url.path, body)
     principal_id = caller.credential_id if caller else ANONYMOUS
-    return Writer(svc, principal_id, key, digest)
+    found = Writer(svc, principal_id, key, digest, limit=limit)
+    try:
+        yield found
+    except Exception:
+        # Refused before or by its write, which rolled back: counted now, and past a limit
+        # the answer is 429, as if the limit had been checked first.
+        if not found.over_limit:
+            await run_in_threadpool(found.count_alone)
+        raise
+    if not found.counted:  # answered without writing
+        with contextlib.suppress(RateLimited):
+            await run_in_threadpool(found.count_alone)
 
 
 WriterDep = Annotated[Writer, Depends(writer)]

@@ -15,6 +15,7 @@ import ipaddress
 from dataclasses import dataclass
 
 from limits import RateLimitItem, parse_many
+from sqlalchemy import Connection
 from starlette.requests import Request
 
 from mandate.settings import Settings
@@ -49,6 +50,12 @@ class WriteLimits:
     def check(self, db: Database, address: str, caller: Principal | None) -> None:
         """Count this write; raise :class:`RateLimited` past a limit (the write then does not
         count)."""
+        with db.write() as conn:
+            self.count(conn, address, caller)
+
+    def count(self, conn: Connection, address: str, caller: Principal | None) -> None:
+        """``check`` in a write transaction of the caller's: the write's own, so that a
+        write costs one transaction; raising rolls the count back with the write."""
         if caller is None:
             counted = [(self.per_address, ("address", address), FROM_ADDRESS)]
         else:
@@ -57,14 +64,11 @@ class WriteLimits:
                 (self.per_address_with_token, ("address+token", address), FROM_ADDRESS),
             ]
         counted = [c for c in counted if c[0]]
-        if not counted:
-            return
-        with db.write() as conn:
-            for items, identifiers, refusal in counted:
-                over = rate_limits.hit(conn, items, "write", *identifiers)
-                if over is not None:
-                    item, retry = over
-                    raise RateLimited(refusal, retry, address=address, item=item, retry=retry)
+        for items, identifiers, refusal in counted:
+            over = rate_limits.hit(conn, items, "write", *identifiers)
+            if over is not None:
+                item, retry = over
+                raise RateLimited(refusal, retry, address=address, item=item, retry=retry)
 
 
 FROM_ADDRESS = N_(

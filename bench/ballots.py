@@ -111,6 +111,11 @@ class Stack:
             MANDATE_API_PORT=str(self.api_port),
             MANDATE_TEMPORAL_ADDRESS=self.temporal_address,
             MANDATE_TEMPORAL_UI_PORT=str(self.ui_port),
+            # The round's schedule is seconds long: no minimum notice (older code ignores it).
+            MANDATE_NOTICE_NOMINATIONS="0",
+            MANDATE_NOTICE_CONSENT="0",
+            MANDATE_NOTICE_VOTING="0",
+            MANDATE_NOTICE_ACCEPTANCE="0",
         )
         env.update(extra_env or {})
         if code is None:
@@ -372,11 +377,19 @@ class CpuMeter:
             ticks = [int(v) for v in f.readline().split()[1:]]
         busy = sum(ticks) - ticks[3] - ticks[4]  # all but idle and iowait
         own: dict[int, tuple[str, float]] = {}
+        parent: dict[int, int] = {}
         for pid in self._ours():
             with contextlib.suppress(OSError, IndexError, ValueError):
                 fields = _proc_fields(Path(f"/proc/{pid}/stat"))
                 used = (int(fields[11]) + int(fields[12])) / self.hz  # utime + stime
                 own[pid] = (self._role(pid), used)
+                parent[pid] = int(fields[1])
+        for pid, (role, used) in own.items():
+            # Several API processes (MANDATE_API_PROCESSES): uvicorn's manager, `mandate api`,
+            # starts them; all of them count as the API.
+            above = own.get(parent.get(pid, 0))
+            if role.startswith("other") and above is not None and above[0] == "api":
+                own[pid] = ("api", used)
         return time.monotonic(), busy / self.hz, own
 
     def start(self) -> None:

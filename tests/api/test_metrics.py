@@ -94,3 +94,46 @@ async def test_a_metrics_token_when_one_is_set(
         # A role's token is no metrics token either.
         assert (await api.call("GET", "/metrics", api.secretariat)).status_code == 401
         assert _value(await _scrape(api, "scrape-7f3a9c"), "mandate_log_checkpoint_size") >= 0
+
+
+async def test_a_write_and_its_rate_limit_count_share_one_transaction(
+    db_url: str, dev_env: WorkflowEnvironment, tmp_path: Path
+) -> None:
+    """The API's own database handle (the worker writes through another one): a write costs
+    one write transaction, its rate-limit count included; a write refused before it writes
+    is counted in one of its own."""
+    import httpx
+
+    from api.app import create_app
+    from mandate.settings import Settings
+    from policies.access import Role
+    from store import credentials
+    from tests.api.conftest import org_body
+    from tests.keys import ORIGIN, keyed_database
+
+    own = keyed_database(db_url)
+    try:
+        app = create_app(
+            Settings(data_dir=tmp_path, log_origin=ORIGIN, rate_limit_per_token="3/minute"),
+            db=own,
+            temporal=dev_env.client,
+        )
+        with own.write() as conn:
+            token = credentials.issue(conn, Role.SECRETARIAT, "metrics test", None).token
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            api = Api(http, own, token)
+            waits = "mandate_db_write_wait_seconds_count"
+            # The first write of a process also purges what has expired (two more).
+            await api.ok("POST", "/v1/organisations", token, org_body())
+            before = _value(await _scrape(api), waits)
+            await api.ok("POST", "/v1/organisations", token, org_body())
+            assert _value(await _scrape(api), waits) == before + 1
+            # Refused by validation inside its write: rolled back, then counted on its own.
+            bad = await api.call("POST", "/v1/organisations", token, org_body(country="XX"))
+            assert bad.status_code == 422, bad.text
+            assert _value(await _scrape(api), waits) == before + 3
+            refused = await api.call("POST", "/v1/organisations", token, org_body())
+            assert refused.status_code == 429, refused.text
+    finally:
+        own.dispose()

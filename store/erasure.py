@@ -19,6 +19,7 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, RowMapping, and_, select, update
 
@@ -26,11 +27,18 @@ from policies.campaigns import CampaignPhase
 from policies.errors import AlreadyErased, Forbidden, NotErasable, NotFound
 from policies.messages import N_
 from policies.phases import Phase
-from store import audit, nominations, signatures
+from store import audit, nominations, round_notices, signatures
 from store import rules as rules_store
 from store.credentials import hash_token
 from store.db import utcnow
-from store.tables import campaign, campaign_signature, mail_outbox, nomination, round_
+from store.tables import (
+    campaign,
+    campaign_signature,
+    mail_outbox,
+    nomination,
+    round_,
+    round_notice,
+)
 
 NOMINEE = "nominee"  # the reason, and the actor, of a nominee's own erasure
 ERASED_ADDRESS = "(erased)"  # what the delivery log shows instead of an erased address
@@ -90,6 +98,7 @@ def _erase_nomination(
             erased_at=now,
         )
     )
+    _forget_nominee_mail(conn, [row["id"]], now)
     audit.append(
         conn,
         audit.round_scope(row["round_id"]),
@@ -165,6 +174,27 @@ def _forget_mail(conn: Connection, signature_id: str, now: datetime) -> None:
     conn.execute(update(mail_outbox).where(mine).values(to_address=ERASED_ADDRESS))
 
 
+def _forget_nominee_mail(conn: Connection, nomination_ids: Any, now: datetime) -> None:
+    """The nominees' consent requests no longer name their addresses; those waiting are not
+    sent (store/round_notices.py)."""
+    round_notices.forget_nominees(conn, nomination_ids, now)
+    theirs = mail_outbox.c.dedup_key.in_(
+        select(round_notice.c.dedup_key).where(
+            round_notice.c.person.in_(
+                select(round_notices.PERSON_PREFIX + nomination.c.id).where(
+                    nomination.c.id.in_(nomination_ids)
+                )
+            )
+        )
+    )
+    _stop_waiting(conn, theirs, now)
+    conn.execute(
+        update(mail_outbox)
+        .where(theirs, mail_outbox.c.to_address != ERASED_ADDRESS)
+        .values(to_address=ERASED_ADDRESS)
+    )
+
+
 def _stop_waiting(conn: Connection, which: ColumnElement[bool], now: datetime) -> None:
     conn.execute(
         update(mail_outbox)
@@ -192,6 +222,9 @@ def expire(conn: Connection, before: datetime) -> Expired:
         .where(nomination.c.round_id.in_(over), nomination.c.nominee_email.is_not(None))
         .values(nominee_email=None)
     ).rowcount
+    _forget_nominee_mail(
+        conn, select(nomination.c.id).where(nomination.c.round_id.in_(over)), utcnow()
+    )
     concluded = select(campaign.c.id).where(
         campaign.c.phase == CampaignPhase.CONCLUDED.value, campaign.c.updated_at < before
     )

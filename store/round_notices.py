@@ -68,6 +68,8 @@ DEADLINE_OF = MappingProxyType(
 )
 SCHEDULE = ("nominations_open_at", "nominations_close_at", "voting_open_at", "voting_close_at")
 SKIP_ACTED, SKIP_CLOSED, SKIP_MOVED = "acted", "phase_over", "rescheduled"
+SKIP_ERASED = "erased"
+PERSON_PREFIX = "nominee:"
 
 
 def _where(dedup_key: str) -> str:
@@ -369,7 +371,7 @@ def nominated(
         "to": to,
         "constituency_id": row["constituency_id"],
         "organisation_id": None,
-        "person": f"nominee:{nid}",
+        "person": PERSON_PREFIX + nid,
     }
     params = {"nomination_id": nid, "_token": token}
     _queue(conn, dedup_key=f"nomination:{nid}:consent", params=params, **common)
@@ -496,7 +498,9 @@ def release_due(
         round_row = rounds_seen[rid]
         params = _params(conn, row)
         skip = None
-        if row["condition"] is not None:
+        if row["to_address"] is None:
+            skip = SKIP_ERASED
+        elif row["condition"] is not None:
             if not _open_for(row["condition"], round_row["phase"]):
                 skip = SKIP_CLOSED
             elif _acted(conn, row, params):
@@ -723,3 +727,20 @@ def public_log(conn: Connection, round_id: str) -> list[dict[str, Any]]:
         for r in for_round(conn, round_id)
         if r["organisation_id"] is not None
     ]
+
+
+def forget_nominees(conn: Connection, nomination_ids: Any, now: datetime) -> None:
+    """The nominees' addresses leave the notice log (``nomination_ids``: a list or a select);
+    what was still to be sent to them is not sent."""
+    persons = select(PERSON_PREFIX + nomination.c.id).where(nomination.c.id.in_(nomination_ids))
+    mine = round_notice.c.person.in_(persons)
+    conn.execute(
+        update(round_notice)
+        .where(mine, round_notice.c.released_at.is_(None), round_notice.c.skipped_at.is_(None))
+        .values(skipped_at=now, skip_reason=SKIP_ERASED, params=None)
+    )
+    conn.execute(
+        update(round_notice)
+        .where(mine, round_notice.c.to_address.is_not(None))
+        .values(to_address=None, params=None)
+    )

@@ -22,7 +22,6 @@ from policies.times import iso
 from store import nominations, registry, round_notices
 from store.rounds import get as get_round
 
-
 KIND = "seat_acceptance"
 
 

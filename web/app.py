@@ -26,6 +26,7 @@ from web.routes import (
     seat,
     secretariat,
 )
+from web.routes import notices as notice_pages
 from web.security import PageHeaders
 
 
@@ -41,6 +42,7 @@ def create_app(
 def install(app: FastAPI, svc: Services) -> None:
     app.state.web = Web.build(svc)
     app.add_middleware(PageHeaders)
+    app.include_router(notice_pages.router)
     for module in (
         public,
         account,

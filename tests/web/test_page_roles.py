@@ -79,6 +79,7 @@ CASES = [
     Case("GET", "/coordinator/{c}/rounds/{d}/rules", OWN),
     Case("POST", "/coordinator/{c}/rounds/{d}/rules", OWN, {"method": "approval.phragmen"}),
     Case("GET", "/coordinator/{c}/rounds/{r}/nominations", OWN),
+    Case("GET", "/coordinator/{c}/rounds/{r}/notices", OWN),
     Case("GET", "/coordinator/{c}/rounds/{r}/seats", MANAGERS),
     Case(
         "POST",
@@ -132,6 +133,7 @@ CASES = [
     ),
     Case("POST", "/member/nominations/{n}/endorsement", OWN_MEMBER),
     Case("GET", "/member/rounds/{r}/ballot", OWN_MEMBER),
+    Case("GET", "/member/rounds/{r}/notices", OWN_MEMBER),
     Case("POST", "/member/rounds/{r}/ballot", OWN_MEMBER, {"approve": "{n}"}),
     Case("GET", "/consent/{k}?token={t}", TOKEN_HOLDERS),
     Case("POST", "/consent/{k}", TOKEN_HOLDERS, {"token": "{t}", "decision": "decline"}),

@@ -664,9 +664,34 @@ def summary(mandate: PathResult, baseline: PathResult | None) -> dict[str, Any]:
     }
 
 
+@contextlib.contextmanager
+def stack_env(args: argparse.Namespace) -> Iterator[dict[str, str]]:
+    """The stack's settings from the options; with ``--database``, a new empty database on
+    that server for this stack, dropped afterwards."""
+    env = {}
+    if args.api_processes is not None:
+        env["MANDATE_API_PROCESSES"] = str(args.api_processes)
+    if args.database is None:
+        yield env
+        return
+    from sqlalchemy import create_engine, text
+
+    name = f"mandate_bench_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(args.database, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        env["MANDATE_DATABASE_URL"] = args.database.rsplit("/", 1)[0] + f"/{name}"
+        yield env
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="mandate-bench-") as tmp:
-        stack = Stack(Path(tmp) / "data")
+    with tempfile.TemporaryDirectory(prefix="mandate-bench-") as tmp, stack_env(args) as env:
+        stack = Stack(Path(tmp) / "data", extra_env=env)
         try:
             token = await asyncio.to_thread(stack.wait_ready, 180)
             print(f"stack up: API {stack.base_url}, Temporal {stack.temporal_address}", flush=True)
@@ -743,8 +768,11 @@ async def stack_run(
     """Start a stack (this checkout, or ``code``), set up a round, measure the Mandate path
     (and the Update baseline, if asked), stop the stack."""
     baseline = None
-    with tempfile.TemporaryDirectory(prefix=f"mandate-bench-{label}-") as tmp:
-        stack = Stack(Path(tmp) / "data", code)
+    with (
+        tempfile.TemporaryDirectory(prefix=f"mandate-bench-{label}-") as tmp,
+        stack_env(args) as env,
+    ):
+        stack = Stack(Path(tmp) / "data", code, env)
         try:
             token = await asyncio.to_thread(stack.wait_ready, 180)
             election = await set_up_election(stack.base_url, token, args.clients)
@@ -911,6 +939,20 @@ def main(argv: list[str] | None = None) -> int:
         action=argparse.BooleanOptionalAction,
         default=None,
         help="run the Update baseline path (default: yes, but no with --compare-rev)",
+    )
+    parser.add_argument(
+        "--api-processes",
+        type=int,
+        default=None,
+        help="MANDATE_API_PROCESSES for the stacks (default: the setting's default, the core "
+        "count; code older than the setting runs one)",
+    )
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        default=None,
+        help="MANDATE_DATABASE_URL for the stacks, e.g. an empty PostgreSQL database for each "
+        "run is made from it (default: SQLite in the stack's data folder)",
     )
     parser.add_argument(
         "--out",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from policies.times import iso
 from records import dsse
@@ -27,6 +27,20 @@ from store.tables import log_entry, log_head
 from store.upsert import insert_ignore
 
 REGISTRY = "registry"
+
+# Every write logs, so its statements are built once (SQLAlchemy then reuses their compiled
+# form) and take their values as parameters.
+_HEAD = (
+    select(log_head.c.seq, log_head.c.head_hash)
+    .where(log_head.c.scope == bindparam("h_scope"))
+    .with_for_update()
+)
+_INSERT = log_entry.insert()
+_MOVE_HEAD = (
+    update(log_head)
+    .where(log_head.c.scope == bindparam("h_scope"))
+    .values(seq=bindparam("h_seq"), head_hash=bindparam("h_hash"))
+)
 
 
 @dataclass(frozen=True)
@@ -52,14 +66,14 @@ def append(
     at: datetime | None = None,
 ) -> LoggedEntry:
     at = at or utcnow()
-    conn.execute(insert_ignore(conn, log_head, {"scope": scope, "seq": 0, "head_hash": GENESIS}))
     # The head row serialises appends to one chain (FOR UPDATE is a no-op on SQLite, where
-    # the IMMEDIATE transaction already holds the write lock).
-    head = conn.execute(
-        select(log_head.c.seq, log_head.c.head_hash)
-        .where(log_head.c.scope == scope)
-        .with_for_update()
-    ).one()
+    # the IMMEDIATE transaction already holds the write lock). A chain's first append makes it.
+    head = conn.execute(_HEAD, {"h_scope": scope}).first()
+    if head is None:
+        conn.execute(
+            insert_ignore(conn, log_head, {"scope": scope, "seq": 0, "head_hash": GENESIS})
+        )
+        head = conn.execute(_HEAD, {"h_scope": scope}).one()
     seq = head.seq + 1
     statement = canonical_json(
         {"type": type_, "scope": scope, "seq": seq, "at": iso(at), "actor": actor, "data": data}
@@ -69,21 +83,20 @@ def append(
     envelope = dsse.sign(signer, dsse.payload_type_for(type_), statement).to_bytes()
     leaf = leaf_hash(envelope).hex()
     conn.execute(
-        log_entry.insert().values(
-            scope=scope,
-            seq=seq,
-            type=type_,
-            statement=statement.decode(),
-            prev_hash=head.head_hash,
-            entry_hash=entry_hash,
-            created_at=at,
-            envelope=envelope.decode(),
-            leaf_hash=leaf,
-        )
+        _INSERT,
+        {
+            "scope": scope,
+            "seq": seq,
+            "type": type_,
+            "statement": statement.decode(),
+            "prev_hash": head.head_hash,
+            "entry_hash": entry_hash,
+            "created_at": at,
+            "envelope": envelope.decode(),
+            "leaf_hash": leaf,
+        },
     )
-    conn.execute(
-        update(log_head).where(log_head.c.scope == scope).values(seq=seq, head_hash=entry_hash)
-    )
+    conn.execute(_MOVE_HEAD, {"h_scope": scope, "h_seq": seq, "h_hash": entry_hash})
     conn.info.setdefault(RECEIPTS, []).append(leaf)
     return LoggedEntry(scope, seq, type_, statement, head.head_hash, entry_hash, at, envelope, leaf)
 

@@ -43,6 +43,9 @@ class Cast:
     receipt: str  # the log entry's Merkle leaf hash: proof of inclusion is asked for by it
 
 
+_INSERT = ballot.insert()
+
+
 def cast(
     conn: Connection,
     round_id: str,
@@ -85,18 +88,19 @@ def cast(
     else:
         data["voter"] = voter_organisation_id
     entry = audit.append(conn, audit.round_scope(round_id), "ballot.cast", data, logged_actor, now)
-    result = conn.execute(
-        ballot.insert().values(
-            round_id=round_id,
-            constituency_id=constituency_id,
-            voter_organisation_id=voter_organisation_id,
-            approvals=chosen if shape == APPROVAL else [],
-            ranking=None if shape == APPROVAL else chosen,
-            entry_hash=entry.leaf_hash,  # the receipt: the entry's Merkle leaf hash
-            cast_at=now,
-            commitment=commitment,
-            salt=salt,
-        )
+    result = conn.execute(  # one statement, compiled once; the values as parameters
+        _INSERT,
+        {
+            "round_id": round_id,
+            "constituency_id": constituency_id,
+            "voter_organisation_id": voter_organisation_id,
+            "approvals": chosen if shape == APPROVAL else [],
+            "ranking": None if shape == APPROVAL else chosen,
+            "entry_hash": entry.leaf_hash,  # the receipt: the entry's Merkle leaf hash
+            "cast_at": now,
+            "commitment": commitment,
+            "salt": salt,
+        },
     )
     ballot_id = result.inserted_primary_key[0] if result.inserted_primary_key else 0
     return Cast(int(ballot_id), entry.leaf_hash)

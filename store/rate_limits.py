@@ -13,11 +13,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from limits import RateLimitItem
 from limits.storage import Storage
 from limits.strategies import FixedWindowRateLimiter
-from sqlalchemy import Connection, case, delete, literal, select
+from sqlalchemy import Connection, Integer, bindparam, case, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -26,6 +27,29 @@ from store.db import utcnow
 from store.tables import rate_limit
 
 _T = rate_limit.c
+
+
+def _incr(insert: Any) -> Any:
+    """Every write counts, so the counting statement is built once per dialect (SQLAlchemy
+    then reuses its compiled form), its values as parameters."""
+    amount = bindparam("r_amount", type_=Integer)
+    ends = bindparam("r_ends", type_=UTCDateTime)
+    ended = _T.expires_at <= bindparam("r_now", type_=UTCDateTime)
+    return (
+        insert(rate_limit)
+        .values(key=bindparam("r_key"), count=amount, expires_at=ends)
+        .on_conflict_do_update(
+            index_elements=[_T.key],
+            set_={
+                "count": case((ended, amount), else_=_T.count + amount),
+                "expires_at": case((ended, ends), else_=_T.expires_at),
+            },
+        )
+        .returning(_T.count)
+    )
+
+
+_INCR = {"postgresql": _incr(postgresql.insert), "sqlite": _incr(sqlite.insert)}
 
 
 class TableStorage(Storage):
@@ -45,21 +69,9 @@ class TableStorage(Storage):
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         ends = self.now + timedelta(seconds=expiry)
-        insert = (postgresql if self.conn.dialect.name == "postgresql" else sqlite).insert
-        ended = _T.expires_at <= literal(self.now, UTCDateTime)
-        statement = (
-            insert(rate_limit)
-            .values(key=key, count=amount, expires_at=ends)
-            .on_conflict_do_update(
-                index_elements=[_T.key],
-                set_={
-                    "count": case((ended, amount), else_=_T.count + amount),
-                    "expires_at": case((ended, literal(ends, UTCDateTime)), else_=_T.expires_at),
-                },
-            )
-            .returning(_T.count)
-        )
-        count: int = self.conn.execute(statement).scalar_one()
+        statement = _INCR["postgresql" if self.conn.dialect.name == "postgresql" else "sqlite"]
+        params = {"r_key": key, "r_amount": amount, "r_now": self.now, "r_ends": ends}
+        count: int = self.conn.execute(statement, params).scalar_one()
         return count
 
     def get(self, key: str) -> int:

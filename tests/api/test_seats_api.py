@@ -61,3 +61,21 @@ async def test_a_nominee_declines_by_api_and_the_seat_passes_on(api: Api) -> Non
     assert [(o["nomination_id"], o["status"]) for o in body["seats"][1]["earlier"]] == [
         (r.ids["Bea"], "declined")
     ]
+
+
+async def test_an_answer_after_the_deadline_is_refused_at_write_time(api: Api) -> None:
+    r = decided_round(api.db, datetime.now(UTC) - timedelta(days=5))
+    with api.db.write() as conn:  # offered four days ago: the three days to accept are over
+        seats.open_seats(conn, r.rid, datetime.now(UTC) - timedelta(days=4))
+    late = await api.call(
+        "POST",
+        f"/v1/nominations/{r.ids['Amir']}/seat",
+        None,
+        {"token": r.tokens["Amir"], "decision": "accept"},
+        headers={"Accept-Language": "ar"},
+    )
+    assert late.status_code == 409, late.text
+    assert late.json()["error"] == "phase_closed"
+    assert "انتهت مهلة قبول هذا المقعد" in late.json()["detail"]
+    with api.db.read() as conn:  # not lapsed yet (the workflow does that), nor accepted
+        assert seats.offer_for(conn, r.ids["Amir"])["status"] == "offered"  # type: ignore[index]

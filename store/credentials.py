@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, RowMapping, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, select, update
 
 from policies.access import Principal, Role
 from policies.errors import NotFound, Unauthenticated
@@ -77,12 +77,16 @@ def get(conn: Connection, credential_id: str) -> RowMapping:
     return row._mapping
 
 
+# Every request with a token runs it: built once, so SQLAlchemy reuses its compiled form.
+_BY_HASH = (
+    select(credential, organisation.c.lang)
+    .outerjoin(organisation, organisation.c.id == credential.c.organisation_id)
+    .where(credential.c.token_hash == bindparam("c_token_hash"))
+)
+
+
 def authenticate(conn: Connection, token: str) -> Principal:
-    row = conn.execute(
-        select(credential, organisation.c.lang)
-        .outerjoin(organisation, organisation.c.id == credential.c.organisation_id)
-        .where(credential.c.token_hash == hash_token(token))
-    ).first()
+    row = conn.execute(_BY_HASH, {"c_token_hash": hash_token(token)}).first()
     if row is None:
         raise Unauthenticated(N_("the bearer token is not known"))
     if row.revoked_at is not None:

@@ -8,7 +8,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, select, update
 
 from policies.criteria import round_criteria
 from policies.errors import NotFound, PhaseClosed, WrongPhase
@@ -309,6 +309,10 @@ def record_cancellation(conn: Connection, round_id: str, reason: str, actor: str
     return True
 
 
+# Every phase-gated write reads the round row so: built once (its compiled form is reused).
+_GATE = select(round_).where(round_.c.id == bindparam("g_round_id")).with_for_update(read=True)
+
+
 def gate(
     conn: Connection, round_id: str, window: Window, now: datetime | None = None
 ) -> RowMapping:
@@ -319,9 +323,7 @@ def gate(
     what follows it, and nothing after the deadline gets in. SQLite's IMMEDIATE transaction
     gives the same order.
     """
-    row = conn.execute(
-        select(round_).where(round_.c.id == round_id).with_for_update(read=True)
-    ).first()
+    row = conn.execute(_GATE, {"g_round_id": round_id}).first()
     if row is None:
         raise NotFound(N_("no round with id %(round_id)s"), round_id=round_id)
     now = now or utcnow()

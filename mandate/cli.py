@@ -24,7 +24,8 @@ MANDATE_TEMPORAL_BIN, MANDATE_KEYS_DIR, MANDATE_LOG_ORIGIN, MANDATE_INTEGRATE_IN
 MANDATE_KEY_ACTIVATION_DELAY, MANDATE_SMTP_HOST, MANDATE_SMTP_PORT, MANDATE_SMTP_SECURITY,
 MANDATE_SMTP_USERNAME, MANDATE_SMTP_PASSWORD, MANDATE_MAIL_FROM, MANDATE_MAIL_DIR,
 MANDATE_MAIL_INTERVAL, MANDATE_PUBLIC_URL, MANDATE_CONFIRMATION_TTL, MANDATE_API_PROCESSES,
-MANDATE_API_ACCESS_LOG, MANDATE_METRICS_TOKEN, MANDATE_WORKER_METRICS_ADDRESS.
+MANDATE_API_ACCESS_LOG, MANDATE_METRICS_TOKEN, MANDATE_METRICS_DIR,
+MANDATE_WORKER_METRICS_ADDRESS.
 """
 
 
@@ -55,14 +56,27 @@ def _worker(settings: Settings, _: argparse.Namespace) -> int:
 def _api(settings: Settings, _: argparse.Namespace) -> int:
     import os
     import shutil
+    import tempfile
 
     # Before anything imports prometheus_client: its values go to files there, so that a
-    # scrape of any of the API processes adds up all of them (api/metrics.py).
-    folder = settings.api_metrics_dir
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
+    # scrape of any of the API processes adds up all of them (api/metrics.py). A folder of
+    # this `mandate api`'s own: another one's (another container's) would mix in.
+    if settings.metrics_dir is not None:
+        folder = settings.metrics_dir.expanduser().resolve()
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="mandate-api-metrics-"))
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    try:
+        _serve(settings)
+    finally:
+        if settings.metrics_dir is None:
+            shutil.rmtree(folder, ignore_errors=True)
+    return 0
 
+
+def _serve(settings: Settings) -> None:
     import uvicorn
 
     common: dict[str, Any] = {
@@ -86,7 +100,7 @@ def _api(settings: Settings, _: argparse.Namespace) -> int:
         uvicorn.run(
             "mandate.api_process:app", factory=True, workers=settings.api_processes, **common
         )
-        return 0
+        return
 
     from web.app import create_app  # the API with the people's pages (web/)
 
@@ -94,7 +108,6 @@ def _api(settings: Settings, _: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: sys.exit(0))
     uvicorn.run(create_app(settings), **common)
-    return 0
 
 
 def _migrate(settings: Settings, _: argparse.Namespace) -> int:

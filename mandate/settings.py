@@ -141,6 +141,12 @@ class Settings(BaseSettings):
         description="When set, GET /metrics needs it as its bearer token; unset, /metrics is "
         "public like /healthz.",
     )
+    metrics_dir: Path | None = Field(
+        default=None,
+        description="Folder where the API processes of one `mandate api` keep their metrics "
+        "(prometheus_client's multiprocess files), emptied when it starts; unset, a new "
+        "temporary folder, removed when it stops. Never share it between two `mandate api`.",
+    )
     worker_metrics_address: str | None = Field(
         default=None,
         pattern=r"^[^\s:]+:\d{1,5}$",
@@ -291,12 +297,6 @@ class Settings(BaseSettings):
     def api_url(self) -> str:
         """Where mail tells people to send their requests."""
         return (self.public_url or f"http://{self.api_host}:{self.api_port}").rstrip("/")
-
-    @property
-    def api_metrics_dir(self) -> Path:
-        """Where the API processes on this port keep their metrics (prometheus_client's
-        multiprocess files), emptied when ``mandate api`` starts."""
-        return self.resolved_data_dir / "metrics" / f"api-{self.api_port}"
 
     @property
     def temporal_db_file(self) -> Path:

@@ -60,9 +60,10 @@ def test_api_processes_share_one_port_and_their_metrics(tmp_path: Path) -> None:
         temporal_ui_port=str(ports["temporal_ui_port"]),
         api_processes=str(PROCESSES),
         worker_metrics_address=worker_metrics,
+        metrics_dir=str(tmp_path / "metrics"),
     )
     base = f"http://127.0.0.1:{ports['api_port']}"
-    folder = data / "metrics" / f"api-{ports['api_port']}"
+    folder = tmp_path / "metrics"
     stack = Stack(env)
     try:
         stack.wait_ready()

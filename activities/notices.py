@@ -117,8 +117,11 @@ class NoticeActivities:
         """Send what is due as one batch; no transaction is held while sending, and the
         outcomes are recorded together (one short write beside the API's). Round notices that
         have come due are put into words first, and round webhooks delivered after."""
-        with self.db.write() as conn:
-            round_notices.release_due(conn, self.catalogs, self.api_url, utcnow(), inp.limit)
+        with self.db.read() as conn:
+            notices_due = round_notices.any_due(conn, utcnow())
+        if notices_due:  # a write only when there is something to write
+            with self.db.write() as conn:
+                round_notices.release_due(conn, self.catalogs, self.api_url, utcnow(), inp.limit)
         hooks_waiting = self._deliver_round_webhooks(inp.limit)
         with self.db.read() as conn:
             due = outbox.due(conn, utcnow(), inp.limit)  # bodies opened

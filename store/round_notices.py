@@ -472,6 +472,19 @@ def _open_for(condition: str, phase: str) -> bool:
     return phase == needed.value
 
 
+def any_due(conn: Connection, now: datetime) -> bool:
+    found = conn.execute(
+        select(round_notice.c.id)
+        .where(
+            round_notice.c.released_at.is_(None),
+            round_notice.c.skipped_at.is_(None),
+            round_notice.c.due_at <= now,
+        )
+        .limit(1)
+    ).first()
+    return found is not None
+
+
 def release_due(
     conn: Connection, catalogs: Catalogs, api_url: str, now: datetime, limit: int = 200
 ) -> int:

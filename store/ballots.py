@@ -19,7 +19,7 @@ from sqlalchemy import Connection, RowMapping, delete, func, select, update
 from policies.ballots import check_ballot
 from policies.errors import Forbidden
 from policies.messages import N_
-from policies.rules import APPROVAL, ApprovalBallot, RankedBallot
+from policies.rules import APPROVAL, ApprovalBallot, RankedBallot, SelectionRules
 from records.ballot_seal import (
     OPEN,
     SECRET,
@@ -31,8 +31,8 @@ from records.ballot_seal import (
 )
 from store import audit, registry
 from store import rules as rules_store
-from store.db import utcnow
-from store.nominations import candidates
+from store.db import frozen, utcnow
+from store.nominations import list_for
 from store.rounds import VOTING, gate
 from store.tables import ballot, idempotency_record, log_entry
 
@@ -69,8 +69,7 @@ def cast(
             voter_organisation_id=voter_organisation_id,
             constituency_id=constituency_id,
         )
-    rules = rules_store.rules_for(conn, round_id, constituency_id)
-    standing = [c.id for c in candidates(conn, round_id, constituency_id)]
+    rules, standing = _frame(conn, round_id, constituency_id)
     shape, chosen = check_ballot(approvals, ranking, standing, rules)
     approvals_cast = chosen if shape == APPROVAL else None
     ranking_cast = None if shape == APPROVAL else chosen
@@ -104,6 +103,26 @@ def cast(
     )
     ballot_id = result.inserted_primary_key[0] if result.inserted_primary_key else 0
     return Cast(int(ballot_id), entry.leaf_hash)
+
+
+def _frame(
+    conn: Connection, round_id: str, constituency_id: str
+) -> tuple[SelectionRules, list[str]]:
+    """The selection's rules and its standing candidates. The rules are frozen when the round
+    is published, and the candidate list when nominations close (``fix_candidates`` decides
+    every nomination at once, and never again); from then on they are read once per database
+    handle, not once per ballot."""
+    memo = frozen(conn)
+    key = ("ballot-frame", round_id, constituency_id)
+    found: tuple[SelectionRules, list[str]] | None = memo.get(key)
+    if found is not None:
+        return found
+    rules = rules_store.rules_for(conn, round_id, constituency_id)
+    rows = list_for(conn, round_id, constituency_id)
+    found = (rules, [r["id"] for r in rows if r["standing"]])
+    if any(r["standing"] is not None for r in rows):
+        memo[key] = found
+    return found
 
 
 def _last_commitment(

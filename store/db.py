@@ -7,7 +7,7 @@ import fcntl
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +29,7 @@ _WRITE = "mandate_write"
 _KEYRING = "mandate.keyring"
 _SEALS = "mandate.server_secret"
 RECEIPTS = "mandate.receipts"
+_FROZEN = "mandate.frozen"
 
 
 def utcnow() -> datetime:
@@ -63,6 +64,9 @@ class Database:
         )
         # Told the seconds each write transaction waited for its turn (api/metrics.py).
         self.on_write_wait: Callable[[float], None] | None = None
+        # What can no longer change once written (a selection's rules and candidate list once
+        # its candidates are fixed), read once per handle: see ``frozen``.
+        self.frozen: dict[Hashable, Any] = {}
         if self.is_sqlite:
             _configure_sqlite(self.engine)
 
@@ -74,6 +78,7 @@ class Database:
             conn.execution_options(**{_WRITE: True})
             conn.info[_KEYRING] = self.keyring
             conn.info[_SEALS] = self.secret
+            conn.info[_FROZEN] = self.frozen
             conn.info[RECEIPTS] = []
             with conn.begin():
                 if self.on_write_wait is not None:
@@ -84,6 +89,7 @@ class Database:
     def read(self) -> Iterator[Connection]:
         with _unavailable_as_domain_error(), self.engine.connect() as conn, conn.begin():
             conn.info[_SEALS] = self.secret
+            conn.info[_FROZEN] = self.frozen
             yield conn
 
     @property
@@ -157,6 +163,13 @@ def server_secret(conn: Connection) -> ServerSecret:
     if secret is None:
         raise RuntimeError("this database handle has no server secret, so it cannot seal")
     return secret
+
+
+def frozen(conn: Connection) -> dict[Hashable, Any]:
+    """The handle's memo of what can no longer change once written; a connection of no
+    handle gets an empty one of its own. Only immutable facts go in, under keys naming them."""
+    memo: dict[Hashable, Any] = conn.info.setdefault(_FROZEN, {})
+    return memo
 
 
 def keyring(conn: Connection) -> KeyRing:

@@ -20,6 +20,7 @@ to its members (store/round_webhooks.py).
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import MappingProxyType
@@ -27,6 +28,7 @@ from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import Connection, RowMapping, exists, or_, select, update
+from sqlalchemy.exc import NoResultFound
 
 from i18n.catalogs import Catalogs
 from i18n.languages import known
@@ -66,9 +68,11 @@ CONDITION_PHASE = MappingProxyType({NOMINATE: Phase.NOMINATIONS_OPEN, VOTE: Phas
 DEADLINE_OF = MappingProxyType(
     {NOMINATE: "nominations_close", VOTE: "voting_close", CONSENT: "nominations_close"}
 )
+log = logging.getLogger(__name__)
 SCHEDULE = ("nominations_open_at", "nominations_close_at", "voting_open_at", "voting_close_at")
 SKIP_ACTED, SKIP_CLOSED, SKIP_MOVED = "acted", "phase_over", "rescheduled"
 SKIP_ERASED = "erased"
+SKIP_UNWRITABLE = "unwritable"
 PERSON_PREFIX = "nominee:"
 
 
@@ -525,7 +529,19 @@ def release_due(
                 .values(skipped_at=now, skip_reason=skip, params=None)
             )
             continue
-        subject, body = _words(conn, row, round_row, params, catalogs[known(row["lang"])], api_url)
+        try:
+            subject, body = _words(
+                conn, row, round_row, params, catalogs[known(row["lang"])], api_url
+            )
+        except (LookupError, ValueError, NoResultFound) as exc:
+            # A kind without words here, or what it names is gone: recorded, and the rest goes.
+            log.error("round notice %s cannot be written: %r", row["dedup_key"], exc)
+            conn.execute(
+                update(round_notice)
+                .where(round_notice.c.id == row["id"])
+                .values(skipped_at=now, skip_reason=SKIP_UNWRITABLE, params=None)
+            )
+            continue
         outbox.enqueue(
             conn,
             dedup_key=row["dedup_key"],
@@ -623,6 +639,8 @@ def _words(
             winners=[n for n in names if n],
             url=f"{round_url}/constituencies/{cid}/outcome",
         )
+    if kind not in (CONSENT_REQUEST, CONSENT_ANSWERED):
+        raise LookupError(f"no words for notices of kind {kind}")
     nid = params["nomination_id"]
     if kind == CONSENT_REQUEST:
         nom = conn.execute(select(nomination).where(nomination.c.id == nid)).one()._mapping

@@ -54,3 +54,20 @@ def test_the_consent_request_is_mailed_in_words_and_forgotten_on_erasure(db: Dat
             conn, Catalogs.load(), "https://mandate.test", utcnow() + timedelta(days=30)
         )
     assert handed == 0
+
+
+def test_a_notice_without_words_is_recorded_and_does_not_hold_up_the_rest(db: Database) -> None:
+    r = Round(db)
+    nid, _, _ = r.nominate(0)
+    with db.write() as conn:
+        round_notices.notify_members(
+            conn, round_id=r.id, kind="unheard_of", params={}, dedup_key=f"round:{r.id}:x"
+        )
+        round_notices.release_due(conn, Catalogs.load(), "https://mandate.test", utcnow())
+        log = round_notices.for_round(conn, r.id)
+    odd = [n for n in log if n["kind"] == "unheard_of"]
+    assert len(odd) == len(r.orgs)
+    assert {n["skip_reason"] for n in odd} == {"unwritable"}
+    [asked] = [n for n in log if n["kind"] == "consent_request" and n["due_at"] <= utcnow()]
+    assert asked["released_at"] is not None
+    assert nid in (asked["person"] or "")

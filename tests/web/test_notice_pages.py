@@ -55,5 +55,12 @@ async def test_the_notice_pages_list_the_notices_and_pass_axe(
                 assert "@" not in text  # no address
             found[name] = await _violations(page)
             wide[name] = await page.evaluate("document.scrollingElement.scrollWidth")
+    async with opened(browser, site, lang, width=360) as page:
+        await goto(page, f"/rounds/{rid}")  # the published rules say when reminders go
+        text = await page.locator("main").inner_text()
+        if lang == "en":
+            assert "this long before each deadline: 2 days, 6 hours." in text
+        found["round"] = await _violations(page)
+        wide["round"] = await page.evaluate("document.scrollingElement.scrollWidth")
     assert not any(found.values()), found
     assert all(w <= 360 for w in wide.values()), wide

@@ -49,7 +49,8 @@ def _incr(insert: Any) -> Any:
     )
 
 
-_INCR = {"postgresql": _incr(postgresql.insert), "sqlite": _incr(sqlite.insert)}
+_INCR_POSTGRESQL = _incr(postgresql.insert)
+_INCR_SQLITE = _incr(sqlite.insert)
 
 
 class TableStorage(Storage):
@@ -69,7 +70,8 @@ class TableStorage(Storage):
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         ends = self.now + timedelta(seconds=expiry)
-        statement = _INCR["postgresql" if self.conn.dialect.name == "postgresql" else "sqlite"]
+        postgres = self.conn.dialect.name == "postgresql"
+        statement = _INCR_POSTGRESQL if postgres else _INCR_SQLITE
         params = {"r_key": key, "r_amount": amount, "r_now": self.now, "r_ends": ends}
         count: int = self.conn.execute(statement, params).scalar_one()
         return count

@@ -213,15 +213,15 @@ async def test_a_round_tells_every_member_in_its_language(notices: Notices) -> N
     assert {r["skip_reason"] for r in rows if r["status"] == "skipped"} == {"acted", "rescheduled"}
 
     # Webhooks: Standard Webhooks, verified with the library a receiver would use.
-    got = await asyncio.to_thread(
+    delivered = await asyncio.to_thread(
         hooks.wait_for,
         lambda ds: {"round.published", "round.outcome"} <= {d.event["type"] for d in ds},
         20,
     )
     receiver = Webhook(secret)
-    for d in got:
+    for d in delivered:
         event: dict[str, Any] = receiver.verify(d.body, d.headers)
         assert event["data"]["round_id"] == rid
-    types = [d.event["type"] for d in got]
+    types = [d.event["type"] for d in delivered]
     assert types.count("round.phase_opened") == 2
     assert "round.deadline_extended" in types

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from i18n.catalogs import Catalogs
-from store import erasure, round_notices
+from store import erasure, outbox, round_notices
 from store.db import Database, utcnow
 from store.tables import mail_outbox, round_notice
 from tests.store.test_erasure import Round
@@ -34,7 +34,7 @@ def test_the_consent_request_is_mailed_in_words_and_forgotten_on_erasure(db: Dat
         mail = conn.execute(
             select(mail_outbox).where(mail_outbox.c.dedup_key == asked["dedup_key"])
         ).one()
-        body = round_notices.outbox.body_of(conn, mail._mapping)
+        body = outbox.body_of(conn, mail._mapping)
     assert body is not None
     assert token in body
     assert f"https://mandate.test/consent/{nid}?token=" in body

@@ -610,14 +610,17 @@ async def baseline_path(address: str, clients: int, total: int, limit: float) ->
 # --- reporting ---------------------------------------------------------------------------------
 
 
-def machine() -> dict[str, Any]:
+def machine(database: str | None = None) -> dict[str, Any]:
     return {
         "cpus": os.cpu_count(),
         "platform": platform.platform(),
         "processor": platform.machine(),
         "python": platform.python_version(),
         "temporalio": temporalio.__version__,
-        "database": "SQLite (embedded stack)",
+        "database": "SQLite (embedded stack)"
+        if database is None
+        else f"PostgreSQL ({database.rsplit('@', 1)[-1]}), a new database per stack",
+        "load_average_at_end": os.getloadavg(),
     }
 
 
@@ -732,7 +735,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "benchmark": "ballots",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
+        "machine": machine(args.database),
         "code": code_state(),
         "params": {"clients": args.clients, "ballots": args.ballots},
         "mandate": asdict(mandate),
@@ -894,7 +897,7 @@ async def run_compare(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "benchmark": "ballots-compare",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
+        "machine": machine(args.database),
         "code": {"new": code_state(), "old": {"rev": args.compare_rev, "commit": rev}},
         "params": {
             "clients": args.clients,

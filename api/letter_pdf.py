@@ -53,7 +53,7 @@ def letter_pdf(said: Said, lang: str, font: Path) -> bytes:
     for paragraph in said.paragraphs:
         para(paragraph, 11, 6, 3)
     pdf.ln(4)
-    for label, value in said.details:
+    for label, value, _ in said.details:
         para(label, 9, 5)
         para(value, 10, 5.5, 2)
     return bytes(pdf.output())

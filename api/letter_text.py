@@ -64,7 +64,8 @@ class Said:
 
     title: str
     paragraphs: list[str]
-    details: list[tuple[str, str]]  # label, value (codes and hashes: left to right)
+    details: list[tuple[str, str, str]]  # label, value, kind: code | text | hash (code, hash:
+    # left to right)
     check_url: str
 
 
@@ -105,13 +106,13 @@ def said(letter: Letter, base_url: str, translator: Translator | None = None) ->
         paragraphs.append(say(ERASED_NOTE))
     paragraphs.append(say(CHECK, url=url))
     details = [
-        (say(CODE), letter.code),
-        (say(SPEAKER), speaker),
-        (say(CONSTITUENCY), letter.constituency_name),
-        (say(FORUM), s["forum"]),
-        (say(ROUND), s["round_id"]),
-        (say(CRITERIA), s["criteria_hash"]),
-        (say(OUTCOME), s["outcome_hash"]),
-        (say(CHECK_AT), url),
+        (say(CODE), letter.code, "code"),
+        (say(SPEAKER), speaker, "text"),
+        (say(CONSTITUENCY), letter.constituency_name, "text"),
+        (say(FORUM), s["forum"], "text"),
+        (say(ROUND), s["round_id"], "hash"),
+        (say(CRITERIA), s["criteria_hash"], "hash"),
+        (say(OUTCOME), s["outcome_hash"], "hash"),
+        (say(CHECK_AT), url, "hash"),
     ]
     return Said(say(TITLE), paragraphs, details, url)

@@ -19,6 +19,7 @@ from web.routes import (
     campaign_desk,
     campaigns,
     coordinator,
+    letters,
     member,
     nominee,
     public,
@@ -53,6 +54,7 @@ def install(app: FastAPI, svc: Services) -> None:
         secretariat,
         campaign_desk,
         ratification,
+        letters,
         seat,
     ):
         app.include_router(module.router)

@@ -18,10 +18,12 @@ from policies.campaigns import CampaignPhase
 from policies.phases import Phase, is_before
 from store import campaigns, nominations, profiles, regions, registry, rounds
 from store import rules as rules_store
+from store.letters import Letter
 from web import i18n, receipts, words
 from web.deps import ReaderDep, read
 from web.errors import not_found
 from web.pages import LANG_COOKIE, YEAR, ZONE_COOKIE, PageRoute, Reader, render, set_cookie, web_of
+from web.routes import letters
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -185,6 +187,10 @@ async def round_page(round_id: str, request: Request, who: ReaderDep) -> Respons
             Part(**{**p.__dict__, "count": await get_count(round_id, p.constituency_id, web.svc)})
             for p in parts
         ]
+    issued: dict[str, list[Letter]] = {}  # designation letters, once the seats are confirmed
+    if row["phase"] == Phase.DECIDED:
+        cids = [p.constituency_id for p in parts]
+        issued = await read(web, lambda conn: letters.of_round(conn, round_id, cids))
     return render(
         request,
         who,
@@ -198,6 +204,8 @@ async def round_page(round_id: str, request: Request, who: ReaderDep) -> Respons
         score_labels=words.SCORE_LABELS,
         step_values=words.STEP_VALUES,
         decided=row["phase"] == Phase.DECIDED,
+        letters=issued,
+        letter_path=letters.page_path,
     )
 
 

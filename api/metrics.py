@@ -10,6 +10,7 @@ are read from the database at each scrape, so every process reports the same.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import time
@@ -65,6 +66,20 @@ class Metrics:
             buckets=WAIT_BUCKETS,
             registry=self.registry,
         )
+        # Each (method, route, status)'s counter and histogram, looked up once.
+        self._by_request: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+
+    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        key = (method, route, status)
+        children = self._by_request.get(key)
+        if children is None:  # labels() takes a lock and builds its key on every call
+            children = (
+                self.requests.labels(method, route, str(status)),
+                self.latency.labels(method, route),
+            )
+            self._by_request[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     def observe_write_wait(self, seconds: float) -> None:
         self.write_wait.observe(seconds)
@@ -94,7 +109,9 @@ def _forget_dead_processes(folder: Path) -> None:
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
-            mark_process_dead(pid, str(folder))  # type: ignore[no-untyped-call]
+            # Another process's scrape may be removing the same files.
+            with contextlib.suppress(FileNotFoundError):
+                mark_process_dead(pid, str(folder))  # type: ignore[no-untyped-call]
         except PermissionError:
             pass  # alive, someone else's
 
@@ -144,8 +161,15 @@ def _template(scope: Scope) -> str:
     (The route object in the scope does not know the prefix it was included under.)"""
     if scope.get("route") is None:
         return UNMATCHED
-    names = {str(v): k for k, v in (scope.get("path_params") or {}).items()}
-    return "/".join(f"{{{names[p]}}}" if p in names else p for p in scope["path"].split("/"))
+    path: str = scope["path"]
+    names = {}
+    for name, value in (scope.get("path_params") or {}).items():
+        text = str(value)
+        if "/" in text and path.endswith(text):  # a {name:path} parameter: the rest of it
+            path = path[: -len(text)] + f"{{{name}}}"
+        else:
+            names[text] = name
+    return "/".join(f"{{{names[p]}}}" if p in names else p for p in path.split("/"))
 
 
 class RequestMetrics:
@@ -174,7 +198,6 @@ class RequestMetrics:
             await self.app(scope, receive, send_and_note)
         finally:
             m.in_progress.dec()
-            route = _template(scope)
-            method = scope["method"]
-            m.requests.labels(method, route, str(status)).inc()
-            m.latency.labels(method, route).observe(time.perf_counter() - started)
+            m.observe_request(
+                scope["method"], _template(scope), status, time.perf_counter() - started
+            )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, select, update
 
 from policies.errors import AlreadyExists, Conflict, DuplicateOrganisation, InvalidInput, NotFound
 from policies.messages import N_
@@ -304,11 +304,15 @@ def membership_row(conn: Connection, constituency_id: str, organisation_id: str)
     return row
 
 
+# Every ballot and nomination asks it: built once, so SQLAlchemy reuses its compiled form.
+_MEMBERSHIP = select(membership).where(
+    membership.c.constituency_id == bindparam("m_constituency_id"),
+    membership.c.organisation_id == bindparam("m_organisation_id"),
+)
+
+
 def _membership(conn: Connection, constituency_id: str, organisation_id: str) -> RowMapping | None:
     row = conn.execute(
-        select(membership).where(
-            membership.c.constituency_id == constituency_id,
-            membership.c.organisation_id == organisation_id,
-        )
+        _MEMBERSHIP, {"m_constituency_id": constituency_id, "m_organisation_id": organisation_id}
     ).first()
     return None if row is None else row._mapping

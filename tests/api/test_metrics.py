@@ -137,3 +137,19 @@ async def test_a_write_and_its_rate_limit_count_share_one_transaction(
             assert refused.status_code == 429, refused.text
     finally:
         own.dispose()
+
+
+def test_a_route_is_labelled_by_its_template_never_by_its_values() -> None:
+    from api.metrics import UNMATCHED, _template
+
+    matched = object()  # what the router puts in the scope
+    ballot = "/v1/rounds/r-1/constituencies/c-2/ballot"
+    params = {"round_id": "r-1", "constituency_id": "c-2"}
+    assert (
+        _template({"route": matched, "path": ballot, "path_params": params})
+        == "/v1/rounds/{round_id}/constituencies/{constituency_id}/ballot"
+    )
+    # A parameter that takes the rest of the path, slashes and all.
+    rest = {"route": matched, "path": "/files/a/b.txt", "path_params": {"rest": "a/b.txt"}}
+    assert _template(rest) == "/files/{rest}"
+    assert _template({"path": "/no/such/thing"}) == UNMATCHED

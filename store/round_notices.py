@@ -163,9 +163,9 @@ def notify_person(
     outbox.enqueue(
         conn,
         dedup_key=dedup_key,
-        purpose=f"round.{kind}",
+        purpose=f"round.{kind}"[:50],
         to=to,
-        subject=subject,
+        subject=subject[:300],
         body=body,
         now=now,
     )
@@ -545,9 +545,9 @@ def release_due(
         outbox.enqueue(
             conn,
             dedup_key=row["dedup_key"],
-            purpose=f"round.{row['kind']}",
+            purpose=f"round.{row['kind']}"[:50],
             to=row["to_address"],
-            subject=subject,
+            subject=subject[:300],
             body=body,
             now=now,
         )

@@ -180,6 +180,27 @@ def _verify_exports(path: Path, answer: dict[str, Any], pins: object) -> int:
     return 0
 
 
+def _verify_letter(path: Path, bundle: dict[str, Any], code: str) -> int:
+    """A designation letter's code, against the letters the verified round's records give."""
+    from records.letter import letters_from_bundle, normalise_code
+
+    written = normalise_code(code)
+    if written is None:
+        print(f"FAILED: {code!r} is not a letter code (12 letters and digits, XXXX-XXXX-XXXX)")
+        return 2
+    letter = letters_from_bundle(bundle).get(written)
+    if letter is None:
+        print(f"FAILED: no designation letter of round {bundle.get('round_id')} has code {written}")
+        return 1
+    print(
+        f"  ok  letter {written}: seat {letter['seat']} of {letter['seats']} of constituency "
+        f"{letter['constituency_id']} at {letter['forum']!r}, nomination "
+        f"{letter['nomination_id']}, outcome {letter['outcome_hash']}"
+    )
+    print(f"VERIFIED: {path} (round {bundle.get('round_id')}, letter {written})")
+    return 0
+
+
 def _verify(_: Settings | None, args: argparse.Namespace) -> int:
     # Offline: only the standard library, cryptography, records and policies.
     from records.bundle import BUNDLE_FORMAT, UNSEALED_FORMAT, verify_bundle
@@ -231,6 +252,8 @@ def _verify(_: Settings | None, args: argparse.Namespace) -> int:
         what = f"round {bundle.get('round_id')}" if is_round else "?"
     for line in report.checked:
         print(f"  ok  {line}")
+    if report.ok and args.letter is not None:
+        return _verify_letter(path, bundle, args.letter)
     if report.ok:
         print(f"VERIFIED: {path} ({what})")
         return 0
@@ -313,6 +336,12 @@ def build_parser() -> argparse.ArgumentParser:
                 metavar="ID",
                 help="trust only this key id; repeatable (the older way: --keys takes every "
                 "key of the published list, with its validity window)",
+            )
+            p.add_argument(
+                "--letter",
+                metavar="CODE",
+                help="a designation letter's code: once the round bundle verifies, check that "
+                "its signed records give a letter with this code, and say what it states",
             )
             p.add_argument(
                 "--since",

@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import uuid
+from pathlib import Path
 
+import pytest
 from pdfminer.high_level import extract_text
 
+from mandate.cli import main
 from records.letter import letters_from_bundle
 from store import log, seats
 from tests.api.conftest import Api, World, make_world, new_round
@@ -68,7 +72,9 @@ def _accept_seat(api: Api, rid: str, nid: str, token: str) -> None:
         log.integrate_all(conn, ORIGIN)
 
 
-async def test_a_letter_s_code_verifies_and_a_forged_one_does_not(api: Api) -> None:
+async def test_a_letter_s_code_verifies_and_a_forged_one_does_not(
+    api: Api, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     w = await make_world(api)
     rid, nid, token = await _decided(api, w)
     base = f"/v1/rounds/{rid}/constituencies/{w.constituency}"
@@ -112,6 +118,17 @@ async def test_a_letter_s_code_verifies_and_a_forged_one_does_not(api: Api) -> N
     offline = letters_from_bundle(bundle)
     assert offline == {code: statement}
     assert forged not in offline
+    saved = tmp_path / "bundle.json"
+    saved.write_text(json.dumps(bundle), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["verify", str(saved), "--letter", typed]) == 0
+    said = capsys.readouterr().out
+    assert f"letter {code}: seat 1 of 1 of constituency {w.constituency}" in said
+    assert said.strip().endswith(f"VERIFIED: {saved} (round {rid}, letter {code})")
+    assert main(["verify", str(saved), "--letter", forged]) == 1
+    assert f"FAILED: no designation letter of round {rid} has code {forged}" in (
+        capsys.readouterr().out
+    )
 
 
 async def test_the_letter_as_a_pdf_in_arabic(api: Api) -> None:

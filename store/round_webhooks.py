@@ -188,3 +188,27 @@ def deliveries(conn: Connection, round_id: str) -> list[RowMapping]:
         .order_by(webhook_outbox.c.id)
     )
     return [r._mapping for r in rows]
+
+
+def active(conn: Connection, constituency_id: str) -> list[RowMapping]:
+    rows = conn.execute(
+        select(round_webhook)
+        .where(
+            round_webhook.c.constituency_id == constituency_id,
+            round_webhook.c.removed_at.is_(None),
+        )
+        .order_by(round_webhook.c.created_at, round_webhook.c.id)
+    )
+    return [r._mapping for r in rows]
+
+
+def counts(conn: Connection, webhook_id: str) -> dict[str, int]:
+    """How a webhook's deliveries went: sent, waiting (due or to be tried again), failed."""
+    rows = conn.execute(
+        select(webhook_outbox.c.sent_at, webhook_outbox.c.failed_at).where(
+            webhook_outbox.c.webhook_id == webhook_id
+        )
+    ).all()
+    sent = sum(r.sent_at is not None for r in rows)
+    failed = sum(r.failed_at is not None for r in rows)
+    return {"sent": sent, "waiting": len(rows) - sent - failed, "failed": failed}

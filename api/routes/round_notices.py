@@ -119,6 +119,16 @@ class RoundWebhookOut(BaseModel):
     removed_at: datetime | None
 
 
+class DeliveryCounts(BaseModel):
+    sent: int
+    waiting: int = Field(description="not delivered yet: due, or to be tried again")
+    failed: int = Field(description="given up")
+
+
+class RoundWebhookListed(RoundWebhookOut):
+    deliveries: DeliveryCounts
+
+
 class RoundWebhookRegistered(BaseModel):
     webhook: RoundWebhookOut
     secret: str = Field(
@@ -165,6 +175,28 @@ async def register_round_webhook(
         return RoundWebhookRegistered(webhook=_hook(row), secret=secret)
 
     return await writer.run(work, status=201)
+
+
+@router.get(
+    "/constituencies/{constituency_id}/webhooks",
+    response_model=list[RoundWebhookListed],
+    responses=HOOK_ERRORS,
+)
+async def list_round_webhooks(
+    constituency_id: str, caller: Caller, svc: ServicesDep
+) -> list[RoundWebhookListed]:
+    """The constituency's webhooks still in use, with how their deliveries went."""
+
+    def load(conn: Connection) -> list[RoundWebhookListed]:
+        _may_manage(conn, caller, constituency_id)
+        return [
+            RoundWebhookListed.model_validate(
+                {**row, "deliveries": round_webhooks.counts(conn, row["id"])}
+            )
+            for row in round_webhooks.active(conn, constituency_id)
+        ]
+
+    return await read(svc, load)
 
 
 @router.delete(

@@ -583,6 +583,7 @@ async def test_no_answer_carries_a_private_key(api: Api) -> None:
                 f"/v1/rounds/{rid}/participation",
                 f"/v1/rounds/{rid}/constituencies/{w.constituency}/ratification",
                 f"/v1/rounds/{rid}/notices",
+                f"/v1/constituencies/{w.constituency}/webhooks",
                 f"/v1/rounds/{rid}/constituencies/{w.constituency}/seats",
             )
             if token is None and path in ("/v1/me", "/v1/credentials", *managers_only):

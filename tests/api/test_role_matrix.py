@@ -362,6 +362,7 @@ CASES = [
     # Round notices: the log (a member sees its own), a constituency's round webhooks.
     Case("GET", "/v1/rounds/{r}/notices", frozenset({"secretariat", "coordinator_own", "member"})),
     Case("POST", "/v1/constituencies/{c}/webhooks", MANAGERS, {"url": "http://127.0.0.1:9/x"}),
+    Case("GET", "/v1/constituencies/{c}/webhooks", MANAGERS),
     # {k} is a campaign's webhook, not a round webhook of {c}: 404 to those allowed.
     Case("DELETE", "/v1/constituencies/{c}/webhooks/{k}", MANAGERS, succeeds=False),
     Case(

@@ -223,5 +223,9 @@ async def test_a_round_tells_every_member_in_its_language(notices: Notices) -> N
         event: dict[str, Any] = receiver.verify(d.body, d.headers)
         assert event["data"]["round_id"] == rid
     types = [d.event["type"] for d in delivered]
+    [listed] = await api.ok("GET", f"/v1/constituencies/{c}/webhooks", k)
+    assert listed["id"] == hook["webhook"]["id"]
+    assert listed["deliveries"]["sent"] >= 1
+    assert listed["deliveries"]["failed"] == 0
     assert types.count("round.phase_opened") == 2
     assert "round.deadline_extended" in types

@@ -131,7 +131,7 @@ async def test_a_letter_s_code_verifies_and_a_forged_one_does_not(
     )
 
 
-async def test_the_letter_as_a_pdf_in_arabic(api: Api) -> None:
+async def test_the_letter_as_a_pdf_in_arabic_and_after_erasure(api: Api) -> None:
     w = await make_world(api)
     rid, nid, token = await _decided(api, w)
     await asyncio.to_thread(_accept_seat, api, rid, nid, token)
@@ -146,3 +146,14 @@ async def test_the_letter_as_a_pdf_in_arabic(api: Api) -> None:
         assert word[::-1] in text, word  # drawn right to left
     assert code in text
     assert "Nia Okafor" in text
+
+    # Erased, the speaker is no longer named, and the letter still verifies with its code.
+    await api.ok(
+        "POST", f"/v1/nominations/{nid}/erasure", api.secretariat, {"reason": "asked by her"}
+    )
+    checked = (await api.ok("GET", f"/v1/letters/{code}"))["letter"]
+    assert (checked["code"], checked["speaker_name"], checked["profile"]) == (code, None, "erased")
+    english = await api.call("GET", f"{base}/letters/{nid}/pdf")
+    flat = " ".join(extract_text(io.BytesIO(english.content)).split())
+    assert "Nia Okafor" not in flat
+    assert "personal data erased" in flat

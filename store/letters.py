@@ -2,9 +2,12 @@
 
 Nothing is stored: each letter is computed from the round's signed criteria, the
 constituency's signed outcome and the profile commitments the log holds (records/letter.py),
-so the code an embassy types is checked against the signed records themselves. A letter
-exists once the round is decided, for each seat holder (once seat acceptance names them,
-for each confirmed one); the speaker's name is read beside it while the profile is public.
+the seats' ``seats.confirmed`` head, so the code an embassy types is checked against the
+signed records themselves. A letter exists once the round is decided and the constituency's
+seats are confirmed (store/seats.py), one per seat held; the speaker's name is read beside it
+while the profile is public. Checking a code recomputes the letters of every decided round
+(a few queries per constituency): fine for the rounds a deployment holds; an index of codes
+would be the next step for many thousands.
 """
 
 from __future__ import annotations

@@ -243,6 +243,55 @@ def consent_request(
     return subject, body
 
 
+def seat_request(
+    t: Translator,
+    *,
+    title: str,
+    constituency: str,
+    seat: int,
+    deadline: datetime,
+    nomination_id: str,
+) -> tuple[str, str]:
+    """The selected person is asked to accept their seat. No token: it is stored as a hash, so
+    the mail points to the nomination's link they were given, whose page asks about the seat."""
+    subject = _said(
+        t,
+        N_("You are selected for %(constituency)s: please accept your seat"),
+        constituency=constituency,
+    )
+    body = _body(
+        [
+            _said(
+                t,
+                N_(
+                    "You have been selected for seat %(seat)s of %(constituency)s in "
+                    "\u201c%(round)s\u201d."
+                ),
+                seat=seat,
+                constituency=constituency,
+                round=title,
+            ),
+            _said(
+                t,
+                N_(
+                    "Please accept or decline the seat before %(deadline)s (UTC). Without "
+                    "an answer by then, the seat passes to the next alternate."
+                ),
+                deadline=when(deadline).removesuffix(" UTC"),
+            ),
+            _said(
+                t,
+                N_(
+                    "Open the link to your nomination %(nomination_id)s that you were "
+                    "given: its page now asks about the seat."
+                ),
+                nomination_id=nomination_id,
+            ),
+        ]
+    )
+    return subject, body
+
+
 def consent_answered(
     t: Translator, *, title: str, constituency: str, nominee: str, decision: str
 ) -> tuple[str, str]:

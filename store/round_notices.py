@@ -60,6 +60,7 @@ DEADLINE_EXTENDED = "deadline_extended"
 REMINDER = "reminder"
 OUTCOME = "outcome"
 CONSENT_REQUEST = "consent_request"
+SEAT_REQUEST = "seat_acceptance"  # store/seat_notices.py
 CONSENT_ANSWERED = "consent_answered"
 READY = "ready"  # words given by the caller (notify_person)
 # What a reminder waits for: the action, the deadline it comes before, the phase it needs.
@@ -175,6 +176,37 @@ def notify_person(
         .values(released_at=now, subject=subject[:300], params=None)
     )
     return True
+
+
+def notify_nominee(
+    conn: Connection,
+    *,
+    round_id: str,
+    kind: str,
+    nomination_id: str,
+    to: str,
+    language: str,
+    params: Mapping[str, Any],
+    dedup_key: str,
+    constituency_id: str,
+    organisation_id: str,
+    now: datetime | None = None,
+) -> bool:
+    """Queue a notice of ``kind`` to a nominee (words in policies/round_notices.py, in
+    ``language``, put together when it is sent); False when ``dedup_key`` was queued before."""
+    return _queue(
+        conn,
+        dedup_key=dedup_key,
+        round_id=round_id,
+        kind=kind,
+        lang=language,
+        params={**params, "nomination_id": nomination_id},
+        to=to,
+        constituency_id=constituency_id,
+        organisation_id=organisation_id,
+        person=f"nominee:{nomination_id}",
+        now=now,
+    )
 
 
 def notify_members(
@@ -639,9 +671,18 @@ def _words(
             winners=[n for n in names if n],
             url=f"{round_url}/constituencies/{cid}/outcome",
         )
-    if kind not in (CONSENT_REQUEST, CONSENT_ANSWERED):
+    if kind not in (CONSENT_REQUEST, CONSENT_ANSWERED, SEAT_REQUEST):
         raise LookupError(f"no words for notices of kind {kind}")
     nid = params["nomination_id"]
+    if kind == SEAT_REQUEST:
+        return words.seat_request(
+            t,
+            title=title,
+            constituency=place,
+            seat=int(params["seat"]),
+            deadline=datetime.fromisoformat(params["deadline"]),
+            nomination_id=nid,
+        )
     if kind == CONSENT_REQUEST:
         nom = conn.execute(select(nomination).where(nomination.c.id == nid)).one()._mapping
         org = registry.get_organisation(conn, nom["organisation_id"])

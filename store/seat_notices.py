@@ -1,6 +1,7 @@
 """The notice that asks a selected person to accept their seat: queued as a notice of the round
-(store/round_notices.py, through the mail outbox) in the transaction that offers the seat, in
-the nominee's organisation's language, with the deadline. Sent to the nominee's address, else
+(store/round_notices.py, through the mail outbox) in the transaction that offers the seat, put
+into words when it is sent (policies/round_notices.py), in the nominee's organisation's
+language, with the deadline. Sent to the nominee's address, else
 to their organisation's contact.
 
 The mail names no link with a token (tokens are stored as hashes): the nominee answers through
@@ -11,23 +12,11 @@ or by the API (``POST /v1/nominations/{id}/seat``).
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
 
 from sqlalchemy import Connection
 
-from i18n.catalogs import Catalogs
 from i18n.languages import known
-from policies.messages import N_, render
-from policies.times import iso
 from store import nominations, registry, round_notices
-from store.rounds import get as get_round
-
-KIND = "seat_acceptance"
-
-
-@cache
-def _catalogs() -> Catalogs:
-    return Catalogs.load()
 
 
 def ask(conn: Connection, nomination_id: str, seat: int, deadline: datetime, now: datetime) -> bool:
@@ -37,62 +26,16 @@ def ask(conn: Connection, nomination_id: str, seat: int, deadline: datetime, now
     to = row["nominee_email"] or org["contact_email"]
     if not to:
         return False
-    lang = known(org["lang"])
-    t = _catalogs()[lang]
-    round_row = get_round(conn, row["round_id"])
-    constituency = registry.get_constituency(conn, row["constituency_id"])
-    params = {
-        "seat": seat,
-        "constituency": constituency["name"],
-        "round": round_row["title"],
-        "deadline": iso(deadline),
-        "nomination_id": nomination_id,
-    }
-    subject = render(
-        N_("You are selected for %(constituency)s: please accept your seat"), params, t
-    )
-    body = (
-        "\n\n".join(
-            [
-                render(
-                    N_(
-                        "You have been selected for seat %(seat)s of %(constituency)s in "
-                        "\u201c%(round)s\u201d."
-                    ),
-                    params,
-                    t,
-                ),
-                render(
-                    N_(
-                        "Please accept or decline the seat before %(deadline)s (UTC). Without "
-                        "an answer by then, the seat passes to the next alternate."
-                    ),
-                    params,
-                    t,
-                ),
-                render(
-                    N_(
-                        "Open the link to your nomination %(nomination_id)s that you were "
-                        "given: its page now asks about the seat."
-                    ),
-                    params,
-                    t,
-                ),
-            ]
-        )
-        + "\n"
-    )
-    return round_notices.notify_person(
+    return round_notices.notify_nominee(
         conn,
         round_id=row["round_id"],
-        kind=KIND,
+        kind=round_notices.SEAT_REQUEST,
+        nomination_id=nomination_id,
         to=to,
-        language=lang,
-        subject=subject,
-        body=body,
+        language=known(org["lang"]),
+        params={"seat": seat, "deadline": deadline.isoformat()},
         dedup_key=f"seat:{row['round_id']}:{nomination_id}:{seat}",
         constituency_id=row["constituency_id"],
         organisation_id=org["id"],
-        person=f"nominee:{nomination_id}",
         now=now,
     )

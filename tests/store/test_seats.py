@@ -14,20 +14,22 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
+from i18n.catalogs import Catalogs
 from mandate.cli import main
 from policies.errors import Conflict, Forbidden, NotFound, PhaseClosed
 from records import dsse
 from records.bundle import verify_bundle
 from records.canonical import canonical_json
 from records.merkle import leaf_hash
-from store import bundles, log, seats
-from store.db import Database
+from store import bundles, log, round_notices, seats
+from store.db import Database, utcnow
 from store.tables import log_entry, mail_outbox
 from tests.keys import ORIGIN
 from tests.seats_support import DecidedRound, decided_round
 from tests.workflows.support import SIGNER
 
 WINDOW = timedelta(days=3)  # the default: these rounds publish no acceptance notice
+LATER = utcnow() + timedelta(days=365)  # after every notice of these tests is due
 
 
 def _open(r: DecidedRound) -> None:
@@ -142,6 +144,9 @@ def test_a_silent_seat_passes_on_and_the_deadline_is_enforced_at_write_time(
         ("declined", "Cyril", "Emil"),
         ("lapsed", "Emil", "Dora"),
     ]
+    with db.write() as conn:
+        # The requests are put into words and handed to the mail outbox when they are due.
+        round_notices.release_due(conn, Catalogs.load(), "https://mandate.test", LATER)
     with db.read() as conn:
         assert seats.is_confirmed(conn, r.rid, r.cid)
         holders = seats.seat_holders(conn, r.rid, r.cid)
@@ -150,6 +155,7 @@ def test_a_silent_seat_passes_on_and_the_deadline_is_enforced_at_write_time(
         ).all()
     assert [(h.seat, r.name(h.nomination_id)) for h in holders] == [(1, "Dora"), (2, "Bea")]
     asked = {m.dedup_key.split(":")[2] for m in mail}
+    assert all(m.subject.endswith("please accept your seat") for m in mail)
     assert {r.ids[n] for n in ("Amir", "Bea", "Cyril", "Emil", "Dora")} <= asked
     _verified(r, tmp_path)
 

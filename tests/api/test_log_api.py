@@ -41,6 +41,7 @@ from store import log
 from store.db import Database
 from store.log import SignedCheckpoint
 from tests.api.conftest import Api, World, make_world, new_round, org_body
+from tests.api.test_letters import _accept_seat
 from tests.api.test_rounds_api import at, wait_phase
 from tests.keys import CHECKPOINTS, ORIGIN, RECORDS
 
@@ -450,8 +451,9 @@ def _secret_forms(signer: Signer) -> list[str]:
     ]
 
 
-async def _decided_round(api: Api, w: World) -> tuple[str, str]:
-    """A round of one constituency run to its outcome; returns its id and the ballot's receipt."""
+async def _decided_round(api: Api, w: World) -> tuple[str, str, str, str]:
+    """A round of one constituency run to its outcome; returns its id, the ballot's receipt,
+    and the winner's nomination and consent token."""
     body = {
         "title": f"Forum {uuid.uuid4().hex[:6]}",
         "segments": [{"key": "plenary", "title": "Plenary"}],
@@ -493,7 +495,7 @@ async def _decided_round(api: Api, w: World) -> tuple[str, str]:
     [ballot] = [e for e in entries if e["type"] == "ballot.cast"]
     assert ballot["leaf_hash"] == receipt
     await wait_phase(api, rid, "decided", within=30)
-    return rid, receipt
+    return rid, receipt, nid, made["consent_token"]
 
 
 async def _concluded_campaign(api: Api, w: World) -> tuple[str, str, str]:
@@ -533,7 +535,11 @@ def _fill(path: str, values: dict[str, str]) -> str:
 
 async def test_no_answer_carries_a_private_key(api: Api) -> None:
     w = await make_world(api)
-    rid, receipt = await _decided_round(api, w)
+    rid, receipt, nid, consent_token = await _decided_round(api, w)
+    # The winner accepts the seat: the round's designation letter exists.
+    await asyncio.to_thread(_accept_seat, api, rid, nid, consent_token)
+    letters = f"/v1/rounds/{rid}/constituencies/{w.constituency}/letters"
+    [letter] = await api.ok("GET", letters)
     campaign_id, signature_id, webhook_id = await _concluded_campaign(api, w)
     await integrate(api)
     proof = await api.ok("GET", f"/v1/log/proof/inclusion?leaf_hash={receipt}")
@@ -554,6 +560,8 @@ async def test_no_answer_carries_a_private_key(api: Api) -> None:
         "campaign_id": campaign_id,
         "signature_id": signature_id,
         "webhook_id": webhook_id,
+        "nomination_id": nid,
+        "code": letter["code"],
     }
     queries = {
         "/v1/log/proof/inclusion": f"?index={proof['index']}",

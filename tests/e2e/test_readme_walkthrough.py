@@ -159,6 +159,14 @@ def _check_round(http: httpx.Client, output: str) -> None:
     assert [names[a] for a in result["alternates"]] == ["Ramon"], result
     ballots = http.get(f"{base}/ballots").json()
     assert [b["counted"] for b in ballots] == [True] * 4, ballots
+    # Joseph declined his seat: it passed to Ramon, the alternate; both seats are accepted, and
+    # each confirmed speaker's letter checks by its code.
+    letters = http.get(f"{base}/letters").json()
+    assert sorted(names[x["statement"]["nomination_id"]] for x in letters) == ["Ramon", "Rosa"]
+    assert '{"valid":true,"speaker":"' in output, output
+    assert "%PDF-" in output, output
+    notices = {line.split()[1] for line in output.splitlines() if "\t" in line}
+    assert {"published", "phase_opened", "outcome", "seat_acceptance"} <= notices, output
     assert "VERIFIED: bundle.json" in output, output
 
 

@@ -84,7 +84,7 @@ def test_the_arabic_letter_holds_its_arabic_words_shaped() -> None:
     for word in ("خطاب", "تعيين", "المنتدى", "فاطمة", "الزهراء", "المهاجرون", "الجولة"):
         assert word[::-1] in text, word
     assert LETTER.code in text
-    assert STATEMENT["outcome_hash"] in text.replace("\n", "")
+    assert str(STATEMENT["outcome_hash"]) in text.replace("\n", "")
     # Joined letters are drawn: initial, medial and final forms of the font, not the
     # isolated letters an unshaped text would use.
     forms = _presentation_forms(_embedded_glyphs(pdf))

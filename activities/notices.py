@@ -41,6 +41,24 @@ def webhook_signature(secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={mac.hexdigest()}"
 
 
+def post_event(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str | None]:
+    """POST a webhook's JSON body: the receiver's status (None if none answered) and what went
+    wrong (None when it answered 2xx)."""
+    try:
+        answer = httpx.post(
+            url,
+            content=body,
+            headers={"content-type": "application/json", **headers},
+            timeout=WEBHOOK_TIMEOUT,
+            follow_redirects=False,
+        )
+    except httpx.HTTPError as exc:
+        return None, f"{type(exc).__name__}: {exc}"
+    if not 200 <= answer.status_code < 300:
+        return answer.status_code, f"answered {answer.status_code}"
+    return answer.status_code, None
+
+
 class NoticeActivities:
     def __init__(
         self,
@@ -69,26 +87,15 @@ class NoticeActivities:
         body = canonical_json(inp.event)
         stamp = int(time.time())
         attempt = activity.info().attempt
-        status: int | None = None
-        error: str | None = None
-        try:
-            answer = httpx.post(
-                hook["url"],
-                content=body,
-                headers={
-                    "content-type": "application/json",
-                    SIGNATURE_HEADER: webhook_signature(secret, stamp, body),
-                    "Mandate-Event": str(inp.event["type"]),
-                    "Mandate-Delivery": str(inp.event["id"]),
-                },
-                timeout=WEBHOOK_TIMEOUT,
-                follow_redirects=False,
-            )
-            status = answer.status_code
-            if not 200 <= status < 300:
-                error = f"answered {status}"
-        except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}"
+        status, error = post_event(
+            hook["url"],
+            body,
+            {
+                SIGNATURE_HEADER: webhook_signature(secret, stamp, body),
+                "Mandate-Event": str(inp.event["type"]),
+                "Mandate-Delivery": str(inp.event["id"]),
+            },
+        )
         with self.db.write() as conn:
             webhooks.log_attempt(
                 conn,
@@ -147,28 +154,17 @@ class NoticeActivities:
             sent_at = datetime.now(UTC)
             signature = Webhook(row["secret"]).sign(row["message_id"], sent_at, body)
             status: int | None = None
-            error: str | None = None
-            if row["removed_at"] is not None:
-                error = "the webhook was removed"
-            else:
-                try:
-                    answer = httpx.post(
-                        row["url"],
-                        content=body.encode(),
-                        headers={
-                            "content-type": "application/json",
-                            "webhook-id": row["message_id"],
-                            "webhook-timestamp": str(int(sent_at.timestamp())),
-                            "webhook-signature": signature,
-                        },
-                        timeout=WEBHOOK_TIMEOUT,
-                        follow_redirects=False,
-                    )
-                    status = answer.status_code
-                    if not 200 <= status < 300:
-                        error = f"answered {status}"
-                except httpx.HTTPError as exc:
-                    error = f"{type(exc).__name__}: {exc}"
+            error: str | None = "the webhook was removed"
+            if row["removed_at"] is None:
+                status, error = post_event(
+                    row["url"],
+                    body.encode(),
+                    {
+                        "webhook-id": row["message_id"],
+                        "webhook-timestamp": str(int(sent_at.timestamp())),
+                        "webhook-signature": signature,
+                    },
+                )
             with self.db.write() as conn:
                 round_webhooks.mark(
                     conn,

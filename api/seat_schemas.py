@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas import NameOut
+
 
 class SeatAnswerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -45,3 +47,7 @@ class SeatsOut(BaseModel):
         description="the hash the next amendment names: the outcome's or the last amendment's"
     )
     seats: list[SeatOut]
+    names: dict[str, NameOut] = Field(
+        default_factory=dict,
+        description="each nomination id above (held, offered or earlier) by its public name",
+    )

@@ -10,8 +10,9 @@ from sqlalchemy import Connection, RowMapping
 
 from api import seat_schemas as ss
 from api.deps import Caller, ServicesDep, WriterDep, read
+from api.schemas import NameOut
 from policies.access import Role, require_coordinator_of
-from store import rounds, seats
+from store import names, rounds, seats
 from store.rules import seats_of
 
 router = APIRouter(tags=["selection"])
@@ -24,6 +25,11 @@ def _offer(row: RowMapping) -> ss.SeatOfferOut:
 def seats_out(conn: Connection, round_id: str, constituency_id: str) -> ss.SeatsOut:
     seats_of(rounds.get(conn, round_id), constituency_id)  # takes part in the round
     state = seats.state(conn, round_id, constituency_id)
+    found = seats.seats_of(conn, round_id, constituency_id)
+    ids = {v.nomination_id for v in found if v.nomination_id} | {
+        str(o["nomination_id"]) for v in found for o in v.earlier if o["nomination_id"]
+    }
+    known = names.nominees(conn, round_id, constituency_id, ids)
     return ss.SeatsOut(
         round_id=round_id,
         constituency_id=constituency_id,
@@ -40,8 +46,9 @@ def seats_out(conn: Connection, round_id: str, constituency_id: str) -> ss.Seats
                 answered_at=v.answered_at,
                 earlier=[_offer(o) for o in v.earlier],
             )
-            for v in seats.seats_of(conn, round_id, constituency_id)
+            for v in found
         ],
+        names={i: NameOut.model_validate(n, from_attributes=True) for i, n in known.items()},
     )
 
 

@@ -61,6 +61,12 @@ async def test_a_nominee_declines_by_api_and_the_seat_passes_on(api: Api) -> Non
     assert [(o["nomination_id"], o["status"]) for o in body["seats"][1]["earlier"]] == [
         (r.ids["Bea"], "declined")
     ]
+    # Names beside ids: the holders, the one asked, and the one who declined.
+    assert {body["names"][r.ids[n]]["name"] for n in ("Amir", "Dora", "Bea")} == {
+        "Amir",
+        "Dora",
+        "Bea",
+    }
 
 
 async def test_an_answer_after_the_deadline_is_refused_at_write_time(api: Api) -> None:

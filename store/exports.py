@@ -9,6 +9,7 @@ Each file's bytes are listed, with their SHA-256, in a signed manifest (records.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
@@ -72,8 +73,8 @@ NOTICE_COLUMNS = (
 )
 
 
-def round_files(conn: Connection, round_id: str) -> dict[str, bytes]:
-    """Every file the round has to offer now, by name."""
+def round_files(conn: Connection, round_id: str, as_of: datetime) -> dict[str, bytes]:
+    """Every file the round has to offer, by name; the notices as they stood at ``as_of``."""
     row = rounds.get(conn, round_id)
     phase = Phase(row["phase"])
     if phase is Phase.DRAFT:
@@ -86,7 +87,7 @@ def round_files(conn: Connection, round_id: str) -> dict[str, bytes]:
     if results["rows"]:
         files["results.csv"] = csv_bytes(RESULT_COLUMNS, results["rows"])
         files["results.json"] = _json(results["records"])
-    told = round_notices.public_log(conn, round_id)
+    told = round_notices.public_log(conn, round_id, as_of)
     files["notices.csv"] = csv_bytes(NOTICE_COLUMNS, told)
     files["notices.json"] = _json(told)
     if phase is not Phase.CANCELLED and not is_before(phase, Phase.VOTING_CLOSED):

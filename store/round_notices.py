@@ -777,28 +777,43 @@ def status_of(row: Mapping[Any, Any]) -> str:
     return "queued" if row["released_at"] is not None else "waiting"
 
 
-def public_log(conn: Connection, round_id: str) -> list[dict[str, Any]]:
-    """The open-data log of the notices to member organisations: no address, no subject, and
-    nothing of the notices to persons."""
-    return [
-        {
-            "constituency_id": r["constituency_id"],
-            "kind": r["kind"],
-            "organisation_id": r["organisation_id"],
-            "organisation": r["organisation_name"],
-            "channel": r["channel"],
-            "lang": r["lang"],
-            "condition": r["condition"],
-            "status": status_of(r),
-            "queued_at": iso(r["created_at"]),
-            "due_at": iso(r["due_at"]),
-            "sent_at": None if r["sent_at"] is None else iso(r["sent_at"]),
-            "skipped_at": None if r["skipped_at"] is None else iso(r["skipped_at"]),
-            "skip_reason": r["skip_reason"],
+def public_log(conn: Connection, round_id: str, as_of: datetime) -> list[dict[str, Any]]:
+    """The open-data log of the notices to member organisations as it stood at ``as_of``: no
+    address, no subject, and nothing of the notices to persons. The same ``as_of`` gives the
+    same log later, so a file listed in a signed manifest can be fetched again byte for byte."""
+
+    def by(at: datetime | None) -> datetime | None:
+        return at if at is not None and at <= as_of else None
+
+    out = []
+    for r in for_round(conn, round_id):
+        if r["organisation_id"] is None or r["created_at"] > as_of:
+            continue
+        then = {
+            **r,
+            "sent_at": by(r["sent_at"]),
+            "skipped_at": by(r["skipped_at"]),
+            "failed_at": by(r["failed_at"]),
+            "released_at": by(r["released_at"]),
         }
-        for r in for_round(conn, round_id)
-        if r["organisation_id"] is not None
-    ]
+        out.append(
+            {
+                "constituency_id": r["constituency_id"],
+                "kind": r["kind"],
+                "organisation_id": r["organisation_id"],
+                "organisation": r["organisation_name"],
+                "channel": r["channel"],
+                "lang": r["lang"],
+                "condition": r["condition"],
+                "status": status_of(then),
+                "queued_at": iso(r["created_at"]),
+                "due_at": iso(r["due_at"]),
+                "sent_at": None if then["sent_at"] is None else iso(then["sent_at"]),
+                "skipped_at": None if then["skipped_at"] is None else iso(then["skipped_at"]),
+                "skip_reason": r["skip_reason"] if then["skipped_at"] is not None else None,
+            }
+        )
+    return out
 
 
 def forget_nominees(conn: Connection, nomination_ids: Any, now: datetime) -> None:

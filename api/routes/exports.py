@@ -5,11 +5,13 @@ SHA-256 in a manifest signed by the records key, so a file kept today can be che
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import Connection
 
 from api.deps import MaybeCaller, ServicesDep, read
@@ -68,18 +70,29 @@ async def round_exports(round_id: str, svc: ServicesDep, caller: MaybeCaller) ->
     contact address), the notices sent to member organisations (who was told what and when,
     never an address), results, and ranked ballots as BLT once voting has closed."""
 
-    def files(conn: Connection) -> dict[str, bytes]:
+    def files(conn: Connection, as_of: datetime) -> dict[str, bytes]:
         visible_round(rounds.get(conn, round_id), caller)
-        return exports.round_files(conn, round_id)
+        return exports.round_files(conn, round_id, as_of)
 
-    return await _manifest(svc, f"round:{round_id}", f"/v1/rounds/{round_id}/exports", files)
+    return await _manifest(
+        svc, f"round:{round_id}", f"/v1/rounds/{round_id}/exports", files, snapshot=True
+    )
 
 
 @router.get("/rounds/{round_id}/exports/{name}", response_class=Response, responses=FILE_RESPONSES)
-async def round_export(round_id: str, name: str, svc: ServicesDep, caller: MaybeCaller) -> Response:
+async def round_export(
+    round_id: str,
+    name: str,
+    svc: ServicesDep,
+    caller: MaybeCaller,
+    as_of: Annotated[
+        AwareDatetime | None,
+        Query(description="the manifest's time (its file URLs carry it): the file as it was"),
+    ] = None,
+) -> Response:
     def files(conn: Connection) -> dict[str, bytes]:
         visible_round(rounds.get(conn, round_id), caller)
-        return exports.round_files(conn, round_id)
+        return exports.round_files(conn, round_id, as_of or utcnow())
 
     return await _file(svc, name, files)
 
@@ -95,7 +108,7 @@ async def campaign_exports(campaign_id: str, svc: ServicesDep) -> ExportsOut:
         svc,
         f"campaign:{campaign_id}",
         f"/v1/campaigns/{campaign_id}/exports",
-        lambda conn: exports.campaign_files(conn, campaign_id),
+        lambda conn, _: exports.campaign_files(conn, campaign_id),
     )
 
 
@@ -107,12 +120,20 @@ async def campaign_export(campaign_id: str, name: str, svc: ServicesDep) -> Resp
 
 
 async def _manifest(
-    svc: ServicesDep, subject: str, base: str, files_of: Callable[[Connection], dict[str, bytes]]
+    svc: ServicesDep,
+    subject: str,
+    base: str,
+    files_of: Callable[[Connection, datetime], dict[str, bytes]],
+    snapshot: bool = False,
 ) -> ExportsOut:
+    """The signed manifest of the files as they are now. With ``snapshot``, each file's URL
+    names this moment, so that a file that changes later (the notices) is fetched as listed."""
+
     def load(conn: Connection) -> ExportsOut:
-        files = files_of(conn)
         now = utcnow()
+        files = files_of(conn, now)
         statement = manifest(subject, iso(now), files)
+        query = f"?as_of={quote(iso(now))}" if snapshot else ""
         ring = svc.db.keyring
         if ring is None:
             raise ServiceUnavailable(
@@ -120,7 +141,10 @@ async def _manifest(
             )
         envelope = sign_manifest(ring.signer_for(conn, "records", now), statement)
         return ExportsOut(
-            files=[ExportFile(**line, url=f"{base}/{line['name']}") for line in statement["files"]],
+            files=[
+                ExportFile(**line, url=f"{base}/{line['name']}{query}")
+                for line in statement["files"]
+            ],
             manifest=statement,
             envelope=envelope.to_json(),
         )

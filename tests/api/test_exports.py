@@ -9,12 +9,16 @@ import csv
 import io
 import json
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select, update
 
 from mandate.cli import main
+from store.db import utcnow
+from store.tables import mail_outbox, round_notice
 from tests.api.conftest import Api, World, make_world
 from tests.api.test_log_api import _concluded_campaign
 from tests.api.test_methods_journey import _member
@@ -124,6 +128,31 @@ async def test_round_files_are_public_data_only_signed_and_recountable(
     (tmp_path / "results.csv").write_bytes(files["results.csv"].replace(b"winner", b"WINNER"))
     assert main(verify) == 1
     assert "results.csv: its bytes are not the ones the manifest lists" in capsys.readouterr().out
+
+    # Notices change as their mail goes out; the manifest's URLs name its moment, so a file
+    # fetched again later is the one it lists, while the file of now shows what changed.
+    [notices_url] = [f["url"] for f in listing["files"] if f["name"] == "notices.json"]
+    assert "?as_of=" in notices_url
+    listed = json.loads(files["notices.json"])
+    with api.db.write() as conn:  # the mail of every notice handed to the outbox goes out now
+        conn.execute(
+            update(mail_outbox)
+            .where(
+                mail_outbox.c.dedup_key.in_(
+                    select(round_notice.c.dedup_key).where(round_notice.c.round_id == rid)
+                ),
+                mail_outbox.c.sent_at.is_(None),
+            )
+            .values(sent_at=utcnow() + timedelta(seconds=1))
+        )
+    again = await api.call("GET", notices_url)
+    assert again.content == files["notices.json"]
+    now = (await api.call("GET", f"/v1/rounds/{rid}/exports/notices.json")).json()
+    assert len(now) == len(listed)
+    for then, later in zip(listed, now, strict=True):
+        assert later["status"] == ("sent" if then["status"] == "queued" else then["status"])
+    bad = await api.call("GET", f"/v1/rounds/{rid}/exports/notices.json?as_of=yesterday")
+    assert (bad.status_code, bad.json()["error"]) == (422, "validation_error")
 
 
 async def test_unknown_files_and_drafts_are_404(api: Api) -> None:

@@ -67,11 +67,13 @@ async def test_a_round_tells_every_member_in_its_language(notices: Notices) -> N
         "title": title,
         "segments": [{"key": "plenary", "title": "Plenary"}],
         "participants": [{"constituency_id": c, "seats": 1}],
+        # Windows long enough that, on a busy machine, the nomination, consent and endorsement
+        # land before the closing-soon reminder (5 s before the close) is decided.
         "schedule": {
             "nominations_open_at": at(1.5),
-            "nominations_close_at": at(14),
-            "voting_open_at": at(14.5),
-            "voting_close_at": at(22),
+            "nominations_close_at": at(30),
+            "voting_open_at": at(30.5),
+            "voting_close_at": at(40),
         },
     }
     rid = (await api.ok("POST", "/v1/rounds", s, body))["id"]
@@ -137,9 +139,9 @@ async def test_a_round_tells_every_member_in_its_language(notices: Notices) -> N
     # Closing soon: only those who neither nominated nor endorsed.
     remind = N_("Reminder: nominations in \u201c%(title)s\u201d close soon")
     for lang in ("es", "ar"):
-        await mail(smtp, members[lang]["to"], said(lang, remind, title=title))
+        await mail(smtp, members[lang]["to"], said(lang, remind, title=title), within=45)
 
-    await wait_phase(api, rid, "voting_open", within=30)
+    await wait_phase(api, rid, "voting_open", within=45)
     for lang in ("en", "fr"):
         assert not smtp.messages(to=members[lang]["to"], subject=said(lang, remind, title=title))
     for lang, m in members.items():
@@ -152,7 +154,7 @@ async def test_a_round_tells_every_member_in_its_language(notices: Notices) -> N
         "POST",
         f"/v1/rounds/{rid}/extend",
         s,
-        {"deadline": "voting_close", "new_at": at(12), "reason": "a holiday"},
+        {"deadline": "voting_close", "new_at": at(25), "reason": "a holiday"},
     )
     for lang, m in members.items():
         got = await mail(
@@ -166,8 +168,8 @@ async def test_a_round_tells_every_member_in_its_language(notices: Notices) -> N
 
     vote = N_("Reminder: voting in \u201c%(title)s\u201d closes soon")
     for lang in ("es", "ar"):
-        await mail(smtp, members[lang]["to"], said(lang, vote, title=title), within=30)
-    await wait_phase(api, rid, "decided", within=40)
+        await mail(smtp, members[lang]["to"], said(lang, vote, title=title), within=45)
+    await wait_phase(api, rid, "decided", within=60)
     for lang, m in members.items():
         got = await mail(
             smtp,

@@ -5,18 +5,18 @@ SHA-256 in a manifest signed by the records key, so a file kept today can be che
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 
 from api.deps import MaybeCaller, ServicesDep, read
 from api.routes.rounds import visible_round
-from policies.errors import NotFound, ServiceUnavailable
+from policies.errors import InvalidInput, NotFound, ServiceUnavailable
 from policies.messages import N_
 from policies.times import iso
 from records.export_manifest import manifest, sign_manifest
@@ -79,6 +79,17 @@ async def round_exports(round_id: str, svc: ServicesDep, caller: MaybeCaller) ->
     )
 
 
+SETTLED = timedelta(seconds=5)  # far longer than any write transaction takes
+MOMENT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$"
+
+
+def _moment(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(N_("as_of is not a moment: %(as_of)s"), as_of=repr(text)) from None
+
+
 @router.get("/rounds/{round_id}/exports/{name}", response_class=Response, responses=FILE_RESPONSES)
 async def round_export(
     round_id: str,
@@ -86,13 +97,19 @@ async def round_export(
     svc: ServicesDep,
     caller: MaybeCaller,
     as_of: Annotated[
-        AwareDatetime | None,
-        Query(description="the manifest's time (its file URLs carry it): the file as it was"),
+        str | None,
+        Query(
+            description="the manifest's time, as its file URLs carry it (RFC 3339, e.g. "
+            "2027-03-01T12:00:00.5Z): the file as it was then",
+            pattern=MOMENT,
+        ),
     ] = None,
 ) -> Response:
+    moment = utcnow() if as_of is None else _moment(as_of)
+
     def files(conn: Connection) -> dict[str, bytes]:
         visible_round(rounds.get(conn, round_id), caller)
-        return exports.round_files(conn, round_id, as_of or utcnow())
+        return exports.round_files(conn, round_id, moment)
 
     return await _file(svc, name, files)
 
@@ -131,9 +148,12 @@ async def _manifest(
 
     def load(conn: Connection) -> ExportsOut:
         now = utcnow()
-        files = files_of(conn, now)
+        # A write that began before now may not have committed yet: the files stand as of a
+        # moment every write before it has settled, so that fetching them later gives the same.
+        as_of = now - SETTLED if snapshot else now
+        files = files_of(conn, as_of)
         statement = manifest(subject, iso(now), files)
-        query = f"?as_of={quote(iso(now))}" if snapshot else ""
+        query = f"?as_of={quote(iso(as_of))}" if snapshot else ""
         ring = svc.db.keyring
         if ring is None:
             raise ServiceUnavailable(

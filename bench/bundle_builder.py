@@ -27,6 +27,7 @@ from typing import Any
 
 from policies.notice import NO_MINIMUM
 from policies.phases import Phase
+from policies.signatories import organisation_key
 from records.keylist import listed_key
 from records.keys import generate_signer
 from store import (
@@ -44,6 +45,7 @@ from store import (
 from store import rules as rules_store
 from store.db import Database, utcnow
 from store.ids import new_id
+from store.sealing import ServerSecret, new_secret
 from store.signing import KeyRing
 from store.tables import membership, organisation
 
@@ -95,6 +97,7 @@ def _members(db: Database, constituency_id: str, n: int) -> list[str]:
                         "contact_email": f"member{start + i}@example.org",
                         "public_key": None,
                         "created_at": now,
+                        "name_key": organisation_key(f"Bench member {start + i:06d}", "KE"),
                     }
                     for i, oid in enumerate(chunk)
                 ],
@@ -115,7 +118,11 @@ def build(voters: int, out: Path, workdir: Path, seed: int = 1) -> Built:
     started = time.perf_counter()
     records_key, checkpoints_key = generate_signer(), generate_signer()
     held = {s.key_id: s for s in (records_key, checkpoints_key)}
-    db = Database(f"sqlite:///{workdir / 'bench.db'}", keyring=KeyRing(held.get))
+    db = Database(
+        f"sqlite:///{workdir / 'bench.db'}",
+        keyring=KeyRing(held.get),
+        secret=ServerSecret(new_secret()),  # seals the round's queued notices
+    )
     try:
         migrate.upgrade(db)
         with db.write() as conn:

@@ -828,10 +828,15 @@ def _median(values: list[float | None]) -> float | None:
 def cpu_ms_per_ballot(r: PathResult) -> dict[str, float]:
     """CPU milliseconds per accepted ballot, by process: what each ballot cost, whatever the
     machine's other load (which changes the wall time, not the work)."""
-    cpu = r.notes.get("cpu") or {}
-    if not r.accepted or "seconds" not in cpu:
+    return cpu_ms_per(r.notes.get("cpu") or {}, r.accepted)
+
+
+def cpu_ms_per(cpu: dict[str, Any], n: int) -> dict[str, float]:
+    """CPU milliseconds per unit of work, by process, from a ``CpuMeter`` reading over ``n``
+    units; with the stack's three processes summed. Empty without a reading or work."""
+    if not n or "seconds" not in cpu:
         return {}
-    per = cpu["seconds"] * 1000 / r.accepted
+    per = cpu["seconds"] * 1000 / n
     out = {k: round(v * per, 2) for k, v in cpu["cores_by_process"].items()}
     out["stack (api + worker + temporal server)"] = round(
         sum(v for k, v in out.items() if k in ("api", "worker", "temporal server")), 2

@@ -30,16 +30,51 @@ other answer than 201/202/200 or that 409 was given.
     .venv/bin/python -m bench.signons [--clients 200] [--signons 20000] [--ballots 5000]
 
 Results go to ``bench/results/signons-<date>.json``. All traffic goes to 127.0.0.1.
+
+With ``--compare-rev REV`` it measures instead the sign-ons of this checkout ("new") against a
+stack started from REV ("old": a ``git worktree`` in a temporary folder, run with the same
+Python and ``PYTHONPATH`` pointing at it, as ``bench.ballots --compare-rev`` does), each turn on
+a fresh stack of its own with its own SMTP server, taking turns new-old, old-new, ...
+``--compare-repeat`` times. In each turn the ballots run once, before, only to pace the close
+as above; the sign-ons and the checks after the close are those of the single run. Reported
+per version (medians over its turns): sign-ons counted per second, p50/p99, errors (answers
+other than 201/202/200 or 409 ``phase_closed``), CPU milliseconds per counted sign-on by
+process (the API's; the load generator's, this process; read from the start of the sign-ons
+to the close, the window the counted ones fall in) and the other processes' load; then the
+ratio new / old of sign-ons counted per second, turn by turn and of the medians, and whether
+the issue's target is met: at least 2.5x, p99 at most 250 ms, 0 errors, every check held, at
+most 1.5 ms of API CPU per sign-on. The exit status is 1 when a turn's checks failed.
+
+    .venv/bin/python -m bench.signons --clients 100 --signons 4000 --compare-rev c1ab520
+
+What differs at ``c1ab520``, and how each version still gets the same campaign:
+
+* The members and their tokens are written by the stack's own code (its ``store.registry``
+  and ``store.credentials``, signed with its keys), in a process of its own with that
+  revision's ``PYTHONPATH``, so that each writes its own schema and log entries. There an
+  organisation's ``region`` is required (a free label; a signature's region came from its
+  country), while later code takes a code of its region list and derives it from the country
+  when none is given; the set-up names the country's M49 region (``region_of``, in both), so
+  both registries hold the same regions.
+* ``c1ab520`` has no rate limits and no mail budgets (``MANDATE_RATE_LIMITS_ENABLED`` is
+  unknown to it and ignored); the new stack runs with them switched off, as in the single run.
+* The campaign and signature routes take the same bodies and give the fields read here; later
+  code adds ``code_sent_to`` to a 202 (not read) and answers in the request's language (none
+  is asked: English).
+* ``c1ab520`` runs one API process; the new stack ``MANDATE_API_PROCESSES`` (the core count).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import inspect
 import json
+import os
 import subprocess
 import sys
 import tempfile
+import textwrap
 import threading
 import time
 from collections import Counter
@@ -54,22 +89,24 @@ from bench.ballots import (
     CALL_TIMEOUT,
     RESULTS,
     ROOT,
+    TARGET_API_CPU_MS,
+    TARGET_P99_MS,
+    TARGET_SPEEDUP,
     CpuMeter,
     PathResult,
     Stack,
+    _median,
     code_state,
+    cpu_ms_per,
     free_ports,
+    git,
     machine,
     mandate_path,
     percentile,
     set_up_election,
     table,
+    worktree,
 )
-from mandate import keyfile
-from mandate.settings import Settings
-from policies.access import Role
-from store import credentials, registry
-from store.db import Database
 
 TARGET_RATIO = 0.8  # sign-ons counted/s over ballots accepted/s
 
@@ -117,21 +154,38 @@ class Codes:
         self._reader.join(10)
 
 
-def members_in_database(settings: Settings, constituency_id: str, n: int) -> list[str]:
-    """``n`` member organisations with a token each, written straight into the stack's
-    database (with their registry log entries, signed by the stack's keys)."""
+def members_in_database(data_dir: str, constituency_id: str, n: int) -> list[str]:
+    """``n`` member organisations with a token each, written straight into a stack's database
+    (with their registry log entries, signed by the stack's keys).
+
+    ``members_by`` runs it in a process of its own with the code of the stack's revision: so it
+    imports what it uses itself, and uses only what ``c1ab520`` and later code have alike. Each
+    organisation names its country's M49 region, which later code would derive by itself and
+    which ``c1ab520`` requires.
+    """
+    from pathlib import Path
+
+    from mandate import keyfile
+    from mandate.settings import Settings
+    from policies.access import Role
+    from policies.regions import region_of
+    from store import credentials, registry
+    from store.db import Database
+
+    settings = Settings(data_dir=Path(data_dir))
     db = Database(settings.db_url, keyring=keyfile.keyring(settings))
     tokens: list[str] = []
     try:
         for start in range(0, n, 500):
             with db.write() as conn:
                 for i in range(start, min(n, start + 500)):
+                    country = ("KE", "BR", "IN", "DE", "FJ")[i % 5]
                     org = registry.register_organisation(
                         conn,
                         {
                             "name": f"Bench union {i:05d}",
-                            "country": ("KE", "BR", "IN", "DE", "FJ")[i % 5],
-                            # no region: each its country's M49 region
+                            "country": country,
+                            "region": region_of(country),
                             "type": ("trade_union", "network", "ngo")[i % 3],
                             "migrant_led": i % 2 == 0,
                             "grassroots": True,
@@ -151,6 +205,36 @@ def members_in_database(settings: Settings, constituency_id: str, n: int) -> lis
                     tokens.append(issued.token)
     finally:
         db.dispose()
+    return tokens
+
+
+def members_by(code: Path | None, data: Path, constituency_id: str, n: int) -> list[str]:
+    """``members_in_database`` run by the stack's own code, in a process of its own: with
+    ``PYTHONPATH`` at ``code`` (another revision's checkout, as ``Stack`` runs it), or this
+    checkout. Its tokens come back one a line."""
+    script = (
+        textwrap.dedent(inspect.getsource(members_in_database))
+        + "\nimport sys\n"
+        + "print('\\n'.join(members_in_database(sys.argv[1], sys.argv[2], int(sys.argv[3]))))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MANDATE_")}
+    if code is not None:
+        env["PYTHONPATH"] = str(code)
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(data), constituency_id, str(n)],
+        cwd=code or ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+        check=False,
+    )
+    tokens = done.stdout.split()
+    if done.returncode != 0 or len(tokens) != n:
+        raise RuntimeError(
+            f"writing {n} members gave {len(tokens)} tokens (exit {done.returncode}):\n"
+            + done.stderr[-3000:]
+        )
     return tokens
 
 
@@ -194,7 +278,8 @@ async def _ok(http: httpx.AsyncClient, method: str, path: str, token: str | None
 async def signons(
     base_url: str,
     secretariat: str,
-    settings: Settings,
+    data: Path,
+    code: Path | None,
     codes: Codes,
     args: argparse.Namespace,
     expected_per_s: float,
@@ -206,7 +291,7 @@ async def signons(
         c = await _ok(http, "POST", "/v1/constituencies", secretariat, {"name": "Bench signers"})
         print(f"writing {total - outside_n} members into the database ...", flush=True)
         t0 = time.perf_counter()
-        tokens = await asyncio.to_thread(members_in_database, settings, c["id"], total - outside_n)
+        tokens = await asyncio.to_thread(members_by, code, data, c["id"], total - outside_n)
         print(f"  done in {time.perf_counter() - t0:.0f} s", flush=True)
         # The close: about late_share of the sign-ons come after it at the expected pace.
         window = total * (1 - args.late_share) / expected_per_s
@@ -328,18 +413,30 @@ async def signons(
     print(
         f"campaign {cid}: {total} sign-ons, {clients} clients, closing in {left:.0f} s", flush=True
     )
+    # The CPU is read at the close as well: the counted sign-ons all fall before it.
+    to_close: dict[str, Any] | None = None
+
+    async def read_at_close() -> None:
+        nonlocal to_close
+        await asyncio.sleep(max(0.0, close_mono - time.perf_counter()))
+        to_close = cpu.stop()
+
     cpu.start()
     started = time.perf_counter()
+    reader = asyncio.create_task(read_at_close())
     try:
         await asyncio.gather(*(client(i) for i in range(clients)))
     finally:
         cpu_used = cpu.stop()
+        reader.cancel()
         for http in https:
             await http.aclose()
     wall = time.perf_counter() - started
-    return await _check(
+    out = await _check(
         base_url, cid, results, started, close_mono, wall, requests, clients, cpu_used, codes
     )
+    out.notes["cpu until the close"] = cpu_used if to_close is None else to_close
+    return out
 
 
 async def _check(
@@ -423,14 +520,47 @@ def report(ballots: PathResult, s: SignOnResult) -> str:
     return "\n".join(lines)
 
 
-async def run(args: argparse.Namespace) -> dict[str, Any]:
+def sound(s: SignOnResult) -> bool:
+    """The checks after the close held, and no request got an answer it should not have."""
+    return (
+        all(
+            s.checks[k]
+            for k in (
+                "every acknowledged sign-on is on the published list",
+                "nothing else is on it",
+                "every request after the close got 409 phase_closed",
+            )
+        )
+        and not s.checks["answers other than 201/202/200 or 409 phase_closed"]
+    )
+
+
+@dataclass
+class StackRun:
+    """One stack's run: the ballots that paced the close, the sign-ons (checked after the
+    close), the ballots after them if asked, and how the stack stopped."""
+
+    label: str
+    ballots: PathResult
+    signons: SignOnResult
+    ballots_after: PathResult | None
+    stack_exit: int
+
+
+async def stack_run(
+    args: argparse.Namespace, code: Path | None = None, label: str = "", after: bool = True
+) -> StackRun:
+    """A fresh stack (this checkout, or ``code``) and SMTP server: ballots, sign-ons, ballots
+    again if ``after``; the stack stopped."""
+    prefix = f"{label}: " if label else ""
     port = free_ports(1)[0]
     codes = Codes(port)
     try:
-        with tempfile.TemporaryDirectory(prefix="mandate-bench-") as tmp:
+        with tempfile.TemporaryDirectory(prefix=f"mandate-bench-{label or 'signons'}-") as tmp:
             data = Path(tmp) / "data"
             stack = Stack(
                 data,
+                code,
                 extra_env={
                     "MANDATE_SMTP_HOST": "127.0.0.1",
                     "MANDATE_SMTP_PORT": str(port),
@@ -442,39 +572,38 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             )
             try:
                 token = await asyncio.to_thread(stack.wait_ready, 180)
-                print(f"stack up: API {stack.base_url}", flush=True)
-                settings = Settings(data_dir=data)
+                print(f"{prefix}stack up: API {stack.base_url}", flush=True)
                 election = await set_up_election(stack.base_url, token, args.clients)
                 cpu = CpuMeter(stack.proc.pid)
+                name = f"{prefix}ballots"
                 ballots = await mandate_path(
-                    stack.base_url, election, args.clients, args.ballots, 600, cpu, name="ballots"
+                    stack.base_url, election, args.clients, args.ballots, 600, cpu, name=name
                 )
                 print(table([ballots]), flush=True)
                 result = await signons(
-                    stack.base_url, token, settings, codes, args, ballots.accepted_per_s, cpu
+                    stack.base_url, token, data, code, codes, args, ballots.accepted_per_s, cpu
                 )
                 # Ballots again, after: the machine's speed drifts, and the baseline is the
                 # mean of the runs either side of the sign-ons.
-                after = await mandate_path(
-                    stack.base_url, election, args.clients, args.ballots, 600, cpu, name="ballots"
-                )
+                ballots_after = None
+                if after:
+                    ballots_after = await mandate_path(
+                        stack.base_url, election, args.clients, args.ballots, 600, cpu, name=name
+                    )
             finally:
-                code = await asyncio.to_thread(stack.stop)
+                exit_code = await asyncio.to_thread(stack.stop)
+                print(f"{prefix}stack stopped (exit {exit_code})", flush=True)
     finally:
         codes.stop()
+    return StackRun(label, ballots, result, ballots_after, exit_code)
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    done = await stack_run(args)
+    ballots, result, after = done.ballots, done.signons, done.ballots_after
+    assert after is not None
     baseline = (ballots.accepted_per_s + after.accepted_per_s) / 2
     ratio = round(result.counted_per_s / baseline, 2) if baseline else None
-    sound = (
-        all(
-            result.checks[k]
-            for k in (
-                "every acknowledged sign-on is on the published list",
-                "nothing else is on it",
-                "every request after the close got 409 phase_closed",
-            )
-        )
-        and not result.checks["answers other than 201/202/200 or 409 phase_closed"]
-    )
     print(report(ballots, result), flush=True)
     print(table([after]), flush=True)
     print(f"ratio sign-ons/ballots: {ratio} (target >= {TARGET_RATIO})", flush=True)
@@ -483,13 +612,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "code": code_state(),
-        "params": {
-            "clients": args.clients,
-            "signons": args.signons,
-            "ballots": args.ballots,
-            "outside_share": args.outside_share,
-            "late_share": args.late_share,
-        },
+        "params": params(args),
         "ballots": asdict(ballots),
         "signons": asdict(result),
         "ballots_after": asdict(after),
@@ -498,9 +621,140 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "ratio_note": "sign-ons counted/s before the close divided by the mean of the ballots "
         "accepted/s measured before and after them",
         "target": f">= {TARGET_RATIO:g} (the same throughput class as ballots, within 20%)",
-        "target_met": bool(ratio is not None and ratio >= TARGET_RATIO and sound),
-        "stack_exit": code,
+        "target_met": bool(ratio is not None and ratio >= TARGET_RATIO and sound(result)),
+        "stack_exit": done.stack_exit,
     }
+
+
+def params(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "clients": args.clients,
+        "signons": args.signons,
+        "ballots": args.ballots,
+        "outside_share": args.outside_share,
+        "late_share": args.late_share,
+    }
+
+
+# --- against an earlier revision ---------------------------------------------------------------
+
+
+def cpu_ms_per_signon(s: SignOnResult) -> dict[str, float]:
+    """CPU milliseconds per counted sign-on, by process, from the start of the sign-ons to the
+    close (the counted ones all fall in it; the refusals after it do not weigh)."""
+    return cpu_ms_per(s.notes.get("cpu until the close") or {}, s.counted)
+
+
+def errors(s: SignOnResult) -> int:
+    """Answers other than 201/202/200 or 409 ``phase_closed`` (a failed call is one too)."""
+    return sum(s.other_answers.values())
+
+
+def medians(runs: list[StackRun]) -> dict[str, Any]:
+    costs = [cpu_ms_per_signon(r.signons) for r in runs]
+    readings = [r.signons.notes.get("cpu until the close") or {} for r in runs]
+    return {
+        "runs": len(runs),
+        "counted_per_s": _median([r.signons.counted_per_s for r in runs]),
+        "p50_ms": _median([r.signons.p50_ms for r in runs]),
+        "p99_ms": _median([r.signons.p99_ms for r in runs]),
+        "errors": sum(errors(r.signons) for r in runs),
+        "runs_whose_checks_held": sum(sound(r.signons) for r in runs),
+        "api_cpu_ms_per_signon": _median([c.get("api") for c in costs]),
+        "load_generator_cpu_ms_per_signon": _median([c.get("benchmark") for c in costs]),
+        "other_processes_cores": _median([c.get("other_processes_cores") for c in readings]),
+        "cpu_ms_per_signon": {
+            k: _median([c.get(k) for c in costs]) for k in sorted({k for c in costs for k in c})
+        },
+        "ballots_per_s_pacing_the_close": _median([r.ballots.accepted_per_s for r in runs]),
+    }
+
+
+async def run_compare(args: argparse.Namespace) -> dict[str, Any]:
+    """The sign-ons on this checkout ("new") and on ``--compare-rev`` ("old"), each turn on a
+    fresh stack of its own, taking turns new-old, old-new, ... so that drifting load from
+    elsewhere falls on both."""
+    rev = git("rev-parse", "--short", f"{args.compare_rev}^{{commit}}")
+    runs: dict[str, list[StackRun]] = {"new": [], "old": []}
+    with (
+        tempfile.TemporaryDirectory(prefix="mandate-bench-rev-") as tmp,
+        worktree(rev, Path(tmp)) as old_code,
+    ):
+        print(f"old: {args.compare_rev} ({rev}) checked out at {old_code}", flush=True)
+        for i in range(args.compare_repeat):
+            order = ("new", "old") if i % 2 == 0 else ("old", "new")
+            for label in order:
+                code = None if label == "new" else old_code
+                runs[label].append(await stack_run(args, code, label, after=False))
+    new, old = medians(runs["new"]), medians(runs["old"])
+    ratio = (
+        round(new["counted_per_s"] / old["counted_per_s"], 3)
+        if new["counted_per_s"] and old["counted_per_s"]
+        else None
+    )
+    # Each turn ran one stack right after the other: their ratio sees the least load drift.
+    paired = [
+        round(n.signons.counted_per_s / o.signons.counted_per_s, 3)
+        for n, o in zip(runs["new"], runs["old"], strict=True)
+        if o.signons.counted_per_s
+    ]
+    api_new, api_old = new["api_cpu_ms_per_signon"], old["api_cpu_ms_per_signon"]
+    checks_held = all(sound(r.signons) for r in runs["new"] + runs["old"])
+    return {
+        "benchmark": "signons-compare",
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "code": {"new": code_state(), "old": {"rev": args.compare_rev, "commit": rev}},
+        "params": {**params(args), "compare_repeat": args.compare_repeat},
+        "new": new,
+        "old": old,
+        "new_runs": [asdict(r) for r in runs["new"]],
+        "old_runs": [asdict(r) for r in runs["old"]],
+        "ratio": ratio,
+        "ratio_note": "median sign-ons counted/s (before the close) of the new stack divided by "
+        "that of the old one",
+        "paired_ratios": paired,
+        "paired_ratio_median": _median(list(paired)),
+        "api_cpu_ratio": round(api_old / api_new, 3) if api_new and api_old else None,
+        "api_cpu_ratio_note": "old API CPU ms per counted sign-on divided by new",
+        "checks_held": checks_held,
+        "target": f">= {TARGET_SPEEDUP:g}x, p99 <= {TARGET_P99_MS:g} ms, 0 errors, API CPU <= "
+        f"{TARGET_API_CPU_MS:g} ms per sign-on",
+        "target_met": ratio is not None
+        and ratio >= TARGET_SPEEDUP
+        and (new["p99_ms"] or float("inf")) <= TARGET_P99_MS
+        and new["errors"] == 0
+        and new["runs_whose_checks_held"] == new["runs"]
+        and (api_new or float("inf")) <= TARGET_API_CPU_MS,
+    }
+
+
+def print_compare(found: dict[str, Any]) -> None:
+    turns = zip(found["new_runs"], found["old_runs"], strict=True)
+    for i, (new, old) in enumerate(turns, 1):
+        for r in (new, old) if i % 2 else (old, new):  # the order they ran in
+            s = SignOnResult(**r["signons"])
+            cost = cpu_ms_per_signon(s)
+            print(
+                f"turn {i} {r['label']}: {s.counted}/{s.attempted} counted, "
+                f"{s.counted_per_s:.1f}/s, p50 {s.p50_ms} ms, p99 {s.p99_ms} ms, "
+                f"errors {errors(s)}, API CPU {cost.get('api')} ms/sign-on, load generator "
+                f"{cost.get('benchmark')} ms/sign-on, other load "
+                f"{(s.notes.get('cpu until the close') or {}).get('other_processes_cores')} "
+                f"cores; checks {'held' if sound(s) else 'FAILED'}"
+            )
+            if not sound(s):
+                for name, value in s.checks.items():
+                    print(f"  check: {name}: {value}")
+                for answer, n in s.other_answers.items():
+                    print(f"  answer x{n}: {answer}")
+    print(f"new (median of {found['new']['runs']}): {found['new']}")
+    print(f"old (median of {found['old']['runs']}): {found['old']}")
+    print(f"ratio (new counted/s / old counted/s): {found['ratio']}")
+    print(f"  turn by turn: {found['paired_ratios']}")
+    print(f"  API CPU per sign-on, old / new: {found['api_cpu_ratio']}")
+    print(f"checks after the close, every turn: {'held' if found['checks_held'] else 'FAILED'}")
+    print(f"speed target {found['target']}: {'MET' if found['target_met'] else 'NOT MET'}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -510,14 +764,42 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ballots", type=int, default=5_000)
     parser.add_argument("--outside-share", type=float, default=0.2)
     parser.add_argument("--late-share", type=float, default=0.2)
-    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--compare-rev",
+        metavar="REV",
+        help="measure the sign-ons on this checkout and on a stack started from REV (a git "
+        "worktree), taking turns, and report the throughput ratio this checkout / REV",
+    )
+    parser.add_argument(
+        "--compare-repeat",
+        type=int,
+        default=2,
+        help="with --compare-rev: runs of each stack, taking turns (medians are reported)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="results file (default bench/results/signons[-compare]-DATE.json)",
+    )
     args = parser.parse_args(argv)
-    found = asyncio.run(run(args))
-    out = args.out or RESULTS / f"signons-{datetime.now(UTC):%Y-%m-%d}.json"
+    if args.compare_repeat < 1:
+        parser.error("--compare-repeat must be at least 1")
+    date = f"{datetime.now(UTC):%Y-%m-%d}"
+    if args.compare_rev:
+        found = asyncio.run(run_compare(args))
+        print()
+        print_compare(found)
+        out = args.out or RESULTS / f"signons-compare-{date}.json"
+        status = 0 if found["checks_held"] else 1
+    else:
+        found = asyncio.run(run(args))
+        out = args.out or RESULTS / f"signons-{date}.json"
+        status = 0 if found["target_met"] else 1
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(found, indent=2) + "\n")
     print(f"written to {out}", flush=True)
-    return 0 if found["target_met"] else 1
+    return status
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -153,6 +154,21 @@ class _ClaimLost(Exception):
     """The key's claim expired and another request took it over before this write began."""
 
 
+@dataclass(frozen=True)
+class _Written:
+    """What a write's transaction gave: the answer's body and receipts, or a refusal that
+    keeps the writes made before it (``DomainError.keeps_writes``)."""
+
+    body: str
+    receipts: str
+    refusal: DomainError | None
+
+
+def _alone(db: Database, job: Callable[[Connection], T]) -> T:
+    with db.write() as conn:
+        return job(conn)
+
+
 @dataclass
 class Writer:
     """Runs a write once per ``Idempotency-Key``: a retry gets the first answer back.
@@ -184,49 +200,37 @@ class Writer:
 
     async def run(self, work: Callable[[Connection], BaseModel], status: int = 200) -> JSONResponse:
         if self.key is None:
-            return await run_in_threadpool(self._write, work, status, None)
+            return await self._write(work, status, None)
         await run_in_threadpool(self.count_alone)
         while True:
             claimed = await self._claim()
             if isinstance(claimed, JSONResponse):
                 return claimed
             try:
-                return await run_in_threadpool(self._write, work, status, claimed)
+                return await self._write(work, status, claimed)
             except _ClaimLost:
                 continue  # the request that took the claim over answers: wait for it
 
-    def _write(
+    async def _write(
         self, work: Callable[[Connection], BaseModel], status: int, token: str | None
     ) -> JSONResponse:
-        refusal: DomainError | None = None
+        """The write in a transaction: on SQLite in the next commit group (store/db.py), which
+        answers only once the group is committed; on PostgreSQL in a transaction of its own."""
+        fused = token is None and self.limit is not None and not self.counted
+
+        def job(conn: Connection) -> _Written:
+            return self._inside(conn, work, status, token, fused)
+
+        db = self.svc.db
         try:
-            with self.svc.db.write() as conn:
-                fused = token is None and self.limit is not None and not self.counted
-                if fused:
-                    assert self.limit is not None
-                    self.limit(conn)
-                if token is not None and not idempotency.hold(
-                    conn, self.principal_id, self._key, token
-                ):
-                    raise _ClaimLost
-                try:
-                    body = json.dumps(dump(work(conn)))
-                except DomainError as exc:
-                    if not exc.keeps_writes:
-                        raise
-                    refusal = exc  # committed below, answered after; never stored as the answer
-                    if token is not None:
-                        idempotency.release(conn, self.principal_id, self._key, token)
-                else:
-                    receipts = ",".join(conn.info[RECEIPTS])
-                    if token is not None:
-                        idempotency.answer(
-                            conn, self.principal_id, self._key, token, status, body, receipts
-                        )
+            if db.groups is not None:
+                done = await asyncio.wrap_future(db.groups.submit(job))
+            else:
+                done = await run_in_threadpool(_alone, db, job)
         except _ClaimLost:
             raise
         except IntegrityError:
-            self._release(token)
+            await self._release_shielded(token)
             # Another request created the same thing at the same moment.
             raise Conflict(
                 N_(
@@ -235,13 +239,46 @@ class Writer:
                 )
             ) from None
         except BaseException:
-            self._release(token)
+            await self._release_shielded(token)
             raise
         if fused:
             self.counted = True
-        if refusal is not None:
-            raise refusal
-        return _response(body, status, receipts)
+        if done.refusal is not None:
+            raise done.refusal
+        return _response(done.body, status, done.receipts)
+
+    def _inside(
+        self,
+        conn: Connection,
+        work: Callable[[Connection], BaseModel],
+        status: int,
+        token: str | None,
+        fused: bool,
+    ) -> _Written:
+        if fused:
+            assert self.limit is not None
+            self.limit(conn)
+        if token is not None and not idempotency.hold(conn, self.principal_id, self._key, token):
+            raise _ClaimLost
+        try:
+            body = json.dumps(dump(work(conn)))
+        except DomainError as exc:
+            if not exc.keeps_writes:
+                raise
+            # Committed with the rest, answered after; never stored as the answer.
+            if token is not None:
+                idempotency.release(conn, self.principal_id, self._key, token)
+            return _Written("", "", exc)
+        receipts = ",".join(conn.info[RECEIPTS])
+        if token is not None:
+            idempotency.answer(conn, self.principal_id, self._key, token, status, body, receipts)
+        return _Written(body, receipts, None)
+
+    async def _release_shielded(self, token: str | None) -> None:
+        if token is None:
+            return
+        with anyio.CancelScope(shield=True):
+            await run_in_threadpool(self._release, token)
 
     async def run_remote(
         self, work: Callable[[], Awaitable[BaseModel]], status: int = 200

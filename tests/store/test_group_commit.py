@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Connection, text
@@ -105,7 +106,7 @@ def test_a_failed_commit_fails_every_write_of_the_group(db: Database) -> None:
         conn.execute(text("PRAGMA defer_foreign_keys = ON"))
         conn.execute(text("INSERT INTO child (parent_id) VALUES (42)"))
 
-    writes = [db.groups.submit(_insert("x")), db.groups.submit(orphan)]
+    writes: list[Future[Any]] = [db.groups.submit(_insert("x")), db.groups.submit(orphan)]
     writes.append(db.groups.submit(_insert("y")))
     release.set()
     first.result(30)  # a group of its own, committed before the others were taken

@@ -189,6 +189,11 @@ class Writer:
     limit: Callable[[Connection], None] | None = None
     counted: bool = False
     over_limit: bool = False  # refused by a rate limit: not counted
+    # Who writes: known before the write, or (``authenticating_writer``) found from ``bearer``
+    # in the write's own transaction, first thing.
+    caller: Principal | None = None
+    bearer: str | None = field(default=None, repr=False)
+    request: Request | None = field(default=None, repr=False)  # its errors' language
 
     def count_alone(self) -> None:
         """Count the write in a transaction of its own, unless it is counted already."""
@@ -210,6 +215,21 @@ class Writer:
                 return await self._write(work, status, claimed)
             except _ClaimLost:
                 continue  # the request that took the claim over answers: wait for it
+
+    async def run_as(
+        self, work: Callable[[Connection, Principal], BaseModel], status: int = 200
+    ) -> JSONResponse:
+        """``run`` for a route that needs the caller: ``work`` is given the caller, whom an
+        ``authenticating_writer`` authenticates in the same transaction, first."""
+
+        def as_caller(conn: Connection) -> BaseModel:
+            if self.caller is None:
+                raise Unauthenticated(
+                    N_("this needs a bearer token (Authorization: Bearer <token>)")
+                )
+            return work(conn, self.caller)
+
+        return await self.run(as_caller, status)
 
     async def _write(
         self, work: Callable[[Connection], BaseModel], status: int, token: str | None
@@ -255,6 +275,10 @@ class Writer:
         token: str | None,
         fused: bool,
     ) -> _Written:
+        if self.bearer is not None and self.caller is None:
+            self.caller = credentials.authenticate(conn, self.bearer)
+            if self.request is not None:  # its errors speak the organisation's language
+                setattr(self.request.state, CHOSEN, self.caller.lang)
         if fused:
             assert self.limit is not None
             self.limit(conn)
@@ -394,13 +418,36 @@ async def writer(request: Request, svc: ServicesDep, caller: MaybeCaller) -> Asy
     transaction when it writes (one transaction, not two), or else, once the route has
     answered, in one of its own. A write past a limit is refused (429) and not counted.
     """
+    async with _writing(request, svc, caller, None) as found:
+        yield found
+
+
+async def authenticating_writer(request: Request, svc: ServicesDep) -> AsyncIterator[Writer]:
+    """``writer`` for the busiest writes (a ballot): the caller's token is checked in the
+    write's own transaction, not in one of its own before it; ``Writer.run_as`` hands the
+    route the caller. A keyed write is authenticated first, as its key is the caller's."""
+    bearer = _bearer(request)
+    if bearer is None:
+        raise Unauthenticated(N_("this needs a bearer token (Authorization: Bearer <token>)"))
+    caller = None
+    if request.headers.get("idempotency-key") is not None:
+        caller = await optional_principal(request, svc)
+        bearer = None
+    async with _writing(request, svc, caller, bearer) as found:
+        yield found
+
+
+@contextlib.asynccontextmanager
+async def _writing(
+    request: Request, svc: Services, caller: Principal | None, bearer: str | None
+) -> AsyncIterator[Writer]:
     limit: Callable[[Connection], None] | None = None
     if svc.limits is not None:
         limits, address = svc.limits, client_address(request)
 
         def limit(conn: Connection) -> None:
             try:
-                limits.count(conn, address, caller)
+                limits.count(conn, address, found.caller)
             except RateLimited:
                 found.over_limit = True
                 raise
@@ -413,7 +460,8 @@ async def writer(request: Request, svc: ServicesDep, caller: MaybeCaller) -> Asy
     body = await request.body()
     digest = idempotency.request_hash(svc.db.server_secret, request.method, request.url.path, body)
     principal_id = caller.credential_id if caller else ANONYMOUS
-    found = Writer(svc, principal_id, key, digest, limit=limit)
+    found = Writer(svc, principal_id, key, digest, limit=limit, caller=caller, bearer=bearer)
+    found.request = request
     try:
         yield found
     except Exception:
@@ -428,6 +476,7 @@ async def writer(request: Request, svc: ServicesDep, caller: MaybeCaller) -> Asy
 
 
 WriterDep = Annotated[Writer, Depends(writer)]
+AuthenticatingWriterDep = Annotated[Writer, Depends(authenticating_writer)]
 
 
 async def read(svc: Services, work: Callable[[Connection], T]) -> T:

@@ -130,7 +130,7 @@ def _complete_operation(
 ) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
     errors: list[str] = []
-    if deps.principal in calls:
+    if deps.principal in calls or deps.authenticating_writer in calls:
         operation["security"] = [{BEARER: []}]
         errors += ["Unauthenticated", "Forbidden"]
     elif deps.optional_principal in calls:
@@ -139,7 +139,8 @@ def _complete_operation(
         errors.append("Unauthenticated")
     if has_path_params:
         errors.append("NotFound")
-    if deps.writer in calls:
+    writes = deps.writer in calls or deps.authenticating_writer in calls
+    if writes:
         errors += ["Conflict", "Invalid", "RateLimited"]
         _add_idempotency_key(operation)
         for status, response in responses.items():
@@ -151,9 +152,9 @@ def _complete_operation(
                 }
     if "422" in responses:
         errors.append("Invalid")
-    if "requestBody" in operation or deps.writer in calls:
+    if "requestBody" in operation or writes:
         errors += ["BodyTooLarge", "BodyTimeout"]
-    if deps.writer in calls:
+    if writes:
         errors.append("Unavailable")
     if _is_fastapi_422(responses.get("422")):
         del responses["422"]

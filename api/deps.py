@@ -216,6 +216,11 @@ class Writer:
             except _ClaimLost:
                 continue  # the request that took the claim over answers: wait for it
 
+    @property
+    def with_token(self) -> bool:
+        """Whether the request came with a token (checked, or to be checked in the write)."""
+        return self.caller is not None or self.bearer is not None
+
     async def run_as(
         self, work: Callable[[Connection, Principal], BaseModel], status: int = 200
     ) -> JSONResponse:
@@ -426,11 +431,24 @@ async def authenticating_writer(request: Request, svc: ServicesDep) -> AsyncIter
     """``writer`` for the busiest writes (a ballot): the caller's token is checked in the
     write's own transaction, not in one of its own before it; ``Writer.run_as`` hands the
     route the caller. A keyed write is authenticated first, as its key is the caller's."""
-    bearer = _bearer(request)
-    if bearer is None:
+    if _bearer(request) is None:
         raise Unauthenticated(N_("this needs a bearer token (Authorization: Bearer <token>)"))
+    async with _authenticating(request, svc) as found:
+        yield found
+
+
+async def maybe_authenticating_writer(request: Request, svc: ServicesDep) -> AsyncIterator[Writer]:
+    """``authenticating_writer`` for a write anyone may make (a sign-on): without a token the
+    writer is anonymous (``Writer.with_token`` is false)."""
+    async with _authenticating(request, svc) as found:
+        yield found
+
+
+@contextlib.asynccontextmanager
+async def _authenticating(request: Request, svc: Services) -> AsyncIterator[Writer]:
+    bearer = _bearer(request)
     caller = None
-    if request.headers.get("idempotency-key") is not None:
+    if bearer is not None and request.headers.get("idempotency-key") is not None:
         caller = await optional_principal(request, svc)
         bearer = None
     async with _writing(request, svc, caller, bearer) as found:
@@ -477,6 +495,7 @@ async def _writing(
 
 WriterDep = Annotated[Writer, Depends(writer)]
 AuthenticatingWriterDep = Annotated[Writer, Depends(authenticating_writer)]
+MaybeAuthenticatingWriterDep = Annotated[Writer, Depends(maybe_authenticating_writer)]
 
 
 async def read(svc: Services, work: Callable[[Connection], T]) -> T:

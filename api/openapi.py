@@ -133,13 +133,15 @@ def _complete_operation(
     if deps.principal in calls or deps.authenticating_writer in calls:
         operation["security"] = [{BEARER: []}]
         errors += ["Unauthenticated", "Forbidden"]
-    elif deps.optional_principal in calls:
+    elif deps.optional_principal in calls or deps.maybe_authenticating_writer in calls:
         # Anyone may call; a token, when given, must be valid and may show more.
         operation["security"] = [{}, {BEARER: []}]
         errors.append("Unauthenticated")
     if has_path_params:
         errors.append("NotFound")
-    writes = deps.writer in calls or deps.authenticating_writer in calls
+    writes = bool(
+        calls & {deps.writer, deps.authenticating_writer, deps.maybe_authenticating_writer}
+    )
     if writes:
         errors += ["Conflict", "Invalid", "RateLimited"]
         _add_idempotency_key(operation)

@@ -12,16 +12,25 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from limits import parse_many
 from sqlalchemy import Connection
 from temporalio.service import RPCError
 
 from api import campaign_schemas as cs
-from api.deps import Caller, Language, MaybeCaller, Services, ServicesDep, WriterDep, read
+from api.deps import (
+    Caller,
+    MaybeAuthenticatingWriterDep,
+    MaybeCaller,
+    Services,
+    ServicesDep,
+    WriterDep,
+    read,
+)
 from api.erasure_schemas import SignatureErasureIn
-from policies.access import Role, require_member, require_secretariat
+from api.languages import language
+from policies.access import Principal, Role, require_member, require_secretariat
 from policies.errors import Forbidden, InvalidInput, Unauthenticated
 from policies.messages import N_
 from store import campaigns, erasure, signatory_records, signatures
@@ -92,10 +101,9 @@ async def _tell(svc: Services, campaign_id: str, reached: list[int]) -> None:
 async def sign(
     campaign_id: str,
     body: cs.SignatureIn,
-    caller: MaybeCaller,
+    request: Request,
     svc: ServicesDep,
-    writer: WriterDep,
-    lang: Language,
+    writer: MaybeAuthenticatingWriterDep,
 ) -> JSONResponse:
     """A member organisation signs with its token (201, it counts at once). An organisation
     outside the constituencies gives its name, country and type, who signs, and an e-mail
@@ -105,34 +113,38 @@ async def sign(
     organisation's own token signature supersedes such a pending claim. Each code mail spends
     the campaign's and the recipient's budget: past either, 429 ``mail_budget_spent``."""
     reached: list[int] = []
-    if caller is not None:
-        require_member(caller)
-        if body.organisation is not None or body.email is not None:
-            raise InvalidInput(
-                N_("a member organisation signs as registered: leave organisation and email out")
-            )
-        organisation_id = caller.organisation_id
-        assert organisation_id is not None
+    if writer.with_token:
+        # The token is checked in the signature's own transaction, first (api/deps.py).
 
-        def as_member(conn: Connection) -> cs.SignatureSubmitted:
+        def as_member(conn: Connection, caller: Principal) -> cs.SignatureSubmitted:
+            require_member(caller)
+            if body.organisation is not None or body.email is not None:
+                raise InvalidInput(
+                    N_(
+                        "a member organisation signs as registered: leave organisation and "
+                        "email out"
+                    )
+                )
+            assert caller.organisation_id is not None
             done = signatures.sign_as_member(
                 conn,
                 campaign_id,
-                organisation_id,
+                caller.organisation_id,
                 caller.constituency_id,
                 body.statement_hash,
                 None if body.signer is None else body.signer.model_dump(),
                 caller.credential_id,
-                lang=lang,
+                lang=language(request),  # the organisation's, now that it is known
             )
             reached.extend(done.milestones)
             return cs.SignatureSubmitted(
                 signature=signature_out(done.signature), receipt=conn.info[RECEIPTS][-1]
             )
 
-        response = await writer.run(as_member, status=201)
+        response = await writer.run_as(as_member, status=201)
         await _tell(svc, campaign_id, reached)
         return response
+    lang = language(request)
     organisation_in, signer_in, email = body.organisation, body.signer, body.email
     if organisation_in is None or signer_in is None or email is None:
         missing = [n for n in ("organisation", "signer", "email") if getattr(body, n) is None]

@@ -106,12 +106,13 @@ def _serve(settings: Settings) -> None:
         )
         return
 
+    from mandate.api_process import settled
     from web.app import create_app  # the API with the people's pages (web/)
 
     # uvicorn re-raises the stop signal after its graceful shutdown; a clean stop exits 0.
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: sys.exit(0))
-    uvicorn.run(create_app(settings), **common)
+    uvicorn.run(settled(create_app(settings)), **common)
 
 
 def _migrate(settings: Settings, _: argparse.Namespace) -> int:

@@ -82,8 +82,7 @@ def create_app(
     app.state.services = svc
     app.state.metrics = metrics = Metrics()
     svc.db.on_write_wait = metrics.observe_write_wait
-    if svc.db.groups is not None:
-        svc.db.groups.on_group = metrics.observe_write_group
+    svc.db.groups.on_group = metrics.observe_write_group
     app.add_middleware(BodyLimits, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout)
     errors.install(app)
     openapi.install(app)

@@ -164,11 +164,6 @@ class _Written:
     refusal: DomainError | None
 
 
-def _alone(db: Database, job: Callable[[Connection], T]) -> T:
-    with db.write() as conn:
-        return job(conn)
-
-
 @dataclass
 class Writer:
     """Runs a write once per ``Idempotency-Key``: a retry gets the first answer back.
@@ -239,8 +234,8 @@ class Writer:
     async def _write(
         self, work: Callable[[Connection], BaseModel], status: int, token: str | None
     ) -> JSONResponse:
-        """The write in a transaction: on SQLite in the next commit group (store/db.py), which
-        answers only once the group is committed; on PostgreSQL in a transaction of its own."""
+        """The write in the next commit group (store/db.py), which answers only once the group
+        is committed."""
         fused = token is None and self.limit is not None and not self.counted
 
         def job(conn: Connection) -> _Written:
@@ -248,10 +243,7 @@ class Writer:
 
         db = self.svc.db
         try:
-            if db.groups is not None:
-                done = await asyncio.wrap_future(db.groups.submit(job))
-            else:
-                done = await run_in_threadpool(_alone, db, job)
+            done = await asyncio.wrap_future(db.groups.submit(job))
         except _ClaimLost:
             raise
         except IntegrityError:

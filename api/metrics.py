@@ -69,7 +69,7 @@ class Metrics:
         )
         self.write_group = Histogram(
             "mandate_db_write_group_size",
-            "Writes committed together in one transaction and one sync (SQLite's group commit).",
+            "Writes committed together in one transaction and one sync (the group commit).",
             buckets=GROUP_BUCKETS,
             registry=self.registry,
         )

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 
 from policies.errors import InvalidInput, ServiceUnavailable
@@ -24,6 +24,8 @@ from store.sealing import ServerSecret
 from store.signing import KeyRing
 
 _WRITE = "mandate_write"
+# PostgreSQL's writers of every process, in line: one transaction-scoped advisory lock.
+_WRITERS_IN_LINE = text("SELECT pg_advisory_xact_lock(7243901)")
 # Per-transaction slots in ``Connection.info``: the key ring of the handle that began the
 # transaction (read it with ``keyring``), and the leaf hashes of the entries the transaction
 # logged (the write's receipts). And, in every transaction, the handle's server secret (read it
@@ -64,7 +66,11 @@ class Database:
             engine_args.setdefault("pool_pre_ping", True)
         self.engine: Engine = create_engine(url, **engine_args)
         # SQLite has one writer at a time; queueing the writers of every process in order is
-        # fairer and faster than letting them back off and sleep on the database lock.
+        # fairer and faster than letting them back off and sleep on the database lock. On
+        # PostgreSQL the writers line up on an advisory lock, first thing in the transaction
+        # (``_WRITERS_IN_LINE``): every write appends to the log, whose head row serialised
+        # them anyway, but only after each had taken other row locks, so two commit groups
+        # could deadlock on them.
         self._write_queue: contextlib.AbstractContextManager[None] = (
             WriteQueue(_lock_file(self.engine)) if self.is_sqlite else contextlib.nullcontext()
         )
@@ -73,15 +79,15 @@ class Database:
         # What can no longer change once written (a selection's rules and candidate list once
         # its candidates are fixed), read once per handle: see ``frozen``.
         self.frozen: dict[Hashable, Any] = {}
-        # On SQLite the API's writes are committed in groups, one sync each (``GroupCommit``);
-        # PostgreSQL commits concurrent transactions side by side by itself.
-        self.groups: GroupCommit | None = GroupCommit(self) if self.is_sqlite else None
+        # The API's writes are committed in groups, one sync each (``GroupCommit``).
+        self.groups = GroupCommit(self)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """A transaction that will write: on SQLite it takes the write lock at BEGIN."""
+        """A transaction that will write, in line with every other writer of the database: on
+        SQLite it takes the write lock at BEGIN, on PostgreSQL the writers' advisory lock."""
         asked = time.perf_counter()
         with self._write_queue, _unavailable_as_domain_error(), self.engine.connect() as conn:
             conn.execution_options(**{_WRITE: True})
@@ -90,6 +96,8 @@ class Database:
             conn.info[_FROZEN] = self.frozen
             conn.info[RECEIPTS] = []
             with conn.begin():
+                if not self.is_sqlite:
+                    conn.execute(_WRITERS_IN_LINE)
                 if self.on_write_wait is not None:
                     self.on_write_wait(time.perf_counter() - asked)
                 yield conn
@@ -116,8 +124,7 @@ class Database:
             return inspect(conn).has_table("alembic_version")
 
     def dispose(self) -> None:
-        if self.groups is not None:
-            self.groups.close()
+        self.groups.close()
         self.engine.dispose()
         if isinstance(self._write_queue, WriteQueue):
             self._write_queue.close()
@@ -162,11 +169,12 @@ class WriteQueue:
 
 
 class GroupCommit:
-    """SQLite's writes committed in groups: one thread runs the writes handed to it while it
-    was busy, each in a savepoint of one transaction, and commits (and syncs) them once.
+    """Writes committed in groups: one thread runs the writes handed to it while it was busy,
+    each in a savepoint of one transaction, and commits (and syncs) them once.
 
-    One write lock, one ``BEGIN IMMEDIATE`` and one sync of the log for a whole group, instead
-    of one each: under load the lock was held mostly for those. No write is answered before
+    One turn of the writers' lock and one sync of the log for a whole group, instead of one
+    each: under load the lock was held mostly for those, and on PostgreSQL for the round trips
+    of each write after it took the log's head row. No write is answered before
     the group's commit: a write's future is settled only after it, so an acknowledged write is
     as durable as before. A write that fails rolls back its own savepoint and fails alone; if
     the commit fails, every write of the group fails with it. A write whose caller stopped

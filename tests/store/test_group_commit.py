@@ -6,9 +6,8 @@ a failed commit fails them all. The groups of several handles (processes) take t
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,16 +17,11 @@ from sqlalchemy.exc import IntegrityError
 from policies.errors import Conflict
 from policies.messages import N_
 from store.db import RECEIPTS, Database
-from tests.conftest import throwaway_postgres
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'g.db'}"
-        return
-    with throwaway_postgres() as found:
-        yield found
+@pytest.fixture
+def url(fresh_db_url: str) -> str:
+    return fresh_db_url
 
 
 @pytest.fixture

@@ -98,12 +98,14 @@ from bench.ballots import (
     _median,
     code_state,
     cpu_ms_per,
+    database_name,
     free_ports,
     git,
     machine,
     mandate_path,
     percentile,
     set_up_election,
+    stack_env,
     table,
     worktree,
 )
@@ -208,16 +210,21 @@ def members_in_database(data_dir: str, constituency_id: str, n: int) -> list[str
     return tokens
 
 
-def members_by(code: Path | None, data: Path, constituency_id: str, n: int) -> list[str]:
+def members_by(
+    code: Path | None, data: Path, constituency_id: str, n: int, database_url: str | None = None
+) -> list[str]:
     """``members_in_database`` run by the stack's own code, in a process of its own: with
     ``PYTHONPATH`` at ``code`` (another revision's checkout, as ``Stack`` runs it), or this
-    checkout. Its tokens come back one a line."""
+    checkout; on the stack's database (``database_url``, else the SQLite file in ``data``).
+    Its tokens come back one a line."""
     script = (
         textwrap.dedent(inspect.getsource(members_in_database))
         + "\nimport sys\n"
         + "print('\\n'.join(members_in_database(sys.argv[1], sys.argv[2], int(sys.argv[3]))))\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("MANDATE_")}
+    if database_url is not None:
+        env["MANDATE_DATABASE_URL"] = database_url
     if code is not None:
         env["PYTHONPATH"] = str(code)
     done = subprocess.run(
@@ -284,6 +291,7 @@ async def signons(
     args: argparse.Namespace,
     expected_per_s: float,
     cpu: CpuMeter,
+    database_url: str | None = None,
 ) -> SignOnResult:
     total, clients = args.signons, args.clients
     outside_n = round(total * args.outside_share)
@@ -291,7 +299,9 @@ async def signons(
         c = await _ok(http, "POST", "/v1/constituencies", secretariat, {"name": "Bench signers"})
         print(f"writing {total - outside_n} members into the database ...", flush=True)
         t0 = time.perf_counter()
-        tokens = await asyncio.to_thread(members_by, code, data, c["id"], total - outside_n)
+        tokens = await asyncio.to_thread(
+            members_by, code, data, c["id"], total - outside_n, database_url
+        )
         print(f"  done in {time.perf_counter() - t0:.0f} s", flush=True)
         # The close: about late_share of the sign-ons come after it at the expected pace.
         window = total * (1 - args.late_share) / expected_per_s
@@ -556,7 +566,10 @@ async def stack_run(
     port = free_ports(1)[0]
     codes = Codes(port)
     try:
-        with tempfile.TemporaryDirectory(prefix=f"mandate-bench-{label or 'signons'}-") as tmp:
+        with (
+            tempfile.TemporaryDirectory(prefix=f"mandate-bench-{label or 'signons'}-") as tmp,
+            stack_env(args) as env,
+        ):
             data = Path(tmp) / "data"
             stack = Stack(
                 data,
@@ -568,20 +581,29 @@ async def stack_run(
                     # Thousands of outside sign-ons from one address to one campaign: past
                     # the per-address limit and the campaign's mail budget by design.
                     "MANDATE_RATE_LIMITS_ENABLED": "false",
+                    **env,
                 },
             )
             try:
                 token = await asyncio.to_thread(stack.wait_ready, 180)
                 print(f"{prefix}stack up: API {stack.base_url}", flush=True)
                 election = await set_up_election(stack.base_url, token, args.clients)
-                cpu = CpuMeter(stack.proc.pid)
+                cpu = CpuMeter(stack.proc.pid, database_name(env))
                 name = f"{prefix}ballots"
                 ballots = await mandate_path(
                     stack.base_url, election, args.clients, args.ballots, 600, cpu, name=name
                 )
                 print(table([ballots]), flush=True)
                 result = await signons(
-                    stack.base_url, token, data, code, codes, args, ballots.accepted_per_s, cpu
+                    stack.base_url,
+                    token,
+                    data,
+                    code,
+                    codes,
+                    args,
+                    ballots.accepted_per_s,
+                    cpu,
+                    env.get("MANDATE_DATABASE_URL"),
                 )
                 # Ballots again, after: the machine's speed drifts, and the baseline is the
                 # mean of the runs either side of the sign-ons.
@@ -610,7 +632,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "benchmark": "signons",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
+        "machine": machine(args.database),
         "code": code_state(),
         "params": params(args),
         "ballots": asdict(ballots),
@@ -703,7 +725,7 @@ async def run_compare(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "benchmark": "signons-compare",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
+        "machine": machine(args.database),
         "code": {"new": code_state(), "old": {"rev": args.compare_rev, "commit": rev}},
         "params": {**params(args), "compare_repeat": args.compare_repeat},
         "new": new,
@@ -775,6 +797,20 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=2,
         help="with --compare-rev: runs of each stack, taking turns (medians are reported)",
+    )
+    parser.add_argument(
+        "--api-processes",
+        type=int,
+        default=None,
+        help="MANDATE_API_PROCESSES for the stacks (default: the setting's default, the core "
+        "count)",
+    )
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        default=None,
+        help="a PostgreSQL server for the stacks: each stack gets a new empty database made "
+        "from this URL, dropped afterwards (default: SQLite in the stack's data folder)",
     )
     parser.add_argument(
         "--out",

@@ -174,9 +174,9 @@ class GroupCommit:
 
     One turn of the writers' lock and one sync of the log for a whole group, instead of one
     each: under load the lock was held mostly for those, and on PostgreSQL for the round trips
-    of each write after it took the log's head row. No write is answered before
-    the group's commit: a write's future is settled only after it, so an acknowledged write is
-    as durable as before. A write that fails rolls back its own savepoint and fails alone; if
+    of each write after it took the log's head row. No write is answered before the group's
+    commit: a write's future is settled only after it, so an acknowledged write is as durable
+    as before. A write that fails rolls back its own savepoint and fails alone; if
     the commit fails, every write of the group fails with it. A write whose caller stopped
     waiting before it began is not run.
     """

@@ -20,13 +20,8 @@ from store.db import RECEIPTS, Database
 
 
 @pytest.fixture
-def url(fresh_db_url: str) -> str:
-    return fresh_db_url
-
-
-@pytest.fixture
-def db(url: str) -> Database:
-    handle = Database(url)
+def db(fresh_db_url: str) -> Database:
+    handle = Database(fresh_db_url)
     with handle.write() as conn:
         conn.execute(text("CREATE TABLE t (who TEXT PRIMARY KEY)"))
         conn.execute(text("CREATE TABLE parent (id INTEGER PRIMARY KEY)"))
@@ -138,11 +133,11 @@ def test_a_write_given_up_before_its_turn_is_not_run(db: Database) -> None:
     db.dispose()
 
 
-def test_the_groups_of_two_handles_take_turns(db: Database, url: str) -> None:
+def test_the_groups_of_two_handles_take_turns(db: Database, fresh_db_url: str) -> None:
     """Two API processes on one database: the second's group waits for the first's commit
     (SQLite's lock file; PostgreSQL's advisory lock), so two groups never hold row locks
     against each other."""
-    other = Database(url)
+    other = Database(fresh_db_url)
     release, first = _hold_the_committer(db)
     waiting = other.groups.submit(_insert("second"))
     assert not waiting.done()

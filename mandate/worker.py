@@ -12,6 +12,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.campaigns import CampaignActivities
+from activities.cancellation import transaction_shield
 from activities.log import LogActivities
 from activities.mail import FolderTransport, MailTransport, SmtpTransport
 from activities.notices import NoticeActivities
@@ -117,6 +118,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
         settings.db_url,
         keyring=keyfile.keyring(settings),
         secret=keyfile.server_secret(settings),
+        guard=transaction_shield,
     )
     from mandate.temporal import metrics_runtime
 

@@ -52,9 +52,14 @@ class Database:
         url: str,
         keyring: KeyRing | None = None,
         secret: ServerSecret | None = None,
+        guard: Callable[[], contextlib.AbstractContextManager[None]] | None = None,
         **engine_args: Any,
     ) -> None:
         self.url = url
+        # Entered around every transaction, outermost. The worker's keeps the exception that
+        # Temporal raises into a cancelled activity's thread (at any bytecode) out of the
+        # writers' lock and the connection pool, whose locks it could otherwise leave taken.
+        self._guard = guard or contextlib.nullcontext
         # Signs log entries; a handle without one can read and migrate but not log.
         self.keyring = keyring
         # MACs codes and seals stored secrets (store/sealing.py); without one, neither.
@@ -89,7 +94,12 @@ class Database:
         """A transaction that will write, in line with every other writer of the database: on
         SQLite it takes the write lock at BEGIN, on PostgreSQL the writers' advisory lock."""
         asked = time.perf_counter()
-        with self._write_queue, _unavailable_as_domain_error(), self.engine.connect() as conn:
+        with (
+            self._guard(),
+            self._write_queue,
+            _unavailable_as_domain_error(),
+            self.engine.connect() as conn,
+        ):
             conn.execution_options(**{_WRITE: True})
             conn.info[_KEYRING] = self.keyring
             conn.info[_SEALS] = self.secret
@@ -104,7 +114,12 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        with _unavailable_as_domain_error(), self.engine.connect() as conn, conn.begin():
+        with (
+            self._guard(),
+            _unavailable_as_domain_error(),
+            self.engine.connect() as conn,
+            conn.begin(),
+        ):
             conn.info[_SEALS] = self.secret
             conn.info[_FROZEN] = self.frozen
             yield conn

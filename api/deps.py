@@ -88,7 +88,9 @@ class Services:
             log.warning("contact data past their retention not erased: %s", exc)
 
 
-def services(request: Request) -> Services:
+async def services(request: Request) -> Services:
+    # Async: FastAPI runs a plain function dependency in its thread pool, a thread hop (and a
+    # turn of the interpreter lock) for every request, only to read an attribute.
     svc: Services = request.app.state.services
     return svc
 

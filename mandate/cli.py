@@ -99,11 +99,25 @@ def _serve(settings: Settings) -> None:
         "forwarded_allow_ips": settings.trusted_proxies,
     }
     if settings.api_processes > 1:
-        # uvicorn's manager: N processes on one socket, a dead one replaced; it stops them all
-        # on SIGTERM or SIGINT and returns.
-        uvicorn.run(
+        # uvicorn's manager: N processes, each on a socket of its own (mandate/api_sockets.py),
+        # a dead one replaced; it stops them all on SIGTERM or SIGINT and returns.
+        from mandate.api_sockets import SocketPerProcess, listening_sockets
+
+        config = uvicorn.Config(
             "mandate.api_process:app", factory=True, workers=settings.api_processes, **common
         )
+        try:
+            sockets = listening_sockets(config.host, config.port, settings.api_processes)
+        except OSError as exc:
+            print(
+                f"mandate api: cannot listen on {config.host}:{config.port}: {exc}", file=sys.stderr
+            )
+            sys.exit(1)
+        try:
+            SocketPerProcess(config, sockets).run()
+        finally:
+            for sock in sockets:
+                sock.close()
         return
 
     from mandate.api_process import settled

@@ -310,13 +310,25 @@ def record_cancellation(conn: Connection, round_id: str, reason: str, actor: str
 
 
 # Every phase-gated write reads the round row so: built once (its compiled form is reused).
-_GATE = select(round_).where(round_.c.id == bindparam("g_round_id")).with_for_update(read=True)
+# What a gate judges by, and no more: the whole row carries the criteria, their envelope and
+# the participants, read and decoded for nothing at every ballot.
+_GATE = (
+    select(
+        round_.c.id,
+        round_.c.phase,
+        *(round_.c[name] for name in _schedule_fields()),
+        round_.c.minimum_notice,
+    )
+    .where(round_.c.id == bindparam("g_round_id"))
+    .with_for_update(read=True)
+)
 
 
 def gate(
     conn: Connection, round_id: str, window: Window, now: datetime | None = None
 ) -> RowMapping:
-    """Admit a write only inside ``window``, judged at write time.
+    """Admit a write only inside ``window``, judged at write time; the round's phase, schedule
+    and minimum notice.
 
     The round row is read FOR SHARE: the workflow's close (an UPDATE of the same row) waits
     for every admitted write to commit, so nothing acknowledged before the close is missed by

@@ -1,16 +1,20 @@
-"""Several API processes behind one port, as ``./run`` starts them: every answer counted once
+"""Several API processes behind one port, as ``./run`` starts them: connections spread over
+them, every answer counted once
 in /metrics whichever process gave it, a process killed outright replaced while the port keeps
 answering, and the worker's Temporal metrics served where the setting says."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
+import socket
 from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.mmap_dict import MmapedDict
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import free_port
@@ -40,6 +44,28 @@ def _count(text: str, route: str) -> float:
         for s in family.samples
         if s.name == "mandate_http_requests_total" and s.labels.get("route") == route
     )
+
+
+def _served_by(folder: Path, pid: int, route: str) -> float:
+    """The answers to ``route`` that process ``pid`` counted (its own file of counters)."""
+    file = folder / f"counter_{pid}.db"
+    if not file.exists():
+        return 0
+    total = 0.0
+    read = MmapedDict.read_all_values_from_file(str(file))  # type: ignore[no-untyped-call]
+    for key, value, *_ in read:
+        _, name, labels, _ = json.loads(key)
+        if name == "mandate_http_requests_total" and labels.get("route") == route:
+            total += value
+    return total
+
+
+def _answer(conn: socket.socket) -> bytes:
+    conn.settimeout(30)
+    got = b""
+    while chunk := conn.recv(65536):
+        got += chunk
+    return got
 
 
 def _text(url: str) -> str | None:
@@ -81,9 +107,22 @@ def test_api_processes_share_one_port_and_their_metrics(tmp_path: Path) -> None:
             assert scraped.status_code == 200
             assert _count(scraped.text, "/v1/keys") == 30
 
+        # A burst of connections made at once is spread over the processes, not taken by the
+        # first one awake (mandate/api_sockets.py).
+        burst = [socket.create_connection(("127.0.0.1", ports["api_port"])) for _ in range(40)]
+        for conn in burst:
+            with conn:
+                conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                assert _answer(conn).startswith(b"HTTP/1.1 200 ")
+        shares = {pid: _served_by(folder, pid, "/healthz") for pid in pids}
+        assert sum(shares.values()) >= len(burst)
+        assert all(share >= len(burst) / 5 for share in shares.values()), shares
+
         victim = min(pids)
         os.kill(victim, signal.SIGKILL)
-        for _ in range(10):  # the other process answers meanwhile
+        # Every request is answered meanwhile: by the other process, or, on the killed one's
+        # socket (mandate/api_sockets.py), by its replacement once it is up.
+        for _ in range(10):
             assert httpx.get(f"{base}/v1/keys", timeout=30).status_code == 200
         replaced = eventually(
             lambda: p if len(p := _api_pids(folder)) == PROCESSES and victim not in p else None,

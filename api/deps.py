@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -148,8 +147,17 @@ async def caller_language(request: Request, _: MaybeCaller) -> str:
 Language = Annotated[str, Depends(caller_language)]
 
 
-def dump(model: BaseModel) -> Any:
-    return model.model_dump(mode="json")
+def dump(model: BaseModel) -> str:
+    """The answer's JSON, rendered once: stored as it is for an Idempotency-Key's replay and
+    sent as it is (``Rendered``)."""
+    return model.model_dump_json()
+
+
+class Rendered(JSONResponse):
+    """A JSON answer whose body is rendered already (``dump``, or stored for a replay)."""
+
+    def render(self, content: Any) -> bytes:
+        return content.encode() if isinstance(content, str) else bytes(content)
 
 
 class _ClaimLost(Exception):
@@ -284,7 +292,7 @@ class Writer:
         if token is not None and not idempotency.hold(conn, self.principal_id, self._key, token):
             raise _ClaimLost
         try:
-            body = json.dumps(dump(work(conn)))
+            body = dump(work(conn))
         except DomainError as exc:
             if not exc.keeps_writes:
                 raise
@@ -316,7 +324,7 @@ class Writer:
                 return claimed
             token = claimed
         try:
-            body = json.dumps(dump(await work()))
+            body = dump(await work())
         except BaseException:
             with anyio.CancelScope(shield=True):
                 await run_in_threadpool(self._release, token)
@@ -406,7 +414,7 @@ class Writer:
 
 def _response(body: str, status: int, receipts: str | None) -> JSONResponse:
     headers = {RECEIPT_HEADER: receipts} if receipts else None
-    return JSONResponse(json.loads(body), status_code=status, headers=headers)
+    return Rendered(body, status_code=status, headers=headers)
 
 
 async def writer(request: Request, svc: ServicesDep, caller: MaybeCaller) -> AsyncIterator[Writer]:

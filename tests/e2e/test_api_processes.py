@@ -1,7 +1,7 @@
-"""Several API processes behind one port, as ``./run`` starts them: connections spread over
-them, every answer counted once
-in /metrics whichever process gave it, a process killed outright replaced while the port keeps
-answering, and the worker's Temporal metrics served where the setting says."""
+"""Several API processes behind one port, as ``./run`` starts them: each serving its own
+socket, every answer counted once in /metrics whichever process gave it, a process killed
+outright replaced while the port keeps answering, and the worker's Temporal metrics served
+where the setting says."""
 
 from __future__ import annotations
 
@@ -107,8 +107,8 @@ def test_api_processes_share_one_port_and_their_metrics(tmp_path: Path) -> None:
             assert scraped.status_code == 200
             assert _count(scraped.text, "/v1/keys") == 30
 
-        # A burst of connections made at once is spread over the processes, not taken by the
-        # first one awake (mandate/api_sockets.py).
+        # A burst of connections made at once: the kernel hashes them over the processes'
+        # sockets (mandate/api_sockets.py), and every process serves its share.
         burst = [socket.create_connection(("127.0.0.1", ports["api_port"])) for _ in range(40)]
         for conn in burst:
             with conn:
